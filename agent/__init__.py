@@ -1,0 +1,1 @@
+"""The brain: tracking, zones, rules, wording, publishing and the CLI."""

@@ -1,0 +1,268 @@
+"""The configuration file's schema: data only, no I/O and no environment reads."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from pipelines.detectors.onnx_yolo import OnnxDetectorConfig
+from pipelines.sources.demo import DemoSourceConfig
+from pipelines.sources.image_folder import ImageFolderSourceConfig
+from pipelines.sources.opencv import OpenCVSourceConfig
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+SourceConfig = Annotated[
+    OpenCVSourceConfig | ImageFolderSourceConfig | DemoSourceConfig,
+    Field(discriminator="type"),
+]
+DetectorConfig = Annotated[OnnxDetectorConfig, Field(discriminator="type")]
+
+Language = Literal["en", "uk"]
+Severity = Literal["info", "warning", "alert"]
+EventKind = Literal["arrival", "departure", "zone_enter", "zone_exit", "dwell", "count_change"]
+ZONE_KINDS: frozenset[str] = frozenset({"zone_enter", "zone_exit", "dwell"})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_name(value: str, what: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(
+            f"{what} '{value}' must use lower-case letters, digits, '_' or '-', "
+            "and start with a letter or digit (it becomes part of MQTT topics)"
+        )
+    return value
+
+
+class MqttConfig(_Strict):
+    """Where events go. Without a host, an embedded broker starts on 127.0.0.1."""
+
+    host: str | None = Field(
+        None, description="Broker host name or IP; empty = start an embedded broker on loopback."
+    )
+    port: int = Field(1883, ge=1, le=65535, description="Broker TCP port.")
+    username: str | None = Field(None, description="User name, if the broker requires one.")
+    password: SecretStr | None = Field(
+        None, description="Password; write ${EVA_MQTT_PASSWORD} to take it from the environment."
+    )
+    client_id: str = Field("edge-vision-agent", description="MQTT client id; unique per broker.")
+    base_topic: str = Field("eva", description="Prefix of every topic the agent publishes.")
+    keepalive: int = Field(30, ge=5, le=3600, description="Seconds between keep-alive pings.")
+    reconnect_max_seconds: float = Field(
+        60.0, ge=1, description="Longest wait between reconnection attempts."
+    )
+    embedded_port: int = Field(
+        1883, ge=0, le=65535, description="Port of the embedded broker; 0 picks a free one."
+    )
+
+    @field_validator("base_topic")
+    @classmethod
+    def _topic_has_no_wildcards(cls, v: str) -> str:
+        if not v or any(c in v for c in "#+") or v.startswith("/") or v.endswith("/"):
+            raise ValueError("base_topic must be non-empty, without '#', '+' or a leading/trailing '/'")
+        return v
+
+
+class ZoneConfig(_Strict):
+    """A polygon in normalized frame coordinates (0,0 top-left, 1,1 bottom-right)."""
+
+    name: str = Field("zone", description="Identifier used in events and topics, e.g. 'gate'.")
+    title: str | None = Field(
+        None, description="How sentences name the zone, e.g. 'front door'; empty = the name."
+    )
+    preposition: str = Field(
+        "in", description="English preposition before the title: 'in the yard', 'at the gate'."
+    )
+    points: list[tuple[float, float]] = Field(
+        default_factory=lambda: [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)],
+        description="Three or more [x, y] corners, each between 0 and 1.",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, v: str) -> str:
+        return _check_name(v, "zone name")
+
+    @field_validator("points")
+    @classmethod
+    def _valid_polygon(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        if len(v) < 3:
+            raise ValueError("a zone needs at least 3 points, e.g. [[0,0],[1,0],[1,1]]")
+        for x, y in v:
+            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+                raise ValueError(
+                    f"point [{x}, {y}] is outside the frame: use fractions of width and height "
+                    "between 0 and 1, not pixels"
+                )
+        return v
+
+    @property
+    def display(self) -> str:
+        return self.title or self.name.replace("_", " ")
+
+
+class RuleConfig(_Strict):
+    """When a change in the tracked objects becomes an event."""
+
+    name: str = Field("rule", description="Identifier of the rule, unique per camera.")
+    kind: EventKind = Field(
+        "arrival",
+        description="arrival, departure, zone_enter, zone_exit, dwell or count_change.",
+    )
+    labels: list[str] = Field(
+        default_factory=list, description="Object labels this rule watches; empty = all."
+    )
+    zones: list[str] = Field(
+        default_factory=list,
+        description="Zones this rule watches; empty = every zone (zone kinds) or the whole frame.",
+    )
+    min_score: float = Field(0.4, ge=0, le=1, description="Best score an object needs to count.")
+    min_frames: int = Field(2, ge=1, description="Frames an object must be seen before it counts.")
+    min_seconds: float = Field(
+        0.0, ge=0, description="Seconds an object must be tracked before it counts."
+    )
+    cooldown_seconds: float = Field(
+        0.0, ge=0, description="After an event, ignore this rule for the same label this long."
+    )
+    dwell_seconds: float = Field(
+        60.0, gt=0, description="For dwell rules: seconds in a zone before the event fires."
+    )
+    severity: Severity = Field("info", description="info, warning or alert.")
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, v: str) -> str:
+        return _check_name(v, "rule name")
+
+
+class TrackerConfig(_Strict):
+    """How detections are joined into tracks across frames."""
+
+    iou_threshold: float = Field(
+        0.2, ge=0, le=1, description="Least overlap for a detection to continue a track."
+    )
+    lost_after_seconds: float = Field(
+        3.0, gt=0, description="A track unseen this long has left (a departure)."
+    )
+
+
+def _default_rules() -> list[RuleConfig]:
+    return [
+        RuleConfig(name="arrivals", kind="arrival"),
+        RuleConfig(name="departures", kind="departure"),
+    ]
+
+
+class CameraConfig(_Strict):
+    """One camera: where frames come from, what detects, which zones and rules apply."""
+
+    name: str = Field("camera", description="Identifier used in topics, e.g. 'barn'.")
+    source: SourceConfig = Field(
+        default_factory=DemoSourceConfig, description="Where frames come from ('type' selects)."
+    )
+    detector: DetectorConfig = Field(
+        default_factory=OnnxDetectorConfig, description="What finds objects ('type' selects)."
+    )
+    labels: list[str] = Field(
+        default_factory=list,
+        description="Only track these labels; empty = every label the detector knows.",
+    )
+    zones: list[ZoneConfig] = Field(default_factory=list, description="Named areas of the frame.")
+    rules: list[RuleConfig] = Field(
+        default_factory=_default_rules, description="When changes become events."
+    )
+    tracker: TrackerConfig = Field(default_factory=TrackerConfig, description="Track joining.")
+    coalesce_seconds: float = Field(
+        3.0,
+        ge=0,
+        description="Changes of one rule within this many seconds become one event.",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, v: str) -> str:
+        return _check_name(v, "camera name")
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> CameraConfig:
+        zone_names = [z.name for z in self.zones]
+        if len(set(zone_names)) != len(zone_names):
+            raise ValueError(f"zone names must be unique within a camera, got {zone_names}")
+        rule_names = [r.name for r in self.rules]
+        if len(set(rule_names)) != len(rule_names):
+            raise ValueError(f"rule names must be unique within a camera, got {rule_names}")
+        for rule in self.rules:
+            unknown = sorted(set(rule.zones) - set(zone_names))
+            if unknown:
+                known = ", ".join(zone_names) or "none defined"
+                raise ValueError(
+                    f"rule '{rule.name}' names zone(s) {unknown} that camera '{self.name}' "
+                    f"does not define (zones: {known})"
+                )
+            if rule.kind in ZONE_KINDS and not zone_names:
+                raise ValueError(
+                    f"rule '{rule.name}' is a {rule.kind} rule but camera '{self.name}' has no "
+                    "zones: add a zone or change the rule's kind"
+                )
+            if self.labels:
+                outside = sorted(set(rule.labels) - set(self.labels))
+                if outside:
+                    raise ValueError(
+                        f"rule '{rule.name}' watches {outside}, which the camera's 'labels' "
+                        "filter removes: add them to 'labels' or drop them from the rule"
+                    )
+        return self
+
+
+class LlmConfig(_Strict):
+    """How event sentences are worded."""
+
+    backend: Literal["template"] = Field(
+        "template", description="'template': deterministic sentences built from the facts."
+    )
+
+
+class StorageConfig(_Strict):
+    """Where the agent keeps its files."""
+
+    path: str = Field(
+        "~/.local/share/edge-vision-agent",
+        description="Folder for the event history and other state.",
+    )
+    retention_days: int = Field(30, ge=1, description="Days of event history to keep.")
+
+
+class LoggingConfig(_Strict):
+    """What the agent writes to its log."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="DEBUG shows per-frame details; INFO one line per happening."
+    )
+
+
+class AppConfig(_Strict):
+    """The whole configuration file."""
+
+    language: Language = Field("en", description="Language of titles and summaries: en or uk.")
+    mqtt: MqttConfig = Field(default_factory=MqttConfig, description="The MQTT broker.")
+    cameras: list[CameraConfig] = Field(
+        default_factory=lambda: [CameraConfig()], description="The cameras to watch."
+    )
+    llm: LlmConfig = Field(default_factory=LlmConfig, description="Wording of events.")
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="Local files.")
+    logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
+
+    @field_validator("cameras")
+    @classmethod
+    def _unique_cameras(cls, v: list[CameraConfig]) -> list[CameraConfig]:
+        if not v:
+            raise ValueError("at least one camera is needed")
+        names = [c.name for c in v]
+        if len(set(names)) != len(names):
+            raise ValueError(f"camera names must be unique, got {names}")
+        return v

@@ -1,0 +1,1 @@
+"""The vision side: frame sources and detector backends that yield detections."""

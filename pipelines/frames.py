@@ -1,0 +1,28 @@
+"""A frame as it leaves a source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One image in BGR order (OpenCV's), with the time it was captured.
+
+    `timestamp` is seconds since the epoch. Live sources use the capture time; file and
+    folder sources use the start of playback plus the media position, so a replay run
+    as fast as possible still has the timing of the original.
+    """
+
+    image: npt.NDArray[np.uint8]
+    timestamp: float
+    index: int
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        h, w = self.image.shape[:2]
+        return w, h
