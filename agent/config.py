@@ -180,7 +180,10 @@ class CameraConfig(_Strict):
     coalesce_seconds: float = Field(
         3.0,
         ge=0,
-        description="Changes of one rule within this many seconds become one event.",
+        description="Changes of one rule less than this many seconds apart become one event.",
+    )
+    coalesce_max_seconds: float = Field(
+        15.0, gt=0, description="Longest an event may keep collecting changes before it is sent."
     )
 
     @field_validator("name")

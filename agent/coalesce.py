@@ -1,0 +1,148 @@
+"""Grouping a rule's changes into events, so a herd walking in is one event, not twelve."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from agent.config import CameraConfig, Language, RuleConfig
+from agent.events import Event, EventObject, new_event_id
+from agent.rules import Change
+from agent.templates import describe
+
+
+@dataclass(slots=True)
+class _Window:
+    rule: RuleConfig
+    started_at: float
+    last_at: float
+    changes: list[Change] = field(default_factory=list)
+
+
+class Coalescer:
+    """Collects changes per rule while they keep coming and turns each group into an Event.
+
+    A group closes when its rule has been quiet for `coalesce_seconds`, or when it has
+    been open for `coalesce_max_seconds`, which bounds how late an event can be. After
+    an event, a rule's `cooldown_seconds` silences further changes of the same label.
+    """
+
+    def __init__(self, camera: CameraConfig, language: Language) -> None:
+        self._camera = camera
+        self._language = language
+        self._rules = {r.name: r for r in camera.rules}
+        self._windows: dict[str, _Window] = {}
+        self._cooldown_until: dict[tuple[str, str], float] = {}
+        self.suppressed = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._windows)
+
+    def add(self, changes: list[Change]) -> None:
+        """Take a frame's changes."""
+        for c in changes:
+            if c.at < self._cooldown_until.get((c.rule, c.label), float("-inf")):
+                self.suppressed += 1
+                continue
+            window = self._windows.get(c.rule)
+            if window is None:
+                window = self._windows[c.rule] = _Window(self._rules[c.rule], c.at, c.at)
+            window.changes.append(c)
+            window.last_at = c.at
+
+    def poll(self, now: float) -> list[Event]:
+        """Events whose groups have closed by `now`, oldest first."""
+        quiet, cap = self._camera.coalesce_seconds, self._camera.coalesce_max_seconds
+        due = [
+            name
+            for name, w in self._windows.items()
+            if now - w.last_at >= quiet or now - w.started_at >= cap
+        ]
+        return self._close(due)
+
+    def flush(self) -> list[Event]:
+        """Close every open group (the input ended or the agent is stopping)."""
+        return self._close(list(self._windows))
+
+    def _close(self, names: list[str]) -> list[Event]:
+        events = []
+        for name in names:
+            w = self._windows.pop(name)
+            event = build_event(self._camera, w.rule, w.changes, self._language)
+            if event is None:
+                continue
+            events.append(event)
+            if w.rule.cooldown_seconds > 0:
+                for obj in event.objects:
+                    self._cooldown_until[(name, obj.label)] = w.last_at + w.rule.cooldown_seconds
+        events.sort(key=lambda e: (e.started_at, e.id))
+        return events
+
+
+def build_event(
+    camera: CameraConfig, rule: RuleConfig, changes: list[Change], language: Language
+) -> Event | None:
+    """One event from a group of changes of one rule; None when they cancel out."""
+    by_label: dict[str, list[Change]] = defaultdict(list)
+    for c in changes:
+        by_label[c.label].append(c)
+    objects = []
+    for label in sorted(by_label, key=lambda lb: (-_distinct(by_label[lb]), lb)):
+        group = by_label[label]
+        tracks = sorted({c.track_id for c in group if c.track_id >= 0})
+        zones = sorted({z for c in group for z in c.zones})
+        score = max(c.score for c in group)
+        if rule.kind == "count_change":
+            first, last = group[0].previous_count or 0, group[-1].count or 0
+            if first == last:
+                continue  # went up and back down within the window: nothing to tell
+            objects.append(
+                EventObject(
+                    label=label,
+                    count=last,
+                    previous_count=first,
+                    zones=zones,
+                    track_ids=tracks,
+                    max_score=round(score, 3),
+                )
+            )
+        else:
+            objects.append(
+                EventObject(
+                    label=label,
+                    count=len(tracks),
+                    zones=zones,
+                    track_ids=tracks,
+                    max_score=round(score, 3),
+                )
+            )
+    if not objects:
+        return None
+    started = _local(min(c.at for c in changes))
+    ended = _local(max(c.at for c in changes))
+    zone_titles = {z.name: z for z in camera.zones}
+    title, summary = describe(rule.kind, objects, zone_titles, language, rule.dwell_seconds, started)
+    return Event(
+        id=new_event_id(ended),
+        camera=camera.name,
+        rule=rule.name,
+        kind=rule.kind,
+        started_at=started,
+        ended_at=ended,
+        objects=objects,
+        severity=rule.severity,
+        title=title,
+        summary=summary,
+        summary_source="template",
+        language=language,
+    )
+
+
+def _distinct(group: list[Change]) -> int:
+    return len({c.track_id for c in group})
+
+
+def _local(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts).astimezone()

@@ -1,0 +1,224 @@
+"""Event rules: pure functions from tracks and the time to the changes worth telling.
+
+Each rule keeps a small immutable state (which tracks it has counted, where they were,
+what count it last reported). `evaluate` takes that state, this frame's tracks and the
+frame's time and returns the next state and the changes; it reads nothing else, so a
+test can replay an hour of tracks in milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from agent.config import EventKind, RuleConfig
+
+
+class TrackView(Protocol):
+    """What rules read of a track."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def max_score(self) -> float: ...
+    @property
+    def first_seen(self) -> float: ...
+    @property
+    def hits(self) -> int: ...
+    @property
+    def zones(self) -> frozenset[str]: ...
+    @property
+    def zone_since(self) -> dict[str, float]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One fact, such as 'track 7 (cow) entered the gate at t'."""
+
+    rule: str
+    kind: EventKind
+    at: float
+    track_id: int
+    label: str
+    score: float
+    zones: tuple[str, ...] = ()
+    count: int | None = None
+    previous_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleState:
+    """What a rule remembers between frames."""
+
+    counted: frozenset[int] = frozenset()
+    zones: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    dwelled: frozenset[tuple[int, str]] = frozenset()
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+
+def evaluate(
+    rule: RuleConfig,
+    state: RuleState,
+    active: Sequence[TrackView],
+    removed: Sequence[TrackView],
+    now: float,
+) -> tuple[RuleState, list[Change]]:
+    """Apply one rule to one frame's tracks."""
+    eligible = [t for t in active if _counts(rule, t, now)]
+    match rule.kind:
+        case "arrival":
+            return _arrivals(rule, state, eligible, removed, now)
+        case "departure":
+            return _departures(rule, state, eligible, removed, now)
+        case "zone_enter" | "zone_exit":
+            return _zone_moves(rule, state, eligible, removed, now)
+        case "dwell":
+            return _dwells(rule, state, eligible, removed, now)
+        case "count_change":
+            return _count_changes(rule, state, eligible, removed, now)
+
+
+def _counts(rule: RuleConfig, t: TrackView, now: float) -> bool:
+    """Whether a track has passed this rule's filters and debounce."""
+    return (
+        (not rule.labels or t.label in rule.labels)
+        and t.max_score >= rule.min_score
+        and t.hits >= rule.min_frames
+        and now - t.first_seen >= rule.min_seconds
+    )
+
+
+def _watched(rule: RuleConfig, zones: frozenset[str]) -> frozenset[str]:
+    return zones & frozenset(rule.zones) if rule.zones else zones
+
+
+def _change(rule: RuleConfig, t: TrackView, now: float, zones: frozenset[str]) -> Change:
+    return Change(rule.name, rule.kind, now, t.id, t.label, t.max_score, tuple(sorted(zones)))
+
+
+def _forget(state: RuleState, removed: Sequence[TrackView]) -> frozenset[int]:
+    return state.counted - {t.id for t in removed}
+
+
+def _arrivals(
+    rule: RuleConfig,
+    state: RuleState,
+    eligible: Sequence[TrackView],
+    removed: Sequence[TrackView],
+    now: float,
+) -> tuple[RuleState, list[Change]]:
+    changes = []
+    for t in eligible:
+        if t.id in state.counted:
+            continue
+        # With zones, an arrival means appearing inside one of them; an object that
+        # appears elsewhere and walks in later is a zone_enter, not an arrival.
+        if not rule.zones or _watched(rule, t.zones):
+            changes.append(_change(rule, t, now, _watched(rule, t.zones)))
+    counted = _forget(state, removed) | {t.id for t in eligible}
+    return replace(state, counted=counted), changes
+
+
+def _departures(
+    rule: RuleConfig,
+    state: RuleState,
+    eligible: Sequence[TrackView],
+    removed: Sequence[TrackView],
+    now: float,
+) -> tuple[RuleState, list[Change]]:
+    changes = []
+    for t in removed:
+        if t.id not in state.counted:
+            continue  # never counted: a flicker, not an object that left
+        last_zones = state.zones.get(t.id, t.zones)
+        if not rule.zones or _watched(rule, last_zones):
+            changes.append(_change(rule, t, now, _watched(rule, last_zones)))
+    counted = _forget(state, removed) | {t.id for t in eligible}
+    zones = {t.id: t.zones for t in eligible}
+    return replace(state, counted=counted, zones=zones), changes
+
+
+def _zone_moves(
+    rule: RuleConfig,
+    state: RuleState,
+    eligible: Sequence[TrackView],
+    removed: Sequence[TrackView],
+    now: float,
+) -> tuple[RuleState, list[Change]]:
+    changes = []
+    zones: dict[int, frozenset[str]] = {}
+    for t in eligible:
+        before = state.zones.get(t.id, frozenset())
+        after = _watched(rule, t.zones)
+        moved = after - before if rule.kind == "zone_enter" else before - after
+        if moved:
+            changes.append(_change(rule, t, now, moved))
+        zones[t.id] = after
+    if rule.kind == "zone_exit":
+        # An object lost while inside a zone has left it too.
+        for t in removed:
+            left = state.zones.get(t.id, frozenset())
+            if left:
+                changes.append(_change(rule, t, now, left))
+    return replace(state, zones=zones), changes
+
+
+def _dwells(
+    rule: RuleConfig,
+    state: RuleState,
+    eligible: Sequence[TrackView],
+    removed: Sequence[TrackView],
+    now: float,
+) -> tuple[RuleState, list[Change]]:
+    changes = []
+    dwelled: set[tuple[int, str]] = set()
+    for t in eligible:
+        for z in _watched(rule, t.zones):
+            key = (t.id, z)
+            if key in state.dwelled:
+                dwelled.add(key)
+            elif now - t.zone_since.get(z, now) >= rule.dwell_seconds:
+                changes.append(_change(rule, t, now, frozenset({z})))
+                dwelled.add(key)
+    # Leaving the zone (or the frame) re-arms the rule for the next stay.
+    return replace(state, dwelled=frozenset(dwelled)), changes
+
+
+def _count_changes(
+    rule: RuleConfig,
+    state: RuleState,
+    eligible: Sequence[TrackView],
+    removed: Sequence[TrackView],
+    now: float,
+) -> tuple[RuleState, list[Change]]:
+    counts: dict[str, int] = {}
+    best: dict[str, TrackView] = {}
+    for t in eligible:
+        if rule.zones and not _watched(rule, t.zones):
+            continue
+        counts[t.label] = counts.get(t.label, 0) + 1
+        if t.label not in best or t.max_score > best[t.label].max_score:
+            best[t.label] = t
+    changes = []
+    for label in sorted(set(counts) | set(state.counts)):
+        old, new = state.counts.get(label, 0), counts.get(label, 0)
+        if old == new:
+            continue
+        t = best.get(label)
+        changes.append(
+            Change(
+                rule.name,
+                "count_change",
+                now,
+                t.id if t is not None else -1,
+                label,
+                t.max_score if t is not None else 0.0,
+                tuple(sorted(rule.zones)),
+                count=new,
+                previous_count=old,
+            )
+        )
+    return replace(state, counts={k: v for k, v in counts.items() if v}), changes

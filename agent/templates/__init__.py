@@ -1,0 +1,23 @@
+"""Deterministic titles and summaries built from an event's facts, per language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from agent.config import EventKind, Language, ZoneConfig
+from agent.events import EventObject
+from agent.templates import en, uk
+
+_LANGUAGES = {"en": en, "uk": uk}
+
+
+def describe(
+    kind: EventKind,
+    objects: list[EventObject],
+    zones: dict[str, ZoneConfig],
+    language: Language,
+    dwell_seconds: float,
+    at: datetime,
+) -> tuple[str, str]:
+    """(title, summary) for an event; the summary is one full sentence with the time."""
+    return _LANGUAGES[language].describe(kind, objects, zones, dwell_seconds, at)
