@@ -85,39 +85,9 @@ def build_event(
     camera: CameraConfig, rule: RuleConfig, changes: list[Change], language: Language
 ) -> Event | None:
     """One event from a group of changes of one rule; None when they cancel out."""
-    by_label: dict[str, list[Change]] = defaultdict(list)
-    for c in changes:
-        by_label[c.label].append(c)
-    objects = []
-    for label in sorted(by_label, key=lambda lb: (-_distinct(by_label[lb]), lb)):
-        group = by_label[label]
-        tracks = sorted({c.track_id for c in group if c.track_id >= 0})
-        zones = sorted({z for c in group for z in c.zones})
-        score = max(c.score for c in group)
-        if rule.kind == "count_change":
-            first, last = group[0].previous_count or 0, group[-1].count or 0
-            if first == last:
-                continue  # went up and back down within the window: nothing to tell
-            objects.append(
-                EventObject(
-                    label=label,
-                    count=last,
-                    previous_count=first,
-                    zones=zones,
-                    track_ids=tracks,
-                    max_score=round(score, 3),
-                )
-            )
-        else:
-            objects.append(
-                EventObject(
-                    label=label,
-                    count=len(tracks),
-                    zones=zones,
-                    track_ids=tracks,
-                    max_score=round(score, 3),
-                )
-            )
+    objects = (
+        _count_objects(changes) if rule.kind == "count_change" else _moving_objects(changes)
+    )
     if not objects:
         return None
     started = _local(min(c.at for c in changes))
@@ -140,8 +110,49 @@ def build_event(
     )
 
 
-def _distinct(group: list[Change]) -> int:
-    return len({c.track_id for c in group})
+def _moving_objects(changes: list[Change]) -> list[EventObject]:
+    """One entry per label and set of zones, so '2 cows at the gate' is never a stretch."""
+    per_track: dict[int, tuple[str, set[str], float]] = {}
+    for c in changes:
+        label, zones, score = per_track.get(c.track_id, (c.label, set(), 0.0))
+        per_track[c.track_id] = (label, zones | set(c.zones), max(score, c.score))
+    groups: dict[tuple[str, tuple[str, ...]], list[tuple[int, float]]] = defaultdict(list)
+    for track_id, (label, zones, score) in per_track.items():
+        groups[(label, tuple(sorted(zones)))].append((track_id, score))
+    objects = [
+        EventObject(
+            label=label,
+            count=len(members),
+            zones=list(zones),
+            track_ids=sorted(t for t, _ in members),
+            max_score=round(max(s for _, s in members), 3),
+        )
+        for (label, zones), members in groups.items()
+    ]
+    objects.sort(key=lambda o: (not o.zones, -o.count, o.label, o.zones))
+    return objects
+
+
+def _count_objects(changes: list[Change]) -> list[EventObject]:
+    """Net change per label over the window; labels that went back to where they were drop out."""
+    by_label: dict[str, list[Change]] = defaultdict(list)
+    for c in changes:
+        by_label[c.label].append(c)
+    objects = []
+    for label, group in sorted(by_label.items()):
+        first, last = group[0].previous_count or 0, group[-1].count or 0
+        if first != last:
+            objects.append(
+                EventObject(
+                    label=label,
+                    count=last,
+                    previous_count=first,
+                    zones=sorted({z for c in group for z in c.zones}),
+                    track_ids=sorted({c.track_id for c in group if c.track_id >= 0}),
+                    max_score=round(max(c.score for c in group), 3),
+                )
+            )
+    return objects
 
 
 def _local(ts: float) -> datetime:

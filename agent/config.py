@@ -60,6 +60,12 @@ class MqttConfig(_Strict):
         1883, ge=0, le=65535, description="Port of the embedded broker; 0 picks a free one."
     )
 
+    @field_validator("password", mode="before")
+    @classmethod
+    def _empty_password_is_none(cls, v: object) -> object:
+        # "${EVA_MQTT_PASSWORD:-}" with the variable unset means: no password.
+        return None if v == "" else v
+
     @field_validator("base_topic")
     @classmethod
     def _topic_has_no_wildcards(cls, v: str) -> str:
@@ -148,6 +154,11 @@ class TrackerConfig(_Strict):
     )
     lost_after_seconds: float = Field(
         3.0, gt=0, description="A track unseen this long has left (a departure)."
+    )
+    confirm_frames: int = Field(
+        2,
+        ge=1,
+        description="Frames a track or a zone change must hold before the state counts it.",
     )
 
 

@@ -88,6 +88,12 @@ def _describe(error: ValidationError, root: yaml.Node | None, source: str) -> st
     return "\n".join(lines)
 
 
+_TYPE_CHOICES = {
+    "source": "opencv, image_folder or demo",
+    "detector": "onnx",
+}
+
+
 def _is_union_tag(part: object) -> bool:
     # Pydantic adds the discriminator's value ('opencv', 'onnx') to the path; users never wrote it.
     return isinstance(part, str) and part in {"opencv", "image_folder", "demo", "onnx"}
@@ -103,7 +109,7 @@ def _message(item: Any) -> str:
         expected = item.get("ctx", {}).get("expected_tags", "")
         return f"unknown type {item['input']!r}; use one of {expected}"
     if kind == "union_tag_not_found":
-        return "needs a 'type' key"
+        return f"needs a 'type' key: {_TYPE_CHOICES.get(str(item['loc'][-1]), 'see the README')}"
     msg = str(item["msg"])
     return msg.removeprefix("Value error, ")
 

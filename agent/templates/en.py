@@ -6,6 +6,7 @@ from datetime import datetime
 
 from agent.config import EventKind, ZoneConfig
 from agent.events import EventObject
+from agent.templates.common import groups_by_place, label_totals
 
 _IRREGULAR = {
     "person": "people",
@@ -94,22 +95,19 @@ def describe(
         "departure": "left",
         "zone_enter": "arrived",
         "zone_exit": "left",
-        "dwell": "have stayed" if many else "has stayed",
+        "dwell": "have been" if many else "has been",
     }[kind]
-    # Objects that share their zones make one clause; otherwise each gets its own place.
-    if len({tuple(o.zones) for o in objects}) == 1:
-        groups = [objects]
-    else:
-        groups = [[o] for o in objects]
+    groups = groups_by_place(objects)
     clauses = [
         _clause(kind, join([noun_phrase(o.label, o.count) for o in g]), verb, g[0].zones, zones,
                 dwell_seconds)
+        + (" elsewhere" if len(groups) > 1 and not g[0].zones and kind != "dwell" else "")
         for g in groups
     ]
-    subject = join([noun_phrase(o.label, o.count) for o in objects])
+    subject = join([noun_phrase(label, n) for label, n in label_totals(objects)])
     title = _capital(clauses[0] if len(clauses) == 1 else f"{subject} {verb}")
-    when = f"as of {clock}" if kind == "dwell" else f"at {clock}"
-    return title, _capital("; ".join(clauses)) + f" {when}."
+    when = "As of" if kind == "dwell" else "At"
+    return title, f"{when} {clock}, " + "; ".join(clauses) + "."
 
 
 def _clause(

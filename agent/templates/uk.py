@@ -7,6 +7,7 @@ from typing import Literal, NamedTuple
 
 from agent.config import EventKind, ZoneConfig
 from agent.events import EventObject
+from agent.templates.common import groups_by_place, label_totals
 
 Gender = Literal["m", "f", "n"]
 
@@ -160,14 +161,20 @@ def describe(
             parts.append(f"{noun(o.label).few}{where}: було {before}, стало {o.count}")
         title = _capital(", ".join(heads))
         return title, _capital("; ".join(parts)) + f" (станом на {clock})."
-    if len({tuple(o.zones) for o in objects}) == 1:
-        groups = [objects]
-    else:
-        groups = [[o] for o in objects]
-    clauses = [_clause(kind, g, zones, dwell_seconds) for g in groups]
+    groups = groups_by_place(objects)
+    clauses = [
+        _clause(kind, g, zones, dwell_seconds)
+        + (" в іншому місці" if len(groups) > 1 and not g[0].zones and kind != "dwell" else "")
+        for g in groups
+    ]
     if len(clauses) == 1:
         title = clauses[0]
     else:
-        title = f"{join([noun_phrase(o.label, o.count) for o in objects])} {_verb(kind, objects)}"
+        totals = label_totals(objects)
+        subject = join([noun_phrase(label, n) for label, n in totals])
+        many = len(totals) > 1 or plural_form(totals[0][1]) != "one"
+        forms = _VERBS[kind]
+        verb = forms[3] if many else forms["mfn".index(noun(totals[0][0]).gender)]
+        title = f"{subject} {verb}"
     when = f"станом на {clock}" if kind == "dwell" else f"о {clock}"
     return _capital(title), _capital("; ".join(clauses)) + f" {when}."

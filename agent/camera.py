@@ -1,0 +1,92 @@
+"""One camera's brain: detections in, tracks, changes, events and state out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from agent.coalesce import Coalescer
+from agent.config import CameraConfig, Language
+from agent.events import CameraState, Event
+from agent.rules import RuleState, evaluate
+from agent.tracking import Track, Tracker
+from agent.zones import Zones
+from pipelines.detections import Detections
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What one frame produced: closed events, and the new state if the counts changed."""
+
+    events: list[Event]
+    state: CameraState | None
+
+
+class CameraCore:
+    """Tracker, zones, rules and coalescing for one camera; no I/O, time comes from frames."""
+
+    def __init__(self, camera: CameraConfig, language: Language) -> None:
+        self.config = camera
+        self._tracker = Tracker(camera.tracker)
+        self._zones = Zones(camera.zones)
+        self._labels = frozenset(camera.labels)
+        self._rule_states = {r.name: RuleState() for r in camera.rules}
+        self._coalescer = Coalescer(camera, language)
+        self._last_counts: tuple[dict[str, int], dict[str, dict[str, int]]] | None = None
+
+    @property
+    def pending_events(self) -> int:
+        return self._coalescer.pending
+
+    def step(self, detections: Detections, now: float) -> StepResult:
+        """Advance by one frame taken at `now` (seconds since the epoch)."""
+        if self._labels and len(detections):
+            detections = detections.select(
+                np.fromiter((lb in self._labels for lb in detections.labels), bool, len(detections))
+            )
+        update = self._tracker.update(detections, now)
+        self._place(update.active, now)
+        changes = []
+        for rule in self.config.rules:
+            state, found = evaluate(rule, self._rule_states[rule.name], update.active,
+                                    update.removed, now)
+            self._rule_states[rule.name] = state
+            changes.extend(found)
+        self._coalescer.add(changes)
+        return StepResult(self._coalescer.poll(now), self._state_if_changed(update.active, now))
+
+    def finish(self) -> list[Event]:
+        """Send what is still collecting; called when the input ends or the agent stops."""
+        return self._coalescer.flush()
+
+    def _place(self, tracks: list[Track], now: float) -> None:
+        if not self._zones.names:
+            return
+        seen = [t for t in tracks if t.last_seen == now]
+        if not seen:
+            return
+        inside = self._zones.membership(np.stack([t.box for t in seen]))
+        names = self._zones.names
+        stable = self.config.tracker.confirm_frames
+        for t, row in zip(seen, inside, strict=True):
+            t.observe_zones(frozenset(names[j] for j in np.flatnonzero(row)), now, stable)
+
+    def _state_if_changed(self, tracks: list[Track], now: float) -> CameraState | None:
+        confirmed = [t for t in tracks if t.hits >= self.config.tracker.confirm_frames]
+        counts: dict[str, int] = {}
+        zones: dict[str, dict[str, int]] = {z: {} for z in self._zones.names}
+        for t in confirmed:
+            counts[t.label] = counts.get(t.label, 0) + 1
+            for z in t.zones:
+                zones[z][t.label] = zones[z].get(t.label, 0) + 1
+        if self._last_counts == (counts, zones):
+            return None
+        self._last_counts = (counts, zones)
+        return CameraState(
+            camera=self.config.name,
+            updated_at=datetime.fromtimestamp(now).astimezone(),
+            counts=dict(sorted(counts.items())),
+            zones={z: dict(sorted(c.items())) for z, c in zones.items()},
+        )

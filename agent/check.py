@@ -1,0 +1,86 @@
+"""`eva check`: is the configuration valid, and can what it names be reached?"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Protocol, TextIO
+
+from agent.config import AppConfig, CameraConfig
+from pipelines.detectors.base import DetectorError
+
+
+class _Report(Protocol):
+    def __call__(self, good: bool, what: str, fix: str = "") -> None: ...
+
+
+def run_checks(config: AppConfig, out: TextIO) -> bool:
+    """Print one line per check; True when everything the agent needs is in place."""
+    ok = True
+
+    def report(good: bool, what: str, fix: str = "") -> None:
+        nonlocal ok
+        ok &= good
+        print(f"[{'ok' if good else 'FAIL'}] {what}" + (f" -> {fix}" if fix and not good else ""),
+              file=out)
+
+    report(True, f"configuration is valid ({len(config.cameras)} camera(s), "
+                 f"language {config.language})")
+    for camera in config.cameras:
+        _check_source(camera, report)
+        _check_detector(camera, report)
+    _check_mqtt(config, report)
+    return ok
+
+
+def _check_source(camera: CameraConfig, report: _Report) -> None:
+    src = camera.source
+    name = camera.name
+    if src.type == "image_folder":
+        path = Path(src.path).expanduser()
+        report(path.is_dir(), f"camera {name}: image folder {path}",
+               "create the folder or fix source.path")
+    elif src.type == "opencv":
+        uri = src.uri
+        if uri.isdigit():
+            dev = Path(f"/dev/video{uri}")
+            report(dev.exists(), f"camera {name}: USB camera {dev}",
+                   "plug in the camera or change source.uri")
+        elif "://" in uri:
+            report(True, f"camera {name}: stream {uri.split('@')[-1]} (opened when running)")
+        else:
+            path = Path(uri).expanduser()
+            report(path.is_file(), f"camera {name}: video file {path}", "fix source.uri")
+    else:
+        report(True, f"camera {name}: bundled demo scene")
+
+
+def _check_detector(camera: CameraConfig, report: _Report) -> None:
+    det = camera.detector
+    if det.model == "yolov3-tiny":
+        from pipelines.models.builtin import ensure_builtin_model
+
+        try:
+            path = ensure_builtin_model(input_size=det.input_size)
+            report(True, f"camera {camera.name}: detector yolov3-tiny ready ({path})")
+        except DetectorError as e:
+            report(False, f"camera {camera.name}: detector yolov3-tiny", str(e))
+    else:
+        path = Path(det.model).expanduser()
+        report(path.is_file(), f"camera {camera.name}: detector model {path}",
+               "fix detector.model or copy the .onnx file there")
+
+
+def _check_mqtt(config: AppConfig, report: _Report) -> None:
+    m = config.mqtt
+    if m.host is None:
+        port = m.embedded_port or "a free port"
+        report(True, f"mqtt: an embedded broker will start on 127.0.0.1:{port}")
+        return
+    try:
+        with socket.create_connection((m.host, m.port), timeout=3):
+            pass
+        report(True, f"mqtt: broker {m.host}:{m.port} accepts connections")
+    except OSError as e:
+        report(False, f"mqtt: broker {m.host}:{m.port} unreachable ({e.strerror or e})",
+               "start the broker or fix mqtt.host and mqtt.port")

@@ -1,0 +1,166 @@
+"""The `eva` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from agent.config import AppConfig
+from agent.config_loader import ConfigError, load_config
+
+log = logging.getLogger("eva")
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `eva` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="eva", description="Edge vision agent: camera detections to plain-language events."
+    )
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+
+    s = sub.add_parser("run", help="run the cameras of a configuration until stopped")
+    s.add_argument("--config", required=True, type=Path, help="configuration file (YAML)")
+    s.set_defaults(handler=_cmd_run)
+
+    s = sub.add_parser("replay", help="process a video file or image folder as fast as possible")
+    s.add_argument("--config", required=True, type=Path, help="configuration file (YAML)")
+    s.add_argument("--source", required=True, type=Path, help="video file or image folder")
+    s.add_argument("--camera", help="which camera's zones and rules to use (default: first)")
+    s.add_argument("--fps", type=float, default=2.0, help="frame rate of an image folder")
+    s.add_argument("--json", action="store_true", help="print one JSON event per line")
+    s.set_defaults(handler=_cmd_replay)
+
+    s = sub.add_parser("check", help="validate a configuration and what it needs")
+    s.add_argument("--config", required=True, type=Path, help="configuration file (YAML)")
+    s.set_defaults(handler=_cmd_check)
+
+    s = sub.add_parser("demo", help="play the bundled scene through the whole agent")
+    s.add_argument("--language", choices=["en", "uk"], default="en")
+    s.add_argument("--fast", action="store_true", help="play as fast as possible")
+    s.set_defaults(handler=_cmd_demo)
+
+    s = sub.add_parser("setup", help="build the default detector model and the demo scene")
+    s.set_defaults(handler=_cmd_setup)
+
+    s = sub.add_parser("schema", help="write the JSON Schemas of the MQTT payloads")
+    s.add_argument("--out", type=Path, default=Path("docs"), help="folder to write into")
+    s.set_defaults(handler=_cmd_schema)
+
+    s = sub.add_parser("bench", help="measure the core, the detector and MQTT delivery")
+    s.add_argument("--frames", type=int, default=5000, help="frames for the core benchmark")
+    s.add_argument("--runs", type=int, default=50, help="frames for the detector benchmark")
+    s.add_argument("--events", type=int, default=200, help="events for the MQTT benchmark")
+    s.add_argument("--skip", action="append", default=[],
+                   choices=["core", "detector", "mqtt"], help="leave out a section")
+    s.set_defaults(handler=_cmd_bench)
+    return p
+
+
+def _setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def handler(signum: int, _frame: object) -> None:
+        log.info("received %s, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return stop
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    _setup_logging(config.logging.level)
+    from agent.app import run_agent
+    from agent.sinks import ConsoleSink
+
+    workers = run_agent(config, _stop_on_signals(), extra_sinks=[ConsoleSink(sys.stderr)])
+    return EXIT_FAILED if any(w.error for w in workers) else EXIT_OK
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    _setup_logging(config.logging.level)
+    from agent.app import run_agent
+    from agent.replay import replay_config
+    from agent.sinks import ConsoleSink, JsonLinesSink
+
+    config = replay_config(config, args.source, args.camera, args.fps)
+    sink = JsonLinesSink() if args.json else ConsoleSink()
+    # Without a configured broker a replay only prints: no embedded broker for a batch job.
+    publish = config.mqtt.host is not None
+    workers = run_agent(config, _stop_on_signals(), extra_sinks=[sink], publish=publish)
+    return EXIT_FAILED if any(w.error for w in workers) else EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    from agent.check import run_checks
+
+    return EXIT_OK if run_checks(config, sys.stdout) else EXIT_FAILED
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    _setup_logging("INFO")
+    from agent.demo import demo_config, run_demo
+
+    config: AppConfig = demo_config(args.language, realtime=not args.fast)
+    return run_demo(config, _stop_on_signals())
+
+
+def _cmd_setup(args: argparse.Namespace) -> int:
+    _setup_logging("INFO")
+    from pipelines.demo_scene import ensure_demo_scene
+    from pipelines.models.builtin import ensure_builtin_model
+
+    print(f"detector model: {ensure_builtin_model()}")
+    print(f"demo scene:     {ensure_demo_scene()}")
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from agent.schemas import write_schemas
+
+    for path in write_schemas(args.out):
+        print(path)
+    return EXIT_OK
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    _setup_logging("WARNING")
+    from agent.bench import run_bench
+
+    run_bench(sys.stdout, frames=args.frames, runs=args.runs, events=args.events,
+              skip=set(args.skip))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

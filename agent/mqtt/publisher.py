@@ -1,0 +1,356 @@
+"""Sends events and camera state to the MQTT broker, surviving broker outages in memory."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from agent.config import MqttConfig
+from agent.events import CameraState, Event
+from agent.mqtt import topics
+from agent.mqtt.broker import EmbeddedBroker
+
+logger = logging.getLogger(__name__)
+
+ONLINE = b"online"
+OFFLINE = b"offline"
+LATENCY_SAMPLES = 10_000
+
+# What to tell the user when the broker refuses us, keyed by paho's reason name.
+_REFUSAL_FIXES = {
+    "Bad user name or password": "check mqtt.username and mqtt.password (or EVA_MQTT_PASSWORD)",
+    "Not authorized": "check mqtt.username and mqtt.password (or EVA_MQTT_PASSWORD), "
+    "and that the broker lets this user connect",
+    "Client identifier not valid": "set another mqtt.client_id",
+    "Unsupported protocol version": "use a broker that speaks MQTT 3.1.1",
+    "Server unavailable": "the broker is not ready; see the broker's own log",
+}
+
+
+@dataclass(frozen=True)
+class PublisherStats:
+    """Counters of one publisher, for health reports and benchmarks."""
+
+    published: int
+    acknowledged: int
+    pending: int
+    connected: bool
+
+
+@dataclass(frozen=True)
+class _Pending:
+    sent_at: float
+    is_event: bool
+
+
+class MqttPublisher:
+    """A paho client that publishes events (QoS 1) and retained state and availability."""
+
+    def __init__(self, config: MqttConfig, host: str, port: int) -> None:
+        self._config = config
+        self._host = host
+        self._port = port
+        self._status_topic = topics.status(config.base_topic)
+
+        # _cond guards every field below it. Never call into paho while holding it: paho
+        # runs on_publish under its own message lock, so the two locks would deadlock.
+        self._cond = threading.Condition()
+        self._unacked: dict[int, _Pending] = {}
+        # PUBACKs that beat publish() back to us on a fast loopback broker.
+        self._early_acks: dict[int, float] = {}
+        self._in_flight_calls = 0
+        self._latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
+        self._published = 0
+        self._acknowledged = 0
+        self._connected = False
+        self._ever_connected = False
+        self._outage_since: float | None = None
+        self._refusal_logged: str | None = None
+        self._started = False
+        self._closed = False
+
+        # Serialises state publishes with the re-publish on connect, so an older state
+        # can never overtake a newer one as the retained message.
+        self._state_lock = threading.Lock()
+        self._states: dict[str, CameraState] = {}
+
+        self._client = self._make_client()
+
+    @property
+    def connected(self) -> bool:
+        """True only between an accepted CONNACK and the next disconnect."""
+        with self._cond:
+            return self._connected
+
+    @property
+    def address(self) -> str:
+        """The broker's ``host:port``."""
+        return f"{self._host}:{self._port}"
+
+    def start(self) -> None:
+        """Begin connecting in the background; a broker that is down only delays delivery."""
+        if self._started:
+            raise RuntimeError("the MQTT publisher was already started")
+        self._started = True
+        # connect_async defers the TCP connect to the loop thread, which retries with
+        # back-off instead of raising here when the broker is down.
+        self._client.connect_async(self._host, self._port, keepalive=self._config.keepalive)
+        self._client.loop_start()
+
+    def publish_event(self, event: Event) -> int:
+        """Queue an event (QoS 1, not retained); it is kept in memory until the broker acks it."""
+        topic = topics.events(self._config.base_topic, event.camera)
+        return self._publish(topic, event.model_dump_json().encode(), retain=False, is_event=True)
+
+    def publish_state(self, state: CameraState) -> int:
+        """Publish a camera's state retained (QoS 1); it is re-published after every connect."""
+        with self._state_lock:
+            self._states[state.camera] = state
+            return self._publish_state(state)
+
+    def wait_until_delivered(self, timeout: float) -> bool:
+        """Wait until every QoS 1 message published so far has its PUBACK; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: not self._unacked and self._in_flight_calls == 0, timeout
+            )
+
+    def ack_latencies_ms(self) -> list[float]:
+        """Milliseconds from publish_event() to PUBACK, for the latest events (bounded)."""
+        with self._cond:
+            return list(self._latencies_ms)
+
+    def stats(self) -> PublisherStats:
+        """Events published and acknowledged, QoS 1 messages awaiting PUBACK, connection."""
+        with self._cond:
+            return PublisherStats(
+                published=self._published,
+                acknowledged=self._acknowledged,
+                pending=len(self._unacked),
+                connected=self._connected,
+            )
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Announce ``offline``, flush briefly while connected, disconnect. Idempotent."""
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            connected = self._connected
+        if not self._started:
+            return
+        try:
+            self._publish(self._status_topic, OFFLINE, retain=True, is_event=False, closing=True)
+            if connected and not self.wait_until_delivered(timeout):
+                logger.warning(
+                    "closing with %d MQTT message(s) not acknowledged by %s",
+                    self.stats().pending,
+                    self.address,
+                )
+        finally:
+            self._client.disconnect()
+            self._client.loop_stop()
+
+    def _make_client(self) -> Client:
+        cfg = self._config
+        client = Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=cfg.client_id,
+            clean_session=True,
+            protocol=MQTTProtocolVersion.MQTTv311,
+        )
+        client.enable_logger(logging.getLogger(f"{__name__}.paho"))
+        client.will_set(self._status_topic, OFFLINE, qos=1, retain=True)
+        if cfg.username is not None:
+            password = cfg.password.get_secret_value() if cfg.password is not None else None
+            client.username_pw_set(cfg.username, password)
+        client.reconnect_delay_set(1, max(1, round(cfg.reconnect_max_seconds)))
+        # 0 = unbounded: events must survive an outage; the disk outbox will bound memory.
+        client.max_queued_messages_set(0)
+        client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_disconnect = self._on_disconnect
+        client.on_publish = self._on_publish
+        return client
+
+    def _publish_state(self, state: CameraState) -> int:
+        topic = topics.state(self._config.base_topic, state.camera)
+        return self._publish(topic, state.model_dump_json().encode(), retain=True, is_event=False)
+
+    def _publish(
+        self, topic: str, payload: bytes, *, retain: bool, is_event: bool, closing: bool = False
+    ) -> int:
+        with self._cond:
+            if self._closed and not closing:
+                raise RuntimeError("the MQTT publisher is closed")
+            self._in_flight_calls += 1
+        try:
+            sent_at = time.monotonic()
+            # Offline, paho answers MQTT_ERR_NO_CONN but keeps the message in its queue and
+            # sends it after the next CONNACK, also before the first one.
+            info = self._client.publish(topic, payload, qos=1, retain=retain)
+            if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+                raise RuntimeError(f"MQTT publish to {topic} failed: {info.rc.name}")
+            with self._cond:
+                if is_event:
+                    self._published += 1
+                acked_at = self._early_acks.pop(info.mid, None)
+                if acked_at is None:
+                    self._unacked[info.mid] = _Pending(sent_at, is_event)
+                else:
+                    self._record_ack(_Pending(sent_at, is_event), acked_at)
+            return info.mid
+        finally:
+            with self._cond:
+                self._in_flight_calls -= 1
+                self._cond.notify_all()
+
+    def _record_ack(self, pending: _Pending, acked_at: float) -> None:
+        if pending.is_event:
+            self._acknowledged += 1
+            self._latencies_ms.append((acked_at - pending.sent_at) * 1000.0)
+
+    # paho callbacks: they run on paho's network thread and must never raise into it,
+    # since an exception there kills the thread and with it every reconnection.
+
+    def _on_publish(
+        self, client: Client, userdata: Any, mid: int, reason: ReasonCode, props: Properties
+    ) -> None:
+        try:
+            acked_at = time.monotonic()
+            with self._cond:
+                pending = self._unacked.pop(mid, None)
+                if pending is None:
+                    self._early_acks[mid] = acked_at
+                else:
+                    self._record_ack(pending, acked_at)
+                self._cond.notify_all()
+        except Exception:
+            logger.exception("error in MQTT on_publish callback")
+
+    def _on_connect(
+        self,
+        client: Client,
+        userdata: Any,
+        flags: ConnectFlags,
+        reason: ReasonCode,
+        props: Properties | None,
+    ) -> None:
+        try:
+            if reason.is_failure:
+                self._log_refusal(reason)
+                return
+            with self._cond:
+                if self._closed:
+                    return  # close() is already announcing offline
+            self._announce()
+            with self._cond:
+                # Only now: a consumer of `connected` may rely on online and state being queued.
+                self._connected = True
+                first = not self._ever_connected
+                self._ever_connected = True
+                outage, self._outage_since = self._outage_since, None
+                self._refusal_logged = None
+                pending = len(self._unacked)
+            if first:
+                logger.info("connected to MQTT broker %s", self.address)
+            else:
+                down = f" after {time.monotonic() - outage:.0f} s" if outage is not None else ""
+                logger.info(
+                    "reconnected to MQTT broker %s%s; resending %d queued message(s)",
+                    self.address,
+                    down,
+                    pending,
+                )
+        except Exception:
+            logger.exception("error in MQTT on_connect callback")
+
+    def _announce(self) -> None:
+        self._publish(self._status_topic, ONLINE, retain=True, is_event=False)
+        # A restarted broker without persistence has forgotten our retained messages.
+        with self._state_lock:
+            for state in self._states.values():
+                self._publish_state(state)
+
+    def _log_refusal(self, reason: ReasonCode) -> None:
+        name = reason.getName()
+        with self._cond:
+            self._connected = False
+            if self._outage_since is None:
+                self._outage_since = time.monotonic()
+            repeated = self._refusal_logged == name
+            self._refusal_logged = name
+        if repeated:
+            logger.debug("MQTT broker %s refused the connection again: %s", self.address, name)
+            return
+        fix = _REFUSAL_FIXES.get(name, "see the broker's log for why")
+        logger.error(
+            "MQTT broker %s refused the connection (%s): %s. Events are kept in memory and "
+            "the agent keeps retrying.",
+            self.address,
+            name,
+            fix,
+        )
+
+    def _on_connect_fail(self, client: Client, userdata: Any) -> None:
+        try:
+            if self._begin_outage():
+                logger.warning(
+                    "cannot reach MQTT broker %s; retrying, events are kept in memory",
+                    self.address,
+                )
+        except Exception:
+            logger.exception("error in MQTT on_connect_fail callback")
+
+    def _on_disconnect(
+        self,
+        client: Client,
+        userdata: Any,
+        flags: DisconnectFlags,
+        reason: ReasonCode,
+        props: Properties | None,
+    ) -> None:
+        try:
+            with self._cond:
+                was_connected, self._connected = self._connected, False
+                closing = self._closed
+            if closing:
+                logger.info("disconnected from MQTT broker %s", self.address)
+            elif was_connected and self._begin_outage():
+                logger.warning(
+                    "lost connection to MQTT broker %s (%s); retrying, events are kept in memory",
+                    self.address,
+                    reason.getName(),
+                )
+        except Exception:
+            logger.exception("error in MQTT on_disconnect callback")
+
+    def _begin_outage(self) -> bool:
+        """Mark the start of an outage; True if this is its first sign (so log it once)."""
+        with self._cond:
+            if self._outage_since is not None:
+                return False
+            self._outage_since = time.monotonic()
+            return True
+
+
+def start_publisher(config: MqttConfig) -> tuple[MqttPublisher, EmbeddedBroker | None]:
+    """Start a publisher, and first an embedded broker on 127.0.0.1 when no host is configured."""
+    broker: EmbeddedBroker | None = None
+    host, port = config.host, config.port
+    if host is None:
+        broker = EmbeddedBroker(config.embedded_port)
+        broker.start()
+        host, port = broker.host, broker.port
+    publisher = MqttPublisher(config, host, port)
+    publisher.start()
+    return publisher, broker

@@ -1,0 +1,33 @@
+"""JSON Schemas of every payload the agent publishes, written to docs/ for consumers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from agent.events import CameraState, Event
+
+PAYLOADS: dict[str, type[BaseModel]] = {
+    "event.schema.json": Event,
+    "state.schema.json": CameraState,
+}
+
+
+def render(model: type[BaseModel]) -> str:
+    """The schema as stable, pretty JSON text."""
+    schema = model.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write_schemas(folder: Path) -> list[Path]:
+    """Write every payload schema into `folder`; returns the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, model in PAYLOADS.items():
+        path = folder / name
+        path.write_text(render(model), encoding="utf-8")
+        written.append(path)
+    return written

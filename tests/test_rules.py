@@ -1,0 +1,204 @@
+"""Event rules as pure functions, and the camera core end to end with an injected clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agent.camera import CameraCore
+from agent.config import CameraConfig, RuleConfig, ZoneConfig
+from agent.events import Event
+from agent.rules import RuleState, evaluate
+from tests.scenes import T0, box_at, dets
+
+
+@dataclass
+class FakeTrack:
+    id: int
+    label: str = "cow"
+    max_score: float = 0.9
+    first_seen: float = T0
+    hits: int = 5
+    zones: frozenset[str] = frozenset()
+    zone_since: dict[str, float] = field(default_factory=dict)
+
+
+def test_arrival_waits_for_debounce_and_fires_once() -> None:
+    rule = RuleConfig(name="r", kind="arrival", min_frames=3, min_seconds=1.0)
+    t = FakeTrack(1, hits=2)
+    state, changes = evaluate(rule, RuleState(), [t], [], T0 + 2)
+    assert changes == []  # 2 frames < 3
+    t.hits = 3
+    state, changes = evaluate(rule, state, [t], [], T0 + 0.5)
+    assert changes == []  # tracked 0.5 s < 1 s
+    state, changes = evaluate(rule, state, [t], [], T0 + 2)
+    assert [(c.kind, c.track_id) for c in changes] == [("arrival", 1)]
+    state, changes = evaluate(rule, state, [t], [], T0 + 3)
+    assert changes == []
+
+
+def test_filters_by_label_and_score() -> None:
+    rule = RuleConfig(name="r", kind="arrival", labels=["fox"], min_score=0.5)
+    tracks = [FakeTrack(1, "cow"), FakeTrack(2, "fox", max_score=0.4), FakeTrack(3, "fox")]
+    _, changes = evaluate(rule, RuleState(), tracks, [], T0 + 1)
+    assert [c.track_id for c in changes] == [3]
+
+
+def test_departure_only_for_counted_tracks() -> None:
+    rule = RuleConfig(name="r", kind="departure", min_frames=3)
+    flicker, cow = FakeTrack(1, hits=1), FakeTrack(2, hits=4, zones=frozenset({"gate"}))
+    state, _ = evaluate(rule, RuleState(), [flicker, cow], [], T0)
+    state, changes = evaluate(rule, state, [], [flicker, cow], T0 + 5)
+    assert [(c.track_id, c.zones) for c in changes] == [(2, ("gate",))]
+
+
+def test_zone_enter_and_exit() -> None:
+    enter = RuleConfig(name="in", kind="zone_enter", zones=["gate"])
+    leave = RuleConfig(name="out", kind="zone_exit", zones=["gate"])
+    t = FakeTrack(1)
+    s_in, s_out = RuleState(), RuleState()
+    s_in, c = evaluate(enter, s_in, [t], [], T0)
+    s_out, _ = evaluate(leave, s_out, [t], [], T0)
+    assert c == []
+    t.zones = frozenset({"gate", "yard"})
+    s_in, c = evaluate(enter, s_in, [t], [], T0 + 1)
+    s_out, _ = evaluate(leave, s_out, [t], [], T0 + 1)
+    assert [(x.kind, x.zones) for x in c] == [("zone_enter", ("gate",))]  # yard not watched
+    t.zones = frozenset({"yard"})
+    s_in, c = evaluate(enter, s_in, [t], [], T0 + 2)
+    assert c == []
+    s_out, c = evaluate(leave, s_out, [t], [], T0 + 2)
+    assert [(x.kind, x.zones) for x in c] == [("zone_exit", ("gate",))]
+
+
+def test_zone_exit_when_lost_inside_the_zone() -> None:
+    rule = RuleConfig(name="out", kind="zone_exit")
+    t = FakeTrack(1, zones=frozenset({"gate"}))
+    state, _ = evaluate(rule, RuleState(), [t], [], T0)
+    _, c = evaluate(rule, state, [], [t], T0 + 4)
+    assert [(x.kind, x.zones) for x in c] == [("zone_exit", ("gate",))]
+
+
+def test_dwell_fires_once_per_stay() -> None:
+    rule = RuleConfig(name="d", kind="dwell", dwell_seconds=60)
+    t = FakeTrack(1, zones=frozenset({"door"}), zone_since={"door": T0})
+    state, c = evaluate(rule, RuleState(), [t], [], T0 + 59)
+    assert c == []
+    state, c = evaluate(rule, state, [t], [], T0 + 61)
+    assert [x.zones for x in c] == [("door",)]
+    state, c = evaluate(rule, state, [t], [], T0 + 3600)
+    assert c == []
+    t.zones, t.zone_since = frozenset(), {}
+    state, _ = evaluate(rule, state, [t], [], T0 + 3601)
+    t.zones, t.zone_since = frozenset({"door"}), {"door": T0 + 3602}
+    state, c = evaluate(rule, state, [t], [], T0 + 3700)
+    assert len(c) == 1
+
+
+def test_count_change() -> None:
+    rule = RuleConfig(name="c", kind="count_change", labels=["cow"])
+    a, b = FakeTrack(1), FakeTrack(2)
+    state, c = evaluate(rule, RuleState(), [a], [], T0)
+    assert [(x.previous_count, x.count) for x in c] == [(0, 1)]
+    state, c = evaluate(rule, state, [a, b], [], T0 + 1)
+    assert [(x.previous_count, x.count) for x in c] == [(1, 2)]
+    state, c = evaluate(rule, state, [a, b], [], T0 + 2)
+    assert c == []
+    state, c = evaluate(rule, state, [], [a, b], T0 + 3)
+    assert [(x.previous_count, x.count) for x in c] == [(2, 0)]
+
+
+# --- the camera core: tracker + zones + rules + coalescing, driven frame by frame ---
+
+FARM = CameraConfig(
+    name="barn",
+    zones=[
+        ZoneConfig(name="gate", preposition="at", points=[(0, 0), (0.3, 0), (0.3, 1), (0, 1)]),
+        ZoneConfig(name="yard", points=[(0.3, 0), (1, 0), (1, 1), (0.3, 1)]),
+    ],
+    rules=[
+        RuleConfig(name="arrivals", kind="arrival"),
+        RuleConfig(name="departures", kind="departure"),
+        RuleConfig(name="into_yard", kind="zone_enter", zones=["yard"], labels=["cow"]),
+        RuleConfig(name="fox", kind="arrival", labels=["fox"], severity="alert",
+                   cooldown_seconds=60),
+    ],
+)
+
+
+def run(core: CameraCore, frames: list[tuple[float, list]]) -> list[Event]:
+    events: list[Event] = []
+    for t, objs in frames:
+        events.extend(core.step(dets(*objs), t).events)
+    return events + core.finish()
+
+
+def test_a_herd_walking_in_is_one_event() -> None:
+    core = CameraCore(FARM, "en")
+    frames = []
+    for i in range(40):  # 12 cows appear one by one, 0.5 s apart, in the gate
+        n = min(12, i // 1 + 1)
+        cows = [("cow", box_at(0.02 + 0.02 * k, 0.5 + 0.03 * k, w=0.03, h=0.1), 0.8)
+                for k in range(n)]
+        frames.append((T0 + i * 0.25, cows))
+    events = [e for e in run(core, frames) if e.kind == "arrival"]
+    assert len(events) == 1
+    (event,) = events
+    assert event.objects[0].label == "cow" and event.objects[0].count == 12
+    assert event.objects[0].zones == ["gate"]
+    assert event.summary.endswith("12 cows appeared at the gate.")
+
+
+def test_walk_from_gate_into_yard_and_away() -> None:
+    core = CameraCore(FARM, "en")
+    frames = []
+    for i in range(30):  # a cow walks right across the frame, then is gone for 5 s
+        frames.append((T0 + i * 0.5, [("cow", box_at(0.1 + 0.03 * i, 0.9), 0.9)]))
+    frames += [(T0 + 15 + i * 0.5, []) for i in range(12)]
+    events = run(core, frames)
+    kinds = [(e.kind, e.objects[0].zones) for e in events]
+    assert kinds == [("arrival", ["gate"]), ("zone_enter", ["yard"]), ("departure", ["yard"])]
+    assert all(e.objects[0].track_ids == [1] for e in events)
+    assert events[1].title == "A cow arrived in the yard"
+    started = [e.started_at.timestamp() for e in events]
+    assert started == sorted(started)
+
+
+def test_a_flicker_is_not_an_event() -> None:
+    core = CameraCore(FARM, "en")
+    frames = [(T0, [("cow", box_at(0.5, 0.9), 0.9)])] + [(T0 + i, []) for i in range(1, 10)]
+    assert run(core, frames) == []
+
+
+def test_cooldown_silences_a_repeat() -> None:
+    core = CameraCore(FARM, "en")
+    fox = ("fox", box_at(0.8, 0.9), 0.9)
+    frames = [(T0 + i * 0.5, [fox]) for i in range(6)]  # fox, gone, fox again within 60 s
+    frames += [(T0 + 3 + i * 0.5, []) for i in range(10)]
+    frames += [(T0 + 8 + i * 0.5, [fox]) for i in range(6)]
+    frames += [(T0 + 120 + i * 0.5, []) for i in range(10)]
+    frames += [(T0 + 130 + i * 0.5, [fox]) for i in range(6)]
+    fox_events = [e for e in run(core, frames) if e.rule == "fox"]
+    assert len(fox_events) == 2  # the second sighting was within the cooldown
+    assert all(e.severity == "alert" for e in fox_events)
+
+
+def test_state_counts_per_label_and_zone() -> None:
+    core = CameraCore(FARM, "en")
+    objs = [("cow", box_at(0.1, 0.9), 0.9), ("cow", box_at(0.6, 0.9), 0.9),
+            ("dog", box_at(0.8, 0.9), 0.9)]
+    states = [core.step(dets(*objs), T0 + i * 0.5).state for i in range(3)]
+    assert states[0] is not None and states[0].counts == {}  # one frame: not confirmed yet
+    assert states[1] is not None
+    assert states[1].counts == {"cow": 2, "dog": 1}
+    assert states[1].zones == {"gate": {"cow": 1}, "yard": {"cow": 1, "dog": 1}}
+    assert states[2] is None  # unchanged: nothing to publish
+
+
+def test_ukrainian_core_output() -> None:
+    config = FARM.model_copy(update={"rules": [RuleConfig(name="a", kind="arrival")]})
+    core = CameraCore(config, "uk")
+    frames = [(T0 + i * 0.5, [("cow", box_at(0.1, 0.9), 0.9), ("cow", box_at(0.2, 0.9), 0.9)])
+              for i in range(4)]
+    (event,) = run(core, frames)
+    assert event.language == "uk"
+    assert event.title == "2 корови з'явилися у зоні «gate»"
