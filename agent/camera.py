@@ -74,7 +74,10 @@ class CameraCore:
             t.observe_zones(frozenset(names[j] for j in np.flatnonzero(row)), now, stable)
 
     def _state_if_changed(self, tracks: list[Track], now: float) -> CameraState | None:
-        confirmed = [t for t in tracks if t.hits >= self.config.tracker.confirm_frames]
+        cfg = self.config.tracker
+        confirmed = [
+            t for t in tracks if t.hits >= cfg.confirm_frames and t.max_score >= cfg.confirm_score
+        ]
         counts: dict[str, int] = {}
         zones: dict[str, dict[str, int]] = {z: {} for z in self._zones.names}
         for t in confirmed:

@@ -127,7 +127,9 @@ class RuleConfig(_Strict):
         default_factory=list,
         description="Zones this rule watches; empty = every zone (zone kinds) or the whole frame.",
     )
-    min_score: float = Field(0.4, ge=0, le=1, description="Best score an object needs to count.")
+    min_score: float = Field(
+        0.5, ge=0, le=1, description="Best detector score an object needs before it counts."
+    )
     min_frames: int = Field(2, ge=1, description="Frames an object must be seen before it counts.")
     min_seconds: float = Field(
         0.0, ge=0, description="Seconds an object must be tracked before it counts."
@@ -159,6 +161,12 @@ class TrackerConfig(_Strict):
         2,
         ge=1,
         description="Frames a track or a zone change must hold before the state counts it.",
+    )
+    confirm_score: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Best detector score a track needs before the state counts it.",
     )
 
 
