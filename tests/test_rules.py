@@ -8,7 +8,7 @@ from agent.camera import CameraCore
 from agent.config import CameraConfig, RuleConfig, ZoneConfig
 from agent.events import Event
 from agent.rules import RuleState, evaluate
-from tests.scenes import T0, box_at, dets
+from scenes import T0, box_at, dets
 
 
 @dataclass

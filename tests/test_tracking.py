@@ -8,7 +8,7 @@ import pytest
 from agent.config import TrackerConfig, ZoneConfig
 from agent.tracking import Tracker, box_iou
 from agent.zones import Zones
-from tests.scenes import T0, box_at, dets
+from scenes import T0, box_at, dets
 
 
 def test_ids_are_stable_while_objects_move() -> None:
