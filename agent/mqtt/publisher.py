@@ -20,6 +20,7 @@ from agent.mqtt import topics
 from agent.mqtt.broker import EmbeddedBroker
 
 logger = logging.getLogger(__name__)
+_paho_logger = logging.getLogger(f"{__name__}.paho")
 
 ONLINE = b"online"
 OFFLINE = b"offline"
@@ -61,8 +62,8 @@ class MqttPublisher:
         self._port = port
         self._status_topic = topics.status(config.base_topic)
 
-        # _cond guards every field below it. Never call into paho while holding it: paho
-        # runs on_publish under its own message lock, so the two locks would deadlock.
+        # _cond guards the counters and flags from here to _closed. Never call into paho while
+        # holding it: paho runs on_publish under its own message lock, so they would deadlock.
         self._cond = threading.Condition()
         self._unacked: dict[int, _Pending] = {}
         # PUBACKs that beat publish() back to us on a fast loopback broker.
@@ -125,7 +126,7 @@ class MqttPublisher:
             )
 
     def ack_latencies_ms(self) -> list[float]:
-        """Milliseconds from publish_event() to PUBACK, for the latest events (bounded)."""
+        """Milliseconds from publish_event() to PUBACK (outages included), latest 10,000 events."""
         with self._cond:
             return list(self._latencies_ms)
 
@@ -168,7 +169,9 @@ class MqttPublisher:
             clean_session=True,
             protocol=MQTTProtocolVersion.MQTTv311,
         )
-        client.enable_logger(logging.getLogger(f"{__name__}.paho"))
+        # paho's own messages go to DEBUG: it logs a normal outage at ERROR, while the
+        # callbacks below already report every state change once, at the right level.
+        client.on_log = _paho_log
         client.will_set(self._status_topic, OFFLINE, qos=1, retain=True)
         if cfg.username is not None:
             password = cfg.password.get_secret_value() if cfg.password is not None else None
@@ -326,10 +329,11 @@ class MqttPublisher:
             if closing:
                 logger.info("disconnected from MQTT broker %s", self.address)
             elif was_connected and self._begin_outage():
+                # No reason in the message: MQTT 3.1.1 brokers just close the socket, and
+                # paho then reports an uninformative "Unspecified error".
                 logger.warning(
-                    "lost connection to MQTT broker %s (%s); retrying, events are kept in memory",
+                    "lost connection to MQTT broker %s; retrying, events are kept in memory",
                     self.address,
-                    reason.getName(),
                 )
         except Exception:
             logger.exception("error in MQTT on_disconnect callback")
@@ -343,6 +347,10 @@ class MqttPublisher:
             return True
 
 
+def _paho_log(client: Client, userdata: Any, level: int, message: str) -> None:
+    _paho_logger.debug("%s", message)
+
+
 def start_publisher(config: MqttConfig) -> tuple[MqttPublisher, EmbeddedBroker | None]:
     """Start a publisher, and first an embedded broker on 127.0.0.1 when no host is configured."""
     broker: EmbeddedBroker | None = None
@@ -351,6 +359,11 @@ def start_publisher(config: MqttConfig) -> tuple[MqttPublisher, EmbeddedBroker |
         broker = EmbeddedBroker(config.embedded_port)
         broker.start()
         host, port = broker.host, broker.port
-    publisher = MqttPublisher(config, host, port)
-    publisher.start()
+    try:
+        publisher = MqttPublisher(config, host, port)
+        publisher.start()
+    except BaseException:
+        if broker is not None:
+            broker.stop()
+        raise
     return publisher, broker

@@ -3,6 +3,9 @@
 The model takes `images` float32 [1, 3, H, W] (RGB, 0..1) and returns one tensor [1, N, 5 + C]:
 cx, cy, w, h in input pixels, objectness and C class scores (all after the sigmoid), so the
 caller only has to threshold and run NMS, exactly as for a YOLOv5 export.
+
+Covers the YOLOv3 family: [convolutional], [maxpool], [upsample], [route] (with groups),
+[shortcut] and [yolo]. Anything else is refused with the cfg line that holds it.
 """
 
 from __future__ import annotations
@@ -88,12 +91,14 @@ class _Weights:
     """Sequential reader over a .weights file, which is just float32 arrays in layer order."""
 
     def __init__(self, data: bytes) -> None:
-        if len(data) < 16:
+        if len(data) < 12:
             raise DarknetError("weights file is too short to hold a header")
-        major, minor, _revision = np.frombuffer(data, np.int32, 3)
+        major, minor, _revision = np.frombuffer(data, "<i4", 3)
         # The 'seen' counter grew from int32 to int64 in format 0.2.
-        seen_size = 8 if major * 10 + minor >= 2 else 4
-        self._values = np.frombuffer(data, np.float32, offset=12 + seen_size)
+        start = 12 + (8 if major * 10 + minor >= 2 else 4)
+        if len(data) < start or (len(data) - start) % 4:
+            raise DarknetError("weights file is truncated: it is not a header plus float32s")
+        self._values = np.frombuffer(data, "<f4", offset=start)
         self._pos = 0
 
     def take(self, count: int) -> F32:
@@ -257,6 +262,8 @@ def _route(graph: _Graph, s: Section, index: int, layers: list[_Tensor]) -> _Ten
     groups, group_id = s.get_int("groups", 1), s.get_int("group_id", 0)
     if groups == 1:
         return joined
+    if groups < 1 or joined.channels % groups or not 0 <= group_id < groups:
+        raise DarknetError(f"line {s.line}: [route] groups/group_id do not fit the channels")
     # YOLOv4-tiny style: keep one of `groups` equal channel slices.
     step = joined.channels // groups
     starts = graph.const("starts", [group_id * step], np.int64)
@@ -278,9 +285,12 @@ def _shortcut(graph: _Graph, s: Section, x: _Tensor, index: int, layers: list[_T
 def _yolo(graph: _Graph, s: Section, x: _Tensor, net_w: int, net_h: int) -> tuple[str, int]:
     """Decode one head into [1, h*w*A, 5+C] rows; returns their name and count."""
     classes = s.get_int("classes", 80)
-    anchors = np.array(s.get_ints("anchors"), np.float32).reshape(-1, 2)
+    listed = s.get_ints("anchors")
+    if not listed or len(listed) % 2:
+        raise DarknetError(f"line {s.line}: [yolo] anchors must be width,height pairs")
+    anchors = np.array(listed, np.float32).reshape(-1, 2)
     mask = s.get_ints("mask") or list(range(len(anchors)))
-    if max(mask) >= len(anchors):
+    if max(mask) >= len(anchors) or min(mask) < 0:
         raise DarknetError(f"line {s.line}: mask refers to anchors that are not listed")
     if s.get_int("new_coords", 0):
         raise DarknetError(f"line {s.line}: [yolo] new_coords=1 is not supported")
@@ -290,8 +300,8 @@ def _yolo(graph: _Graph, s: Section, x: _Tensor, net_w: int, net_h: int) -> tupl
             f"line {s.line}: [yolo] expects {count * attrs} channels, the layer before has "
             f"{x.channels}"
         )
-    grid = graph.const("shape", [1, count, attrs, h, w], np.int64)
-    t = graph.op1("Reshape", [x.name, grid])
+    shape = graph.const("shape", [1, count, attrs, h, w], np.int64)
+    t = graph.op1("Reshape", [x.name, shape])
     # Rows ordered cell by cell, anchors within a cell, as OpenCV's Darknet reader does.
     t = graph.op1("Transpose", [t], perm=[0, 3, 4, 1, 2])
     split = graph.const("split", [2, 2, attrs - 4], np.int64)
@@ -355,9 +365,9 @@ def convert(
         else:
             raise DarknetError(f"line {s.line}: section [{s.kind}] is not supported")
         layers.append(x)
-    reader.check_consumed()
     if not heads:
         raise DarknetError("the cfg has no [yolo] layer")
+    reader.check_consumed()
     if len(classes) != 1:
         raise DarknetError("all [yolo] layers must have the same number of classes")
     num_classes = classes.pop()

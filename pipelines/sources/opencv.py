@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import logging
 import math
 import re
@@ -44,6 +46,7 @@ class OpenCVSourceConfig(BaseModel):
 
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_CREDENTIALS = re.compile(r"://[^/@]*@")
 # Media times and wall clocks jitter by a few microseconds; a frame this close to its slot counts.
 _SLACK = 1e-3
 # Used when a file reports no frame rate, so timestamps still advance.
@@ -51,10 +54,18 @@ _FALLBACK_FPS = 25.0
 
 
 def _is_live(uri: str) -> bool:
-    """A path that exists is a file; a camera index or a URL is live."""
-    if Path(uri).exists():
+    """A regular file that exists is a file; a camera index, a URL or a device node is live."""
+    path = Path(uri)
+    if path.is_file():
         return False
-    return uri.strip().isdigit() or bool(_URL.match(uri.strip()))
+    # A missing path stays a file, so the user hears "not found" rather than endless retries.
+    return uri.strip().isdigit() or bool(_URL.match(uri.strip())) or path.exists()
+
+
+def _display(uri: str) -> str:
+    """The uri fit for a log line: an index named as a camera, URL credentials hidden."""
+    uri = uri.strip()
+    return f"camera {uri}" if uri.isdigit() else _CREDENTIALS.sub("://***@", uri)
 
 
 class RateLimiter:
@@ -115,6 +126,7 @@ class OpenCVSource(FrameSource):
     def frames(self) -> Iterator[Frame]:
         """Frames in capture order; a file ends normally, a live stream runs until close()."""
         run = self._live_frames() if self.live else self._file_frames()
+        self._runs = [r for r in self._runs if inspect.getgeneratorstate(r) != inspect.GEN_CLOSED]
         self._runs.append(run)
         return run
 
@@ -122,10 +134,9 @@ class OpenCVSource(FrameSource):
         """Stop any running iterator and release the capture."""
         self._stop.set()
         for run in self._runs:
-            try:
+            # ValueError: running in another thread; it sees the stop flag and releases itself.
+            with contextlib.suppress(ValueError):
                 run.close()
-            except ValueError:
-                pass  # Running in another thread: it sees the stop flag and releases itself.
         self._runs.clear()
 
     def _open(self) -> cv2.VideoCapture | None:
@@ -177,6 +188,8 @@ class OpenCVSource(FrameSource):
                     read += 1
             finally:
                 cap.release()
+            if self._stop.is_set():
+                return
             if read == 0:
                 raise SourceError(f"video file {path} has no frames OpenCV can read")
             if not self.config.loop:
@@ -184,7 +197,7 @@ class OpenCVSource(FrameSource):
             offset += media + period
 
     def _live_frames(self) -> Generator[Frame, None, None]:
-        uri = self.config.uri
+        uri = _display(self.config.uri)
         limiter = RateLimiter(self.config.fps)
         index = 0
         cap = self._open()

@@ -1,0 +1,34 @@
+"""Frame sources: video files, streams and cameras, image folders, and the demo scene."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipelines.sources.base import FrameSource, SourceError
+
+if TYPE_CHECKING:
+    from pipelines.sources.demo import DemoSourceConfig
+    from pipelines.sources.image_folder import ImageFolderSourceConfig
+    from pipelines.sources.opencv import OpenCVSourceConfig
+
+__all__ = ["FrameSource", "SourceError", "open_source"]
+
+
+def open_source(
+    config: OpenCVSourceConfig | ImageFolderSourceConfig | DemoSourceConfig,
+) -> FrameSource:
+    """The source `config.type` selects; nothing is opened until frames() is iterated."""
+    # Each backend is imported only when chosen, so an unused one costs nothing.
+    if config.type == "opencv":
+        from pipelines.sources.opencv import OpenCVSource
+
+        return OpenCVSource(config)
+    if config.type == "image_folder":
+        from pipelines.sources.image_folder import ImageFolderSource
+
+        return ImageFolderSource(config)
+    if config.type == "demo":
+        from pipelines.sources.demo import DemoSource
+
+        return DemoSource(config)
+    raise SourceError(f"unknown source type {config.type!r}: use opencv, image_folder or demo")
