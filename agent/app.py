@@ -38,8 +38,10 @@ def run_agent(
         if publisher is not None:
             delivered = publisher.wait_until_delivered(timeout=5.0)
             if not delivered:
-                log.warning("stopping with %d message(s) not yet acknowledged by the broker",
-                            publisher.stats().pending)
+                log.warning(
+                    "stopping with %d message(s) not yet acknowledged by the broker",
+                    publisher.stats().pending,
+                )
             publisher.close()
         if broker is not None:
             broker.stop()

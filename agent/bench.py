@@ -7,6 +7,7 @@ import platform
 import shutil
 import statistics
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 import numpy as np
@@ -48,8 +49,9 @@ def synthetic_frames(n_frames: int, n_objects: int = 20, seed: int = 7) -> list[
         present = np.array([(f // 40 + i) % 25 != 0 for i in range(n_objects)])
         boxes = np.concatenate([pos, pos + 0.1], axis=1)[present]
         frames.append(
-            Detections.build(boxes, rng.uniform(0.5, 0.95, int(present.sum())),
-                             np.array(ids)[present], names)
+            Detections.build(
+                boxes, rng.uniform(0.5, 0.95, int(present.sum())), np.array(ids)[present], names
+            )
         )
     return frames
 
@@ -63,21 +65,26 @@ def bench_core(n_frames: int) -> dict[str, float]:
     for i, dets in enumerate(frames):
         events += len(core.step(dets, 1_800_000_000.0 + i / 10).events)
     elapsed = time.perf_counter() - t0
-    return {"frames": n_frames, "fps": n_frames / elapsed, "us_per_frame": 1e6 * elapsed / n_frames,
-            "events": events}
+    return {
+        "frames": n_frames,
+        "fps": n_frames / elapsed,
+        "us_per_frame": 1e6 * elapsed / n_frames,
+        "events": events,
+    }
 
 
 def bench_detector(runs: int) -> list[dict[str, float]]:
     """Median and p95 latency of the CPU detector on a demo frame, at 416 and 320."""
-    import cv2
-
     from pipelines.demo_scene import ensure_demo_scene
     from pipelines.detectors import build_detector
     from pipelines.detectors.bench import measure_latency
     from pipelines.detectors.onnx_yolo import OnnxDetectorConfig
+    from pipelines.sources.image_folder import read_bgr
 
-    folder = ensure_demo_scene()
-    image = cv2.imread(str(sorted(folder.glob("*.jpg"))[len(list(folder.glob("*.jpg"))) // 3]))
+    frames = sorted(ensure_demo_scene().glob("*.jpg"))
+    image = read_bgr(frames[len(frames) // 2])  # a frame with objects in it
+    if image is None:
+        raise RuntimeError(f"cannot read the demo frame {frames[len(frames) // 2]}")
     results = []
     for size in (416, 320):
         detector = build_detector(OnnxDetectorConfig(input_size=size, threads=2))
@@ -93,14 +100,14 @@ def bench_mqtt(n_events: int) -> dict[str, float | str]:
     """Rule fire (event built) to PUBACK, one event at a time, on a local broker."""
     from agent.mqtt import EmbeddedBroker, MqttPublisher
 
-    broker_name, stop = _local_broker()
+    mosquitto = _start_mosquitto()
     broker: EmbeddedBroker | None = None
-    if stop is None:
+    if mosquitto is None:
         broker = EmbeddedBroker(0)
         broker.start()
         host, port = broker.host, broker.port
     else:
-        host, port = "127.0.0.1", int(broker_name.rsplit(":", 1)[1])
+        host, port = "127.0.0.1", mosquitto[0]
     publisher = MqttPublisher(MqttConfig(host=host, port=port, client_id="eva-bench"), host, port)
     publisher.start()
     latencies = []
@@ -123,31 +130,37 @@ def bench_mqtt(n_events: int) -> dict[str, float | str]:
         publisher.close()
         if broker is not None:
             broker.stop()
-        if stop is not None:
-            stop()
+        if mosquitto is not None:
+            mosquitto[1]()
     q = statistics.quantiles(latencies, n=100)
-    return {"broker": "mosquitto" if stop else "embedded (amqtt)", "events": n_events,
-            "p50_ms": statistics.median(latencies), "p95_ms": q[94], "max_ms": max(latencies)}
+    return {
+        "broker": "mosquitto" if mosquitto else "embedded (amqtt)",
+        "events": n_events,
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": q[94],
+        "max_ms": max(latencies),
+    }
 
 
-def _local_broker() -> tuple[str, object]:
-    """Start Debian's mosquitto on a free loopback port if installed; else ('', None)."""
+def _start_mosquitto() -> tuple[int, Callable[[], None]] | None:
+    """Start Debian's mosquitto on a free loopback port: (port, stop), or None if absent."""
     import socket
     import subprocess
     import tempfile
 
-    binary = shutil.which("mosquitto") or ("/usr/sbin/mosquitto"
-                                           if os.path.exists("/usr/sbin/mosquitto") else None)
+    binary = shutil.which("mosquitto") or (
+        "/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None
+    )
     if binary is None:
-        return "", None
+        return None
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    conf = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
-    conf.write(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    conf.close()
-    proc = subprocess.Popen([binary, "-c", conf.name], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as conf:
+        conf.write(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    proc = subprocess.Popen(
+        [binary, "-c", conf.name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -160,25 +173,39 @@ def _local_broker() -> tuple[str, object]:
         proc.wait(5)
         os.unlink(conf.name)
 
-    return f"mosquitto:{port}", stop
+    return port, stop
 
 
 def run_bench(out: TextIO, frames: int, runs: int, events: int, skip: set[str]) -> None:
     """Run the sections not in `skip` and print their figures."""
-    print(f"eva bench on {platform.machine()}, {os.cpu_count()} CPU(s), "
-          f"Python {platform.python_version()}", file=out)
+    print(
+        f"eva bench on {platform.machine()}, {os.cpu_count()} CPU(s), "
+        f"Python {platform.python_version()}",
+        file=out,
+    )
     if "core" not in skip:
         r = bench_core(frames)
-        print(f"core (tracking + zones + 5 rules + events, 20 objects/frame): "
-              f"{r['fps']:.0f} frames/s ({r['us_per_frame']:.0f} us/frame, "
-              f"{r['frames']:.0f} frames, {r['events']:.0f} events)", file=out, flush=True)
+        print(
+            f"core (tracking + zones + 5 rules + events, 20 objects/frame): "
+            f"{r['fps']:.0f} frames/s ({r['us_per_frame']:.0f} us/frame, "
+            f"{r['frames']:.0f} frames, {r['events']:.0f} events)",
+            file=out,
+            flush=True,
+        )
     if "detector" not in skip:
         for d in bench_detector(runs):
-            print(f"detector onnx yolov3-tiny @{d['input']:.0f}, 2 threads, incl. preprocessing: "
-                  f"median {d['median_ms']:.1f} ms, p95 {d['p95_ms']:.1f} ms "
-                  f"({runs} frames of 1280x720)", file=out, flush=True)
+            print(
+                f"detector onnx yolov3-tiny @{d['input']:.0f}, 2 threads, incl. preprocessing: "
+                f"median {d['median_ms']:.1f} ms, p95 {d['p95_ms']:.1f} ms "
+                f"({runs} frames of 1280x720)",
+                file=out,
+                flush=True,
+            )
     if "mqtt" not in skip:
         m = bench_mqtt(events)
-        print(f"rule fire -> PUBACK on {m['broker']}: p50 {m['p50_ms']:.2f} ms, "
-              f"p95 {m['p95_ms']:.2f} ms, max {m['max_ms']:.2f} ms ({m['events']} events)",
-              file=out, flush=True)
+        print(
+            f"rule fire -> PUBACK on {m['broker']}: p50 {m['p50_ms']:.2f} ms, "
+            f"p95 {m['p95_ms']:.2f} ms, max {m['max_ms']:.2f} ms ({m['events']} events)",
+            file=out,
+            flush=True,
+        )

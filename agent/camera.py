@@ -50,8 +50,9 @@ class CameraCore:
         self._place(update.active, now)
         changes = []
         for rule in self.config.rules:
-            state, found = evaluate(rule, self._rule_states[rule.name], update.active,
-                                    update.removed, now)
+            state, found = evaluate(
+                rule, self._rule_states[rule.name], update.active, update.removed, now
+            )
             self._rule_states[rule.name] = state
             changes.extend(found)
         self._coalescer.add(changes)

@@ -21,11 +21,15 @@ def run_checks(config: AppConfig, out: TextIO) -> bool:
     def report(good: bool, what: str, fix: str = "") -> None:
         nonlocal ok
         ok &= good
-        print(f"[{'ok' if good else 'FAIL'}] {what}" + (f" -> {fix}" if fix and not good else ""),
-              file=out)
+        print(
+            f"[{'ok' if good else 'FAIL'}] {what}" + (f" -> {fix}" if fix and not good else ""),
+            file=out,
+        )
 
-    report(True, f"configuration is valid ({len(config.cameras)} camera(s), "
-                 f"language {config.language})")
+    report(
+        True,
+        f"configuration is valid ({len(config.cameras)} camera(s), language {config.language})",
+    )
     for camera in config.cameras:
         _check_source(camera, report)
         _check_detector(camera, report)
@@ -38,14 +42,20 @@ def _check_source(camera: CameraConfig, report: _Report) -> None:
     name = camera.name
     if src.type == "image_folder":
         path = Path(src.path).expanduser()
-        report(path.is_dir(), f"camera {name}: image folder {path}",
-               "create the folder or fix source.path")
+        report(
+            path.is_dir(),
+            f"camera {name}: image folder {path}",
+            "create the folder or fix source.path",
+        )
     elif src.type == "opencv":
         uri = src.uri
         if uri.isdigit():
             dev = Path(f"/dev/video{uri}")
-            report(dev.exists(), f"camera {name}: USB camera {dev}",
-                   "plug in the camera or change source.uri")
+            report(
+                dev.exists(),
+                f"camera {name}: USB camera {dev}",
+                "plug in the camera or change source.uri",
+            )
         elif "://" in uri:
             report(True, f"camera {name}: stream {uri.split('@')[-1]} (opened when running)")
         else:
@@ -67,8 +77,11 @@ def _check_detector(camera: CameraConfig, report: _Report) -> None:
             report(False, f"camera {camera.name}: detector yolov3-tiny", str(e))
     else:
         path = Path(det.model).expanduser()
-        report(path.is_file(), f"camera {camera.name}: detector model {path}",
-               "fix detector.model or copy the .onnx file there")
+        report(
+            path.is_file(),
+            f"camera {camera.name}: detector model {path}",
+            "fix detector.model or copy the .onnx file there",
+        )
 
 
 def _check_mqtt(config: AppConfig, report: _Report) -> None:
@@ -82,5 +95,8 @@ def _check_mqtt(config: AppConfig, report: _Report) -> None:
             pass
         report(True, f"mqtt: broker {m.host}:{m.port} accepts connections")
     except OSError as e:
-        report(False, f"mqtt: broker {m.host}:{m.port} unreachable ({e.strerror or e})",
-               "start the broker or fix mqtt.host and mqtt.port")
+        report(
+            False,
+            f"mqtt: broker {m.host}:{m.port} unreachable ({e.strerror or e})",
+            "start the broker or fix mqtt.host and mqtt.port",
+        )

@@ -68,8 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--frames", type=int, default=5000, help="frames for the core benchmark")
     s.add_argument("--runs", type=int, default=50, help="frames for the detector benchmark")
     s.add_argument("--events", type=int, default=200, help="events for the MQTT benchmark")
-    s.add_argument("--skip", action="append", default=[],
-                   choices=["core", "detector", "mqtt"], help="leave out a section")
+    s.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=["core", "detector", "mqtt"],
+        help="leave out a section",
+    )
     s.set_defaults(handler=_cmd_bench)
     return p
 
@@ -157,8 +162,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     _setup_logging("WARNING")
     from agent.bench import run_bench
 
-    run_bench(sys.stdout, frames=args.frames, runs=args.runs, events=args.events,
-              skip=set(args.skip))
+    run_bench(
+        sys.stdout, frames=args.frames, runs=args.runs, events=args.events, skip=set(args.skip)
+    )
     return EXIT_OK
 
 

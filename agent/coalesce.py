@@ -85,15 +85,15 @@ def build_event(
     camera: CameraConfig, rule: RuleConfig, changes: list[Change], language: Language
 ) -> Event | None:
     """One event from a group of changes of one rule; None when they cancel out."""
-    objects = (
-        _count_objects(changes) if rule.kind == "count_change" else _moving_objects(changes)
-    )
+    objects = _count_objects(changes) if rule.kind == "count_change" else _moving_objects(changes)
     if not objects:
         return None
     started = _local(min(c.at for c in changes))
     ended = _local(max(c.at for c in changes))
     zone_titles = {z.name: z for z in camera.zones}
-    title, summary = describe(rule.kind, objects, zone_titles, language, rule.dwell_seconds, started)
+    title, summary = describe(
+        rule.kind, objects, zone_titles, language, rule.dwell_seconds, started
+    )
     return Event(
         id=new_event_id(ended),
         camera=camera.name,

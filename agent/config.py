@@ -70,7 +70,9 @@ class MqttConfig(_Strict):
     @classmethod
     def _topic_has_no_wildcards(cls, v: str) -> str:
         if not v or any(c in v for c in "#+") or v.startswith("/") or v.endswith("/"):
-            raise ValueError("base_topic must be non-empty, without '#', '+' or a leading/trailing '/'")
+            raise ValueError(
+                "base_topic must be non-empty, without '#', '+' or a leading/trailing '/'"
+            )
         return v
 
 

@@ -45,7 +45,9 @@ def parse_config(text: str, source: str = "<config>") -> AppConfig:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: the top level must be a mapping of sections (mqtt:, cameras:, ...)")
+        raise ConfigError(
+            f"{source}: the top level must be a mapping of sections (mqtt:, cameras:, ...)"
+        )
     data = _interpolate(data, source)
     try:
         return AppConfig.model_validate(data)

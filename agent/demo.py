@@ -31,12 +31,19 @@ def demo_config(language: Language = "en", realtime: bool = True) -> AppConfig:
                 name="demo",
                 source=DemoSourceConfig(realtime=realtime),
                 zones=[
-                    ZoneConfig(name="porch", preposition="on",
-                               points=[(0.0, 0.0), (0.4, 0.0), (0.4, 1.0), (0.0, 1.0)]),
-                    ZoneConfig(name="driveway",
-                               points=[(0.4, 0.6), (1.0, 0.6), (1.0, 1.0), (0.4, 1.0)]),
-                    ZoneConfig(name="table", preposition="on",
-                               points=[(0.6, 0.0), (1.0, 0.0), (1.0, 0.6), (0.6, 0.6)]),
+                    ZoneConfig(
+                        name="porch",
+                        preposition="on",
+                        points=[(0.0, 0.0), (0.4, 0.0), (0.4, 1.0), (0.0, 1.0)],
+                    ),
+                    ZoneConfig(
+                        name="driveway", points=[(0.4, 0.6), (1.0, 0.6), (1.0, 1.0), (0.4, 1.0)]
+                    ),
+                    ZoneConfig(
+                        name="table",
+                        preposition="on",
+                        points=[(0.6, 0.0), (1.0, 0.0), (1.0, 0.6), (0.6, 0.6)],
+                    ),
                 ],
                 rules=[
                     RuleConfig(name="arrivals", kind="arrival"),
@@ -56,8 +63,12 @@ def run_demo(config: AppConfig, stop: threading.Event, out: TextIO | None = None
         config = config.model_copy(update={"mqtt": mqtt})
         listener = _listen(broker.host, broker.port, f"{mqtt.base_topic}/+/events", received, out)
         try:
-            print(f"Demo: playing the bundled scene; events arrive on mqtt://{broker.host}:"
-                  f"{broker.port} topic {mqtt.base_topic}/+/events", file=out, flush=True)
+            print(
+                f"Demo: playing the bundled scene; events arrive on mqtt://{broker.host}:"
+                f"{broker.port} topic {mqtt.base_topic}/+/events",
+                file=out,
+                flush=True,
+            )
             workers = run_agent(config, stop)
             created = sum(w.stats.events for w in workers)
             # The subscriber may still be reading the last PUBLISH packets.
@@ -69,8 +80,11 @@ def run_demo(config: AppConfig, stop: threading.Event, out: TextIO | None = None
         finally:
             listener.loop_stop()
             listener.disconnect()
-    print(f"Demo finished: {created} events created, {len(received)} received from the broker.",
-          file=out, flush=True)
+    print(
+        f"Demo finished: {created} events created, {len(received)} received from the broker.",
+        file=out,
+        flush=True,
+    )
     failed = [w.error for w in workers if w.error]
     return 1 if failed or len(received) < created else 0
 

@@ -10,8 +10,6 @@ from ulid import ULID
 
 from agent.config import EventKind, Language, Severity
 
-SCHEMA_VERSION = 1
-
 
 class _Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -33,7 +31,7 @@ class EventObject(_Payload):
 class Event(_Payload):
     """Something worth telling that happened in front of one camera."""
 
-    schema_version: Literal[1] = Field(SCHEMA_VERSION, description="Version of this schema.")
+    schema_version: Literal[1] = Field(1, description="Version of this schema.")
     id: str = Field(description="Unique, time-sortable id (ULID); consumers de-duplicate by it.")
     camera: str = Field(description="The camera's name from the configuration.")
     rule: str = Field(description="The rule that produced the event.")
@@ -53,7 +51,7 @@ class Event(_Payload):
 class CameraState(_Payload):
     """What one camera sees now; retained on <base>/<camera>/state."""
 
-    schema_version: Literal[1] = Field(SCHEMA_VERSION, description="Version of this schema.")
+    schema_version: Literal[1] = Field(1, description="Version of this schema.")
     camera: str = Field(description="The camera's name.")
     updated_at: AwareDatetime = Field(description="Time of the frame the counts come from.")
     counts: dict[str, int] = Field(description="Objects currently tracked, per label.")

@@ -21,9 +21,7 @@ def replay_config(config: AppConfig, source: Path, camera: str | None, fps: floa
         new_source = OpenCVSourceConfig(uri=str(source))
     else:
         raise ConfigError(f"{source}: no such file or folder to replay")
-    return config.model_copy(
-        update={"cameras": [chosen.model_copy(update={"source": new_source})]}
-    )
+    return config.model_copy(update={"cameras": [chosen.model_copy(update={"source": new_source})]})
 
 
 def _pick(cameras: list[CameraConfig], name: str | None) -> CameraConfig:

@@ -207,15 +207,15 @@ def _count_changes(
         old, new = state.counts.get(label, 0), counts.get(label, 0)
         if old == new:
             continue
-        t = best.get(label)
+        top = best.get(label)
         changes.append(
             Change(
                 rule.name,
                 "count_change",
                 now,
-                t.id if t is not None else -1,
+                top.id if top is not None else -1,
                 label,
-                t.max_score if t is not None else 0.0,
+                top.max_score if top is not None else 0.0,
                 tuple(sorted(rule.zones)),
                 count=new,
                 previous_count=old,

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from agent.camera import CameraCore
 from agent.config import CameraConfig, Language
@@ -18,6 +18,7 @@ from pipelines.sources import open_source
 from pipelines.sources.base import FrameSource, SourceError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Sink(Protocol):
@@ -79,8 +80,12 @@ def process_stream(
             except Exception as e:  # a broken frame must not stop the camera
                 stats.detector_errors += 1
                 if stats.detector_errors == 1 or stats.detector_errors % 100 == 0:
-                    log.error("camera %s: detector failed (%d so far): %s",
-                              camera.name, stats.detector_errors, e)
+                    log.error(
+                        "camera %s: detector failed (%d so far): %s",
+                        camera.name,
+                        stats.detector_errors,
+                        e,
+                    )
                 continue
             stats.detect_seconds += time.perf_counter() - t0
             stats.frames += 1
@@ -91,7 +96,7 @@ def process_stream(
     return stats
 
 
-def _deliver(fn: Callable[[object], None], item: object, camera: str) -> None:
+def _deliver(fn: Callable[[T], None], item: T, camera: str) -> None:
     try:
         fn(item)
     except Exception:  # one failing sink must not starve the others
@@ -127,13 +132,26 @@ class CameraWorker(threading.Thread):
         log.info("camera %s started", self.camera.name)
         try:
             with source:
-                process_stream(self.camera, self._language, source, detector, self._sinks,
-                               self._stop_event, self.stats)
+                process_stream(
+                    self.camera,
+                    self._language,
+                    source,
+                    detector,
+                    self._sinks,
+                    self._stop_event,
+                    self.stats,
+                )
         except SourceError as e:
             self.error = str(e)
             log.error("camera %s stopped: %s", self.camera.name, e)
         finally:
             detector.close()
         s = self.stats
-        log.info("camera %s finished: %d frames, %d events, %.1f frames/s, detector %.1f ms/frame",
-                 self.camera.name, s.frames, s.events, s.fps, s.detect_ms)
+        log.info(
+            "camera %s finished: %d frames, %d events, %.1f frames/s, detector %.1f ms/frame",
+            self.camera.name,
+            s.frames,
+            s.events,
+            s.fps,
+            s.detect_ms,
+        )

@@ -96,13 +96,18 @@ def test_unknown_source_type_lists_the_choices() -> None:
 
 
 def test_zone_in_pixels_is_explained() -> None:
-    msg = _error("cameras:\n  - zones:\n      - name: gate\n        points: [[0,0],[640,0],[640,480]]\n")
+    msg = _error(
+        "cameras:\n  - zones:\n      - name: gate\n        points: [[0,0],[640,0],[640,480]]\n"
+    )
     assert "not pixels" in msg
     assert "(line 4)" in msg
 
 
 def test_rule_naming_a_missing_zone() -> None:
-    text = "cameras:\n  - zones: []\n    rules:\n      - name: r\n        kind: arrival\n        zones: [gate]\n"
+    text = (
+        "cameras:\n  - zones: []\n    rules:\n"
+        "      - name: r\n        kind: arrival\n        zones: [gate]\n"
+    )
     msg = _error(text)
     assert "does not define" in msg and "gate" in msg
 
@@ -161,7 +166,10 @@ def test_console_script_exit_code(tmp_path: Path) -> None:
     bad.write_text("mqtt: {port: 99999}\n")
     done = subprocess.run(
         [sys.executable, "-m", "agent.cli", "check", "--config", str(bad)],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
     assert done.returncode == 2
     assert "mqtt.port (line 1)" in done.stderr

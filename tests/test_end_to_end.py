@@ -30,17 +30,24 @@ def test_demo_scene_events_arrive_on_mosquitto(
     mosquitto_session: Mosquitto, mqtt_base: str
 ) -> None:
     config = demo_config(realtime=False)
-    mqtt = config.mqtt.model_copy(update={
-        "host": "127.0.0.1", "port": mosquitto_session.port, "base_topic": mqtt_base,
-        "client_id": f"eva-{mqtt_base}"})
+    mqtt = config.mqtt.model_copy(
+        update={
+            "host": "127.0.0.1",
+            "port": mosquitto_session.port,
+            "base_topic": mqtt_base,
+            "client_id": f"eva-{mqtt_base}",
+        }
+    )
     config = config.model_copy(update={"mqtt": mqtt})
 
     with Subscriber("127.0.0.1", mosquitto_session.port, f"{mqtt_base}/#") as sub:
         workers = run_agent(config, threading.Event())
         assert [w.error for w in workers] == [None]
         msgs = sub.wait_for(
-            lambda ms: sum(m.topic.endswith("/events") for m in ms) >= len(EXPECTED)
-            and any(m.payload == b"offline" for m in ms),
+            lambda ms: (
+                sum(m.topic.endswith("/events") for m in ms) >= len(EXPECTED)
+                and any(m.payload == b"offline" for m in ms)
+            ),
             timeout=10,
         )
 
@@ -54,8 +61,11 @@ def test_demo_scene_events_arrive_on_mosquitto(
     assert events[0].summary.endswith("a person appeared on the porch.")
     assert events[0].summary_source == "template"
 
-    states = [CameraState.model_validate_json(m.payload)
-              for m in msgs if m.topic == f"{mqtt_base}/demo/state"]
+    states = [
+        CameraState.model_validate_json(m.payload)
+        for m in msgs
+        if m.topic == f"{mqtt_base}/demo/state"
+    ]
     assert {"person": 1, "cup": 1} in [s.counts for s in states]
     assert {"motorcycle": 1} in [s.counts for s in states]
     assert states[-1].counts == {}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scenes import T0, box_at, dets
+
 from agent.camera import CameraCore
 from agent.config import CameraConfig, RuleConfig, ZoneConfig
 from agent.events import Event
 from agent.rules import RuleState, evaluate
-from scenes import T0, box_at, dets
 
 
 @dataclass
@@ -119,8 +120,9 @@ FARM = CameraConfig(
         RuleConfig(name="arrivals", kind="arrival"),
         RuleConfig(name="departures", kind="departure"),
         RuleConfig(name="into_yard", kind="zone_enter", zones=["yard"], labels=["cow"]),
-        RuleConfig(name="fox", kind="arrival", labels=["fox"], severity="alert",
-                   cooldown_seconds=60),
+        RuleConfig(
+            name="fox", kind="arrival", labels=["fox"], severity="alert", cooldown_seconds=60
+        ),
     ],
 )
 
@@ -137,8 +139,9 @@ def test_a_herd_walking_in_is_one_event() -> None:
     frames = []
     for i in range(40):  # 12 cows appear one by one, 0.5 s apart, in the gate
         n = min(12, i // 1 + 1)
-        cows = [("cow", box_at(0.02 + 0.02 * k, 0.5 + 0.03 * k, w=0.03, h=0.1), 0.8)
-                for k in range(n)]
+        cows = [
+            ("cow", box_at(0.02 + 0.02 * k, 0.5 + 0.03 * k, w=0.03, h=0.1), 0.8) for k in range(n)
+        ]
         frames.append((T0 + i * 0.25, cows))
     events = [e for e in run(core, frames) if e.kind == "arrival"]
     assert len(events) == 1
@@ -184,8 +187,11 @@ def test_cooldown_silences_a_repeat() -> None:
 
 def test_state_counts_per_label_and_zone() -> None:
     core = CameraCore(FARM, "en")
-    objs = [("cow", box_at(0.1, 0.9), 0.9), ("cow", box_at(0.6, 0.9), 0.9),
-            ("dog", box_at(0.8, 0.9), 0.9)]
+    objs = [
+        ("cow", box_at(0.1, 0.9), 0.9),
+        ("cow", box_at(0.6, 0.9), 0.9),
+        ("dog", box_at(0.8, 0.9), 0.9),
+    ]
     states = [core.step(dets(*objs), T0 + i * 0.5).state for i in range(3)]
     assert states[0] is not None and states[0].counts == {}  # one frame: not confirmed yet
     assert states[1] is not None
@@ -197,8 +203,10 @@ def test_state_counts_per_label_and_zone() -> None:
 def test_ukrainian_core_output() -> None:
     config = FARM.model_copy(update={"rules": [RuleConfig(name="a", kind="arrival")]})
     core = CameraCore(config, "uk")
-    frames = [(T0 + i * 0.5, [("cow", box_at(0.1, 0.9), 0.9), ("cow", box_at(0.2, 0.9), 0.9)])
-              for i in range(4)]
+    frames = [
+        (T0 + i * 0.5, [("cow", box_at(0.1, 0.9), 0.9), ("cow", box_at(0.2, 0.9), 0.9)])
+        for i in range(4)
+    ]
     (event,) = run(core, frames)
     assert event.language == "uk"
     assert event.title == "2 корови з'явилися у зоні «gate»"

@@ -8,8 +8,6 @@ from agent.config import EventKind, Language, ZoneConfig
 from agent.events import EventObject
 from agent.templates import en, uk
 
-_LANGUAGES = {"en": en, "uk": uk}
-
 
 def describe(
     kind: EventKind,
@@ -20,4 +18,6 @@ def describe(
     at: datetime,
 ) -> tuple[str, str]:
     """(title, summary) for an event; the summary is one full sentence with the time."""
-    return _LANGUAGES[language].describe(kind, objects, zones, dwell_seconds, at)
+    if language == "uk":
+        return uk.describe(kind, objects, zones, dwell_seconds, at)
+    return en.describe(kind, objects, zones, dwell_seconds, at)

@@ -99,8 +99,14 @@ def describe(
     }[kind]
     groups = groups_by_place(objects)
     clauses = [
-        _clause(kind, join([noun_phrase(o.label, o.count) for o in g]), verb, g[0].zones, zones,
-                dwell_seconds)
+        _clause(
+            kind,
+            join([noun_phrase(o.label, o.count) for o in g]),
+            verb,
+            g[0].zones,
+            zones,
+            dwell_seconds,
+        )
         + (" elsewhere" if len(groups) > 1 and not g[0].zones and kind != "dwell" else "")
         for g in groups
     ]

@@ -108,8 +108,11 @@ def _zone(name: str, zones: dict[str, ZoneConfig]) -> str:
 
 def _zones(names: list[str], zones: dict[str, ZoneConfig], case: str) -> str:
     titles = [_zone(n, zones) for n in names]
-    word = {"loc": "зоні", "gen": "зони"}[case] if len(names) == 1 else {
-        "loc": "зонах", "gen": "зон"}[case]
+    word = (
+        {"loc": "зоні", "gen": "зони"}[case]
+        if len(names) == 1
+        else {"loc": "зонах", "gen": "зон"}[case]
+    )
     return f"{word} {join(titles)}"
 
 

@@ -24,5 +24,5 @@ class Detector(ABC):
     def detect(self, image: npt.NDArray[np.uint8]) -> Detections:
         """Detect objects in a BGR image of any size."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook; most detectors hold nothing
         """Release the runtime or device."""

@@ -22,7 +22,7 @@ class FrameSource(ABC):
     def frames(self) -> Iterator[Frame]:
         """Frames in capture order; raises SourceError when the input cannot be read."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook; most sources hold nothing
         """Release the device or file."""
 
     def __enter__(self) -> FrameSource:
