@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
+echo "==> lint and types"
+.venv/bin/ruff check .
+.venv/bin/mypy
+echo "==> tests"
 set +e
 .venv/bin/python -m pytest "$@"
 rc=$?
