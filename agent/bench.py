@@ -1,4 +1,4 @@
-"""`eva bench`: figures for the agent core, the CPU detector and MQTT delivery."""
+"""`eva bench`: figures for the agent core, the CPU detector, the language model and MQTT."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ import numpy as np
 
 from agent.camera import CameraCore
 from agent.coalesce import build_event
-from agent.config import CameraConfig, MqttConfig, RuleConfig, ZoneConfig
+from agent.config import (
+    CameraConfig,
+    LlamaCppLlmConfig,
+    LlmConfig,
+    MqttConfig,
+    OllamaLlmConfig,
+    RuleConfig,
+    ZoneConfig,
+)
 from agent.rules import Change
 from pipelines.detections import Detections
 
@@ -176,7 +184,50 @@ def _start_mosquitto() -> tuple[int, Callable[[], None]] | None:
     return port, stop
 
 
-def run_bench(out: TextIO, frames: int, runs: int, events: int, skip: set[str]) -> None:
+def bench_llm(out: TextIO, config: LlmConfig, n_events: int) -> None:
+    """The fixed event set through each backend that can run here; prints one block each."""
+    from agent.llm import ModelUnavailable, build_language_model
+    from agent.llm.bench import bench_events, bench_model
+
+    candidates: list[LlmConfig] = [LlamaCppLlmConfig(type="llamacpp"), config]
+    if config.type == "llamacpp" or config.type == "template":
+        candidates = candidates[:1]
+    events = bench_events(n_events)
+    for cfg in candidates:
+        model = build_language_model(cfg)
+        if model is None:
+            continue
+        try:
+            status = model.check()
+        except ModelUnavailable as e:
+            print(f"llm {cfg.type}: skipped, {e} ({e.fix})", file=out, flush=True)
+            continue
+        try:
+            f = bench_model(model, events, cfg.max_tokens)
+        finally:
+            model.close()
+        print(
+            f"llm {f.source} ({status}): {f.events} events (en+uk), {f.answers} answers; "
+            f"grounded {100 * f.grounded_rate:.0f}% of answers, published from the model "
+            f"{f.published_from_model}/{f.events}; prompt {f.prompt_tokens_mean:.0f} tokens, "
+            f"answer {f.output_tokens_mean:.0f} tokens; per event p50 {f.p50_seconds:.2f} s, "
+            f"p95 {f.p95_seconds:.2f} s; {f.tokens_per_second:.0f} tokens/s",
+            file=out,
+            flush=True,
+        )
+        for facts, answer, verdict in f.examples:
+            print(f"    {facts}\n      -> {answer}\n      verifier: {verdict}", file=out)
+
+
+def run_bench(
+    out: TextIO,
+    frames: int,
+    runs: int,
+    events: int,
+    skip: set[str],
+    llm: LlmConfig | None = None,
+    llm_events: int = 60,
+) -> None:
     """Run the sections not in `skip` and print their figures."""
     print(
         f"eva bench on {platform.machine()}, {os.cpu_count()} CPU(s), "
@@ -201,6 +252,8 @@ def run_bench(out: TextIO, frames: int, runs: int, events: int, skip: set[str]) 
                 file=out,
                 flush=True,
             )
+    if "llm" not in skip:
+        bench_llm(out, llm or OllamaLlmConfig(type="ollama"), llm_events)
     if "mqtt" not in skip:
         m = bench_mqtt(events)
         print(

@@ -34,6 +34,8 @@ def run_checks(config: AppConfig, out: TextIO) -> bool:
         _check_source(camera, report)
         _check_detector(camera, report)
     _check_mqtt(config, report)
+    _check_llm(config, report)
+    _check_storage(config, report)
     return ok
 
 
@@ -100,3 +102,33 @@ def _check_mqtt(config: AppConfig, report: _Report) -> None:
             f"mqtt: broker {m.host}:{m.port} unreachable ({e.strerror or e})",
             "start the broker or fix mqtt.host and mqtt.port",
         )
+
+
+def _check_llm(config: AppConfig, report: _Report) -> None:
+    from agent.llm import ModelUnavailable, build_language_model
+
+    model = build_language_model(config.llm)
+    if model is None:
+        report(True, "wording: template sentences (no language model)")
+        return
+    try:
+        report(True, f"wording: {model.check()}")
+    except ModelUnavailable as e:
+        # Not fatal for the agent (events keep their template text), but the user asked for it.
+        report(False, f"wording: {e}", e.fix)
+    finally:
+        model.close()
+
+
+def _check_storage(config: AppConfig, report: _Report) -> None:
+    from agent.history import HistoryError, open_history
+
+    try:
+        history = open_history(config.storage)
+    except HistoryError as e:
+        report(False, f"history: {e}", "fix storage.path or its permissions")
+        return
+    try:
+        report(True, f"history: {history.path} ({history.count()} events stored)")
+    finally:
+        history.close()

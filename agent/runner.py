@@ -11,7 +11,7 @@ from typing import Protocol, TypeVar
 
 from agent.camera import CameraCore
 from agent.config import CameraConfig, Language
-from agent.events import CameraState, Event
+from agent.events import CameraState, Event, EventUpdate
 from pipelines.detectors import build_detector
 from pipelines.detectors.base import Detector, DetectorError
 from pipelines.sources import open_source
@@ -26,6 +26,7 @@ class Sink(Protocol):
 
     def event(self, event: Event) -> None: ...
     def state(self, state: CameraState) -> None: ...
+    def update(self, update: EventUpdate) -> None: ...
 
 
 @dataclass(slots=True)
@@ -65,10 +66,10 @@ def process_stream(
         for e in events:
             stats.events += 1
             for s in sinks:
-                _deliver(s.event, e, camera.name)
+                deliver(s.event, e, camera.name)
         if state is not None:
             for s in sinks:
-                _deliver(s.state, state, camera.name)
+                deliver(s.state, state, camera.name)
 
     try:
         for frame in source.frames():
@@ -96,7 +97,8 @@ def process_stream(
     return stats
 
 
-def _deliver(fn: Callable[[T], None], item: T, camera: str) -> None:
+def deliver(fn: Callable[[T], None], item: T, camera: str) -> None:
+    """Hand one item to one sink; a failing sink is logged, never raised into the camera."""
     try:
         fn(item)
     except Exception:  # one failing sink must not starve the others

@@ -7,11 +7,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from agent.events import CameraState, Event
+from agent.digest import Digest
+from agent.events import CameraState, Event, EventUpdate
 
 PAYLOADS: dict[str, type[BaseModel]] = {
     "event.schema.json": Event,
+    "event-update.schema.json": EventUpdate,
     "state.schema.json": CameraState,
+    "digest.schema.json": Digest,
 }
 
 

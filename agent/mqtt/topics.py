@@ -8,6 +8,16 @@ def events(base: str, camera: str) -> str:
     return f"{base}/{camera}/events"
 
 
+def event_updates(base: str, camera: str) -> str:
+    """Topic of worded updates of a camera's events: ``<base>/<camera>/events/update``."""
+    return f"{base}/{camera}/events/update"
+
+
+def digest(base: str) -> str:
+    """Topic of the periodic digests of all cameras: ``<base>/digest``."""
+    return f"{base}/digest"
+
+
 def state(base: str, camera: str) -> str:
     """Topic of one camera's retained state: ``<base>/<camera>/state``."""
     return f"{base}/{camera}/state"

@@ -1,0 +1,489 @@
+"""Vocabularies of the grounding verifier: object words, hypernyms, numbers, direction words.
+
+Only data and the small functions that expand it live here; `agent.llm.verify` uses them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.templates.en import plural
+from agent.templates.uk import _NOUNS
+from pipelines.models import coco80_names
+
+
+@dataclass(frozen=True, slots=True)
+class Sense:
+    """What an object word means: one label, or the labels a hypernym ('animal') covers."""
+
+    labels: frozenset[str]
+    name: str  # the label, or the hypernym's head word, for messages
+    plural: bool = False  # an English plural form ('cows'), for agreement checks
+    hypernym: bool = False
+
+
+# Labels of custom farm detectors that COCO lacks.
+FARM_LABELS = (
+    "fox",
+    "goat",
+    "pig",
+    "chicken",
+    "duck",
+    "goose",
+    "deer",
+    "rabbit",
+    "badger",
+    "wolf",
+    "rat",
+    "turkey",
+)
+
+# COCO labels that are mostly adjectives or verbs in sentences ('an orange cat', 'a remote
+# corner'): their singular is only recognised when the label is in the facts.
+AMBIGUOUS = frozenset({"orange", "tie", "remote", "sink"})
+
+# Word specs: "man/men" gives singular and plural, "cattle/" a word with no plural,
+# "/people" a plural only; a bare word takes the plural of agent.templates.en.plural.
+EN_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "person": (
+        "/people",
+        "man/men",
+        "woman/women",
+        "someone/",
+        "somebody/",
+        "visitor",
+        "child/children",
+        "kid",
+        "human",
+        "pedestrian",
+        "guy",
+        "individual",
+        "stranger",
+        "intruder",
+        "boy",
+        "girl",
+        "worker",
+        "farmer",
+        "/folks",
+    ),
+    "cow": ("cattle/", "calf/calves", "heifer", "bull", "ox/oxen", "steer"),
+    "dog": ("puppy", "pup", "hound", "doggy"),
+    "cat": ("kitten", "kitty"),
+    "horse": ("pony", "foal", "mare", "stallion"),
+    "sheep": ("lamb", "ewe"),
+    "pig": ("hog", "piglet", "swine/swine", "boar"),
+    "chicken": ("hen", "rooster", "chick", "cockerel"),
+    "duck": ("duckling",),
+    "goose": ("gosling",),
+    "deer": ("doe", "stag", "fawn", "roe deer"),
+    "rabbit": ("bunny", "hare"),
+    "fox": ("vixen",),
+    "car": ("automobile", "sedan", "suv", "hatchback"),
+    "motorcycle": ("motorbike", "moped"),
+    "bicycle": ("bike",),
+    "airplane": ("plane", "aeroplane", "aircraft/aircraft", "jet"),
+    "boat": ("ship",),
+    "truck": ("lorry", "pickup truck"),
+    "bus": ("minibus",),
+    "train": ("locomotive",),
+    "tv": ("television", "tv set"),
+    "cell phone": ("phone", "mobile phone", "smartphone", "cellphone"),
+    "couch": ("sofa",),
+    "dining table": ("table",),
+    "potted plant": ("plant", "houseplant", "flowerpot", "pot plant"),
+    "sports ball": ("ball", "football", "soccer ball"),
+    "handbag": ("purse",),
+    "backpack": ("rucksack",),
+    "refrigerator": ("fridge",),
+    "hair drier": ("hair dryer", "hairdryer"),
+    "donut": ("doughnut",),
+    "traffic light": ("traffic signal",),
+    "teddy bear": ("teddy", "stuffed animal", "stuffed toy"),
+    "fire hydrant": ("hydrant",),
+    "skis": ("ski",),
+    "mouse": ("computer mouse",),
+    "remote": ("remote control",),
+    "tie": ("necktie",),
+    "tennis racket": ("racket", "racquet", "tennis racquet"),
+}
+
+_ANIMALS = frozenset(
+    {"bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe"}
+    | set(FARM_LABELS)
+)
+_BIRDS = frozenset({"bird", "chicken", "duck", "goose", "turkey"})
+_LIVESTOCK = frozenset({"cow", "sheep", "horse", "goat", "pig"} | _BIRDS)
+_VEHICLES = frozenset({"bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat"})
+
+# Hypernym head -> (word specs, labels it covers).
+EN_HYPERNYMS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "animal": (("animal", "creature", "beast"), _ANIMALS),
+    "livestock": (("livestock/", "farm animal"), _LIVESTOCK),
+    "bird": (("bird", "poultry/", "fowl/fowl"), _BIRDS),
+    "pet": (("pet",), frozenset({"cat", "dog"})),
+    "wild animal": (
+        ("wildlife/", "wild animal", "predator"),
+        frozenset({"fox", "deer", "badger", "wolf", "bear", "rabbit", "rat"}),
+    ),
+    "vehicle": (("vehicle",), _VEHICLES),
+    "van": (("van", "pickup"), frozenset({"car", "truck", "bus"})),
+    "bag": (("bag", "luggage/"), frozenset({"handbag", "backpack", "suitcase"})),
+    "furniture": (("furniture/",), frozenset({"chair", "couch", "bed", "dining table", "bench"})),
+}
+
+# Ukrainian paradigms: (one, few, many, ...); a case-ending stem comes from the `few` form
+# (it keeps the vowel of oblique cases: кіт -> коти -> кота). One-word tuples match exactly.
+UK_EXTRA: dict[str, tuple[tuple[str, ...], ...]] = {
+    "person": (
+        ("люди", "люди", "людей", "людьми"),
+        ("чоловік", "чоловіки", "чоловіків"),
+        ("жінка", "жінки", "жінок"),
+        ("особа", "особи", "осіб"),
+        ("хтось",),
+        ("когось",),
+        ("відвідувач", "відвідувачі", "відвідувачів"),
+        ("дитина", "дитини", "дітей"),
+        ("діти", "діти", "дітей", "дітьми"),
+        ("пішохід", "пішоходи", "пішоходів"),
+        ("хлопець", "хлопці", "хлопців"),
+        ("дівчина", "дівчини", "дівчат"),
+        ("гість", "гості", "гостей"),
+        ("працівник", "працівники", "працівників"),
+        ("фермер", "фермери", "фермерів"),
+        ("незнайомець", "незнайомці", "незнайомців"),
+    ),
+    "cow": (
+        ("бик", "бики", "биків"),
+        ("бичок", "бички", "бичків"),
+        ("теля", "телята", "телят"),
+        ("телиця", "телиці", "телиць"),
+    ),
+    "horse": (("кобила", "кобили", "кобил"), ("лоша", "лошата", "лошат"), ("поні",)),
+    "sheep": (("баран", "барани", "баранів"), ("ягня", "ягнята", "ягнят"), ("овечка", "овечки")),
+    "dog": (
+        ("пес",),
+        ("пса",),
+        ("псу",),
+        ("псом",),
+        ("пси",),
+        ("псів",),
+        ("песик", "песики", "песиків"),
+        ("цуценя", "цуценята", "цуценят"),
+    ),
+    "cat": (
+        ("кішка", "кішки", "кішок"),
+        ("котик", "котики", "котиків"),
+        ("кошеня", "кошенята", "кошенят"),
+    ),
+    "car": (("машина", "машини", "машин"), ("авто",), ("легковик", "легковики", "легковиків")),
+    "truck": (("фура", "фури", "фур"),),
+    "bicycle": (("ровер", "ровери", "роверів"),),
+    "boat": (("катер", "катери", "катерів"),),
+    "train": (("поїзд", "поїзди", "поїздів"),),
+    "cell phone": (("смартфон", "смартфони", "смартфонів"),),
+    "fox": (("лисиця", "лисиці", "лисиць"), ("лис",)),
+    "goat": (("коза", "кози", "кіз"), ("цап", "цапи", "цапів"), ("козел",), ("козла",)),
+    "pig": (
+        ("свиня", "свині", "свиней"),
+        ("порося", "поросята", "поросят"),
+        ("кабан", "кабани", "кабанів"),
+    ),
+    "chicken": (
+        ("курка", "курки", "курок"),
+        ("кури",),
+        ("курей",),
+        ("півень", "півні", "півнів"),
+        ("курча", "курчата", "курчат"),
+    ),
+    "duck": (("качка", "качки", "качок"), ("каченя", "каченята", "каченят")),
+    "goose": (("гуска", "гуски", "гусок"), ("гусак", "гусаки", "гусаків"), ("гуси",), ("гусей",)),
+    "deer": (("олень", "олені", "оленів"), ("козуля", "козулі", "козуль"), ("сарна", "сарни")),
+    "rabbit": (("кролик", "кролики", "кроликів"), ("заєць", "зайці", "зайців")),
+    "badger": (("борсук", "борсуки", "борсуків"),),
+    "wolf": (("вовк", "вовки", "вовків"),),
+    "rat": (("щур", "щури", "щурів"), ("пацюк", "пацюки", "пацюків")),
+    "turkey": (("індик", "індики", "індиків"), ("індичка", "індички", "індичок")),
+    "mouse": (("миша", "миші", "мишей"), ("мишка", "мишки", "мишок")),
+}
+
+UK_HYPERNYMS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "animal": (("тварина", "тварини", "тварин"), ("звір", "звірі", "звірів")),
+    "livestock": (("худоба", "худоби", "худоби"),),
+    "bird": (("птах", "птахи", "птахів"), ("птиця", "птиці", "птиць"), ("пташка", "пташки")),
+    "vehicle": (
+        ("транспорт", "транспорти", "транспорту"),
+        ("транспортний засіб",),
+        ("транспортні засоби",),
+        ("транспортних засобів",),
+        ("транспортного засобу",),
+    ),
+}
+
+# Noun endings a Ukrainian stem may take (cases of both numbers); at most three letters,
+# so 'котел' or 'коровник' never pass for a cat or a cow.
+UK_ENDINGS = frozenset(
+    {"", "а", "я", "у", "ю", "і", "и", "ї", "е", "є", "о", "ь", "ом", "ем", "єм", "ою", "ею"}
+    | {"єю", "ам", "ям", "ами", "ями", "ах", "ях", "ів", "їв", "ей", "ові", "еві", "єві", "ьми"}
+)
+UK_MIN_STEM = 3
+_UK_FINAL = "аяоеєиіїьйу"
+
+
+def uk_stem(word: str) -> str:
+    """The form without its final vowel or soft sign: корови -> коров, коні -> кон."""
+    return word[:-1] if word[-1:] in _UK_FINAL else word
+
+
+def spec_forms(spec: str) -> list[tuple[str, bool]]:
+    """(form, is plural) pairs of a word spec ('man/men', 'cattle/', '/people', 'cow')."""
+    if "/" not in spec:
+        many = plural(spec)
+        return [(spec, False)] + ([(many, True)] if many != spec else [])
+    one, many = spec.split("/")
+    return [(w, w == many and w != one) for w in (one, many) if w]
+
+
+def _split(text: str) -> list[str]:
+    return text.split()
+
+
+EN_NUMBERS: dict[str, int] = {
+    w: i
+    for i, w in enumerate(
+        _split(
+            "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+            "fourteen fifteen sixteen seventeen eighteen nineteen twenty"
+        )
+    )
+}
+EN_TENS = {
+    w: 10 * i
+    for i, w in enumerate(_split("twenty thirty forty fifty sixty seventy eighty ninety"), 2)
+}
+EN_NUMBERS.update(EN_TENS)
+# Count only when they stand before an object word ('a cow', 'both dogs').
+EN_BOUND_NUMBERS = {"a": 1, "an": 1, "single": 1, "lone": 1, "both": 2}
+EN_VAGUE = frozenset({"several", "some", "few", "many", "multiple", "couple", "various"})
+
+UK_NUMBERS: dict[str, int] = {
+    **dict.fromkeys(("один", "одна", "одне", "одного", "одну", "одній", "одним", "одною"), 1),
+    **dict.fromkeys(("два", "дві", "двоє", "двох", "двом", "двома"), 2),
+    **dict.fromkeys(("три", "троє", "трьох", "трьом", "трьома"), 3),
+    **dict.fromkeys(("чотири", "четверо", "чотирьох", "чотирьом"), 4),
+    **dict.fromkeys(("п'ять", "п'ятеро", "п'ятьох", "п'яти"), 5),
+    **dict.fromkeys(("шість", "шестеро", "шістьох", "шести"), 6),
+    **dict.fromkeys(("сім", "семеро", "сімох", "семи"), 7),
+    **dict.fromkeys(("вісім", "восьмеро", "вісьмох", "восьми"), 8),
+    **dict.fromkeys(("дев'ять", "дев'ятеро", "дев'ятьох", "дев'яти"), 9),
+    **dict.fromkeys(("десять", "десятеро", "десятьох", "десяти"), 10),
+}
+UK_NUMBERS.update(
+    (w + "надцять", n)
+    for n, w in enumerate(_split("оди два три чотир п'ят шіст сім вісім дев'ят"), 11)
+)
+UK_TENS = {
+    w: 10 * i
+    for i, w in enumerate(
+        _split("двадцять тридцять сорок п'ятдесят шістдесят сімдесят вісімдесят дев'яносто"), 2
+    )
+}
+UK_NUMBERS.update(UK_TENS)
+UK_BOUND_NUMBERS = dict.fromkeys(("обидва", "обидві", "обоє", "обох"), 2)
+UK_VAGUE = frozenset({"кілька", "декілька", "кількох", "декількох", "кількоро", "багато"})
+
+# Words a number never reaches across to an object word: '2 of the cows', '5 minutes'.
+EN_STOP = EN_VAGUE | frozenset(
+    _split(
+        "the a an of to from at in on and or for with by into than then after before over "
+        "about around more less just only all other another number total minute minutes "
+        "second seconds hour hours min mins sec secs am pm lot group herd flock pair times "
+        "ago is are was were has have had"
+    )
+)
+UK_STOP = UK_VAGUE | frozenset(
+    _split(
+        "з із зі до у в на о об і й та а від за по понад біля хв хвилин хвилини хвилину "
+        "хвилина секунд секунди секунду сек год годин години годину було стало станом вже ще "
+        "ніж більше менше близько приблизно разів раз є"
+    )
+)
+
+
+def uk_past(masculine: str) -> tuple[str, ...]:
+    """Past-tense forms of all genders and the plural: зник -> зникла, зникло, зникли."""
+    if masculine.endswith("ся"):  # з'явився -> з'явилася, з'явилась, ...
+        stem = masculine[:-3] + "л"
+        ends = ("ася", "ась", "ося", "ось", "ися", "ись")
+        return (masculine, *(stem + e for e in ends))
+    if masculine.endswith("ов"):  # пішов -> пішла
+        stem = masculine[:-2] + "л"
+    elif masculine.endswith("в"):  # прибув -> прибула
+        stem = masculine[:-1] + "л"
+    else:  # зник -> зникла
+        stem = masculine + "л"
+    return (masculine, stem + "а", stem + "о", stem + "и")
+
+
+def _past(*verbs: str) -> tuple[str, ...]:
+    return tuple(form for v in verbs for form in uk_past(v))
+
+
+def _words(text: str) -> frozenset[tuple[str, ...]]:
+    """One-word phrases from a space-separated list."""
+    return frozenset((w,) for w in text.split())
+
+
+def _phrases(*items: str) -> frozenset[tuple[str, ...]]:
+    """Phrases (token tuples) from strings, '|' between phrases: 'showed up|came in'."""
+    return frozenset(tuple(p.split()) for i in items for p in i.split("|"))
+
+
+Phrases = frozenset[tuple[str, ...]]
+
+EN_IN_VERBS: Phrases = _words(
+    "appeared appears appear appearing arrived arrives arrive arriving came comes come coming "
+    "entered enters enter entering approached approaches approaching"
+) | _phrases(
+    "showed up|shows up|turned up|walked in|walked into|moved in|moved into|came in|got in|"
+    "wandered in|wandered into|stepped into|drove in|drove into|pulled into|pulled up"
+)
+EN_IN: Phrases = (
+    EN_IN_VERBS
+    | _words("spotted detected seen visible present here near")
+    | _phrases("is at|are at|is in|are in|is on|are on|now at|there is|there are")
+)
+EN_OUT: Phrases = _words(
+    "left leaves leaving leave departed departs departing exited exits exiting disappeared "
+    "disappears disappearing gone vanished"
+) | _phrases(
+    "went away|walked away|walked out|moved out|moved away|ran away|ran off|wandered off|"
+    "no longer|out of sight|headed out|drove away|drove off|drove out|rode away|flew away|"
+    "flew off|went out|walked off"
+)
+EN_STAY: Phrases = _words(
+    "still remains remain remained staying stays stayed lingering lingers lingered waiting "
+    "waited loitering"
+) | _phrases(
+    "has been|have been|had been|for over|for more than|for at least|for the past|"
+    "for the last|hanging around"
+)
+EN_CHANGE: Phrases = _words(
+    "changed changes increased increases decreased decreases rose rises dropped drops fell "
+    "falls grew grows climbed now"
+) | _phrases("went from", "went up", "went down")
+
+UK_IN_VERBS: Phrases = _phrases(
+    *_past(
+        "з'явився",
+        "прийшов",
+        "прибув",
+        "увійшов",
+        "зайшов",
+        "приїхав",
+        "заїхав",
+        "підійшов",
+        "вбіг",
+        "забіг",
+        "прилетів",
+        "залетів",
+    )
+) | _words("з'являється з'являються заходить заходять входить входять приходить приходять")
+UK_IN: Phrases = UK_IN_VERBS | _words("помічено виявлено видно є помітили зафіксовано побачили")
+UK_OUT: Phrases = (
+    _phrases(
+        *_past(
+            "зник",
+            "пішов",
+            "вийшов",
+            "поїхав",
+            "виїхав",
+            "залишив",
+            "покинув",
+            "пропав",
+            "відійшов",
+            "полетів",
+            "вибіг",
+        )
+    )
+    | _words("втік втекла втекло втекли зникає зникають виходить виходять немає нема")
+    | _phrases("більше немає", "поза кадром")
+)
+# 'залишили' (left) is OUT, but 'залишаються', 'залишилися' (stay, stayed) are STAY.
+UK_STAY: Phrases = (
+    _phrases(*_past("залишився"))
+    | _words(
+        "перебуває перебувають досі залишається залишаються понад стоїть стоять чекає чекають "
+        "знаходиться знаходяться пасеться пасуться лежить лежать"
+    )
+    | _phrases("все ще", "усе ще", "більше ніж")
+)
+UK_CHANGE: Phrases = _phrases(*_past("змінився", "збільшився", "зменшився", "впав")) | _words(
+    "стало стала стали зросла зросло зросли зріс тепер"
+)
+# 'from 2 to 3' / 'з 2 до 3' also tells a change.
+EN_FROM_TO = (frozenset({"from"}), frozenset({"to"}))
+UK_FROM_TO = (frozenset({"з", "із", "від"}), frozenset({"до"}))
+
+
+def coco_labels() -> tuple[str, ...]:
+    """The 80 COCO labels and the farm labels, every label the vocabulary knows by name."""
+    return (*coco80_names(), *FARM_LABELS)
+
+
+def uk_nouns() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Every Ukrainian paradigm per label: the template nouns first, then the extras."""
+    table: dict[str, tuple[tuple[str, ...], ...]] = {
+        label: ((n.one, n.few, n.many),) for label, n in _NOUNS.items()
+    }
+    for label, extra in UK_EXTRA.items():
+        table[label] = table.get(label, ()) + extra
+    return table
+
+
+Vocab = dict[tuple[str, ...], Sense]
+
+
+def _add_spec(vocab: Vocab, spec: str, labels: frozenset[str], name: str, hyper: bool) -> None:
+    for form, many in spec_forms(spec):
+        vocab[tuple(form.split())] = Sense(labels, name, many, hyper)
+
+
+def _en_vocab() -> Vocab:
+    vocab: Vocab = {}
+    for label in coco_labels():
+        one = frozenset({label})
+        for form, many in spec_forms(label):
+            if many or label not in AMBIGUOUS:
+                vocab[tuple(form.split())] = Sense(one, label, many)
+        for spec in EN_SYNONYMS.get(label, ()):
+            _add_spec(vocab, spec, one, label, False)
+    # Hypernyms last: 'bird' covers chickens and ducks too, not only the COCO label.
+    for head, (specs, labels) in EN_HYPERNYMS.items():
+        for spec in specs:
+            _add_spec(vocab, spec, labels, head, True)
+    return vocab
+
+
+def _uk_vocab() -> tuple[Vocab, dict[str, Sense]]:
+    exact: Vocab = {}
+    stems: dict[str, Sense] = {}
+
+    def add(paradigms: tuple[tuple[str, ...], ...], sense: Sense) -> None:
+        for forms in paradigms:
+            exact.update((tuple(f.split()), sense) for f in forms)
+            if len(forms) > 1 and " " not in forms[1]:
+                stem = uk_stem(forms[1])
+                if len(stem) >= UK_MIN_STEM:
+                    stems[stem] = sense
+                    if stem.endswith("к"):  # сумка -> у сумці: к becomes ц before і
+                        exact[(stem[:-1] + "ці",)] = sense
+
+    for label, paradigms in uk_nouns().items():
+        add(paradigms, Sense(frozenset({label}), label))
+    for head, paradigms in UK_HYPERNYMS.items():
+        add(paradigms, Sense(EN_HYPERNYMS[head][1], head, hypernym=True))
+    return exact, stems
+
+
+EN_VOCAB: Vocab = _en_vocab()
+UK_VOCAB, UK_STEMS = _uk_vocab()
