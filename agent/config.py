@@ -330,10 +330,16 @@ class DigestConfig(_Strict):
     @field_validator("cron")
     @classmethod
     def _cron(cls, v: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger  # parsing only, no scheduler
+
         if len(v.split()) != 5:
             raise ValueError(
                 f"cron '{v}' needs five fields: minute hour day month weekday, e.g. '0 7 * * *'"
             )
+        try:
+            CronTrigger.from_crontab(v, timezone="UTC")
+        except ValueError as e:
+            raise ValueError(f"cron '{v}' is not valid: {e}") from e
         return v
 
 

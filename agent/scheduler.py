@@ -64,6 +64,12 @@ class DigestScheduler:
         names = ", ".join(f"{d.name} ({d.cron})" for d in self._config.digests)
         log.info("digests scheduled: %s", names)
 
+    def next_runs(self) -> dict[str, datetime | None]:
+        """When each digest runs next (for `eva check`, diagnostics and tests)."""
+        if self._scheduler is None:
+            return {}
+        return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
+
     def stop(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)

@@ -201,6 +201,13 @@ ACCEPTED = [
     ("cows+person", "A pedestrian and two heifers appeared on the left side of the gate."),
     ("cows+person", "Two cows and a person appeared at the gate. They came at 05:12."),
     ("cows+person", "TWO COWS AND A PERSON APPEARED AT THE GATE."),
+    ("cows+person", "Since 05:12: two cows and a person appeared at the gate."),
+    ("cows+person", "At 05:12:40 two cows and a person appeared at the gate."),
+    ("cows+person", "A bit later two cows and a person appeared at the gate."),
+    ("cows+person", "Two cows and a person appeared at the gate; no one else came."),
+    ("cows+person", "Two cows appeared at the gate, and one person followed them."),
+    ("cows+person", "A few cows and a person were seen at the gate."),
+    ("cows+person", "There are two cows and a person at the gate."),
     ("2 people", "Two women arrived at the gate."),
     ("2 people", "A man and a woman arrived at the gate at 05:12."),
     ("2 people", "Two visitors entered the gate area."),
@@ -276,6 +283,7 @@ REJECTED = [
     ("cows+person", "Two cows and two people appeared.", "it says 2 people, but there is 1"),
     ("cows+person", "2 cows and a person appeared 7 times.", "it says 7, which is not"),
     ("cows+person", "Two cows and 1.5 people appeared at the gate.", "it says 1.5"),
+    ("cows+person", "3 big brown cows and a person appeared.", "it says 3 cows, but there are 2"),
     ("2 people", "A man arrived at the gate.", "it says 1 man, but there are 2"),
     ("2 people", "Three people arrived at the gate.", "it says 3 people, but there are 2"),
     ("cows stay", "Two cows have been at the gate for 10 minutes.", "it says 10, which"),
@@ -317,6 +325,7 @@ REJECTED = [
     ("cows+person", "Дві корови і людина з'явилися біля воріт.", "it has Cyrillic words"),
     ("uk cows+person", "Two cows and a person appeared at the gate.", "it is not in Ukrainian"),
     ("uk cows+person", "Дві cows і людина з'явилися.", "it has Latin words ('cows')"),
+    ("uk cows+person", "Две коровы и человек появились.", "it has Russian words ('коровы')"),
     # Ukrainian
     ("uk cows+person", "Собака з'явився біля воріт.", "it names a dog ('собака')"),
     ("uk cows+person", "Дві корови, людина і пес з'явилися.", "it names a dog ('пес')"),
@@ -390,6 +399,22 @@ def test_ambiguous_label_words_are_not_objects_unless_in_the_facts() -> None:
     assert verify("Two oranges are on the table.", fruit) == [
         "it names a dining table ('table'), but no dining table is in the facts"
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "problems"),
+    [
+        ("en", "Twenty-one cows arrived at 05:12.", []),
+        ("en", "Twenty one cows arrived.", []),
+        ("en", "Twenty cows arrived.", ["it says 20 cows, but there are 21"]),
+        ("uk", "Двадцять одна корова з'явилася.", []),
+        ("uk", "Двадцять корів з'явилися.", ["it says 20 корів, but there are 21"]),
+        ("uk", "Одинадцять корів з'явилися.", ["it says 11 корів, but there are 21"]),
+    ],
+)
+def test_compound_number_words(language: Language, text: str, problems: list[str]) -> None:
+    g = Grounding(language=language, labels={"cow": [21]}, times=["05:12"], direction="in")
+    assert verify(text, g) == problems
 
 
 # --- Ukrainian stems: case forms match, look-alike words do not ------------------------------

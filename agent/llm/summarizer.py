@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -110,8 +111,10 @@ class Summarizer:
     @staticmethod
     def _check(raw: str, grounding: Grounding) -> tuple[str, list[str]]:
         try:
-            text = ModelSummary.model_validate_json(raw).summary
-        except ValidationError:
+            # strict=False: a small model may put a raw newline inside the string; the
+            # whitespace is normalized below, so that is no reason to reject the answer.
+            text = ModelSummary.model_validate(json.loads(raw, strict=False)).summary
+        except (ValueError, ValidationError):
             return "", ['the answer must be JSON like {"summary": "one sentence"}']
         text = _SPACES.sub(" ", text).strip()
         return text, verify(text, grounding)

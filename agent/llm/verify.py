@@ -24,9 +24,11 @@ _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+(?:'[^\W\d_]+)*|[^\w\s]")
 _AMPM = re.compile(r"\b([ap])\.\s?m\.", re.IGNORECASE)
 _CLOCK = re.compile(r"(?<!\d)(?<!\d:)(\d{1,2}):(\d{2})(?::\d{2})?(?:\s*([ap])m\b)?(?!\d|:\d)")
 _HOUR = re.compile(r"\b(\d{1,2})\s*([ap])m\b")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"»”)]*\s+(?=[A-ZА-ЩЬЮЯІЇЄҐ])")
+_SENTENCE_END = re.compile(r"[.!?…]+[\"»”)]*\s+(?=[A-ZА-ЯІЇЄҐ])")
+_OPEN_QUOTES, _CLOSE_QUOTES = frozenset("«“„"), frozenset("»”")
 _MARKUP = re.compile(r"[{}\[\]*#`]")
-_CYRILLIC = re.compile(r"[а-щьюяіїєґ]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_RUSSIAN = re.compile(r"[ыэъё]")  # small models slip into Russian; Ukrainian has none of these
 _LATIN = re.compile(r"[a-z]")
 _NOT_A_NUMBER_ONE = frozenset({"no", "any", "every", "each", "which", "that", "this"})
 
@@ -142,11 +144,14 @@ def _script(tokens: list[str], language: Language) -> list[str]:
         return []
     if not any(_CYRILLIC.search(t) for t in tokens):
         return ["it is not in Ukrainian"]
+    russian = [t for t in tokens if _RUSSIAN.search(t)]
+    if russian:
+        return [f"it has Russian words ('{russian[0]}'), but it must be in Ukrainian"]
     depth, straight = 0, False
     for t in tokens:
-        if t in "«“„":
+        if t in _OPEN_QUOTES:
             depth += 1
-        elif t in "»”":
+        elif t in _CLOSE_QUOTES:
             depth = max(0, depth - 1)
         elif t == '"':
             straight = not straight

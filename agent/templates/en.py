@@ -102,7 +102,7 @@ def describe(
         _clause(
             kind,
             join([noun_phrase(o.label, o.count) for o in g]),
-            verb,
+            _dwell_verb(g) if kind == "dwell" else verb,
             g[0].zones,
             zones,
             dwell_seconds,
@@ -114,6 +114,11 @@ def describe(
     title = _capital(clauses[0] if len(clauses) == 1 else f"{subject} {verb}")
     when = "As of" if kind == "dwell" else "At"
     return title, f"{when} {clock}, " + "; ".join(clauses) + "."
+
+
+def _dwell_verb(group: list[EventObject]) -> str:
+    """'has been' for one object, 'have been' for more, per clause."""
+    return "have been" if len(group) > 1 or group[0].count > 1 else "has been"
 
 
 def _clause(
