@@ -23,6 +23,7 @@ from agent.config import (
     RuleConfig,
     ZoneConfig,
 )
+from agent.llm.bench import LlmFigures
 from agent.rules import Change
 from pipelines.detections import Detections
 
@@ -203,20 +204,27 @@ def bench_llm(out: TextIO, config: LlmConfig, n_events: int) -> None:
             print(f"llm {cfg.type}: skipped, {e} ({e.fix})", file=out, flush=True)
             continue
         try:
-            f = bench_model(model, events, cfg.max_tokens)
+            for language in ("en", "uk"):
+                subset = [e for e in events if e.language == language]
+                f = bench_model(model, subset, cfg.max_tokens)
+                _print_llm(out, f, status, language)
         finally:
             model.close()
-        print(
-            f"llm {f.source} ({status}): {f.events} events (en+uk), {f.answers} answers; "
-            f"grounded {100 * f.grounded_rate:.0f}% of answers, published from the model "
-            f"{f.published_from_model}/{f.events}; prompt {f.prompt_tokens_mean:.0f} tokens, "
-            f"answer {f.output_tokens_mean:.0f} tokens; per event p50 {f.p50_seconds:.2f} s, "
-            f"p95 {f.p95_seconds:.2f} s; {f.tokens_per_second:.0f} tokens/s",
-            file=out,
-            flush=True,
-        )
-        for facts, answer, verdict in f.examples:
-            print(f"    {facts}\n      -> {answer}\n      verifier: {verdict}", file=out)
+
+
+def _print_llm(out: TextIO, f: LlmFigures, status: str, language: str) -> None:
+    print(
+        f"llm {f.source} [{language}] ({status}): {f.events} events, {f.answers} answers; "
+        f"grounded {100 * f.grounded_rate:.0f}% of answers, published from the model "
+        f"{f.published_from_model}/{f.events}; prompt {f.prompt_tokens_mean:.0f} tokens, "
+        f"answer {f.output_tokens_mean:.0f} tokens (means per answer, retries included); "
+        f"per event p50 {f.p50_seconds:.2f} s, p95 {f.p95_seconds:.2f} s; "
+        f"{f.tokens_per_second:.0f} answer tokens/s (prefill included)",
+        file=out,
+        flush=True,
+    )
+    for facts, answer, verdict in f.examples[:3]:
+        print(f"    {facts}\n      -> {answer}\n      verifier: {verdict}", file=out)
 
 
 def run_bench(

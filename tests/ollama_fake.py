@@ -25,7 +25,7 @@ import hashlib
 import json
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -58,6 +58,8 @@ class FakeOllama:
         self.eval_count = 12
         self.eval_duration_ns = 240_000_000  # 12 tokens in 0.24 s = 50 tokens/s
         self.delay = 0.0
+        # When set, writes each answer from the request (a model that reads its prompt).
+        self.responder: Callable[[dict[str, Any]], str] | None = None
         self.error_text = "an error was encountered while running the model"
         self.chat_requests: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request
@@ -167,7 +169,10 @@ class FakeOllama:
         return {
             "model": request.get("model", ""),
             "created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-            "message": {"role": "assistant", "content": self.content},
+            "message": {
+                "role": "assistant",
+                "content": self.responder(request) if self.responder else self.content,
+            },
             "done": True,
             "done_reason": self.done_reason,
             "total_duration": load_ns + prompt_ns + self.eval_duration_ns,

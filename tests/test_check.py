@@ -1,0 +1,66 @@
+"""`eva check` on the language model and the history: reachable, present, or the fix."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from ollama_fake import FakeOllama, unused_url
+
+from agent.check import run_checks
+from agent.config import AppConfig, LlamaCppLlmConfig, OllamaLlmConfig, StorageConfig
+
+
+def check(llm: object, tmp_path: Path) -> tuple[bool, str]:
+    config = AppConfig(llm=llm, storage=StorageConfig(path=str(tmp_path)))  # type: ignore[arg-type]
+    out = io.StringIO()
+    ok = run_checks(config, out)
+    lines = [line for line in out.getvalue().splitlines() if "wording" in line or "history" in line]
+    return ok, "\n".join(lines)
+
+
+def test_ollama_with_the_model_is_ok(tmp_path: Path) -> None:
+    with FakeOllama(models=["qwen2.5:0.5b"]) as fake:
+        ok, text = check(OllamaLlmConfig(host=fake.url), tmp_path)
+    assert ok, text
+    assert f"[ok] wording: Ollama at {fake.url} has qwen2.5:0.5b" in text
+    assert f"[ok] history: {tmp_path / 'events.db'}" in text
+
+
+def test_ollama_without_the_model_says_which_to_pull(tmp_path: Path) -> None:
+    with FakeOllama(models=["llama3.2:1b"]) as fake:
+        ok, text = check(OllamaLlmConfig(host=fake.url), tmp_path)
+    assert not ok
+    assert "[FAIL] wording:" in text and "ollama pull qwen2.5:0.5b" in text
+
+
+def test_ollama_down_says_how_to_start_it(tmp_path: Path) -> None:
+    ok, text = check(OllamaLlmConfig(host=unused_url()), tmp_path)
+    assert not ok
+    assert "[FAIL] wording: Ollama is not reachable" in text and "ollama serve" in text
+
+
+def test_embedded_model_loads(tmp_path: Path) -> None:
+    ok, text = check(LlamaCppLlmConfig(), tmp_path)
+    assert "[ok] wording: llama.cpp loaded SmolLM2-135M-Instruct.Q4_1.gguf" in text
+
+
+def test_unwritable_history_is_reported(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    config = AppConfig(llm=LlamaCppLlmConfig(), storage=StorageConfig(path=str(blocker / "sub")))
+    out = io.StringIO()
+    assert not run_checks(config, out)
+    assert "[FAIL] history:" in out.getvalue()
+
+
+@pytest.mark.parametrize("text", ["llm:\n  type: openai\n", "llm:\n  model: 3\n"])
+def test_bad_llm_section_names_the_choices(tmp_path: Path, text: str) -> None:
+    from agent.config_loader import ConfigError, load_config
+
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert "llm" in str(e.value)
