@@ -343,6 +343,27 @@ class DigestConfig(_Strict):
         return v
 
 
+class HomeAssistantConfig(_Strict):
+    """MQTT discovery: the agent appears in Home Assistant as one device per camera."""
+
+    enabled: bool = Field(True, description="Publish discovery configs and the topics they use.")
+    discovery_prefix: str = Field(
+        "homeassistant", description="Home Assistant's discovery prefix (its MQTT setting)."
+    )
+    labels: list[str] = Field(
+        default_factory=list,
+        description="Labels that get count and presence entities; empty = each camera's "
+        "labels, else the labels its rules name, else person, car, dog and cat.",
+    )
+    snapshot_max_width: int = Field(
+        640, ge=64, le=3840, description="Width of the annotated JPEG snapshot, in pixels."
+    )
+    snapshot_quality: int = Field(75, ge=10, le=95, description="JPEG quality of the snapshot.")
+    diagnostics_seconds: float = Field(
+        30.0, ge=1, description="How often the diagnostic sensors are refreshed."
+    )
+
+
 class StorageConfig(_Strict):
     """Where the agent keeps its files."""
 
@@ -372,6 +393,9 @@ class AppConfig(_Strict):
     llm: LlmConfig = Field(
         default_factory=lambda: OllamaLlmConfig(type="ollama"),
         description="Who words the events: ollama, llamacpp or template.",
+    )
+    home_assistant: HomeAssistantConfig = Field(
+        default_factory=HomeAssistantConfig, description="Home Assistant MQTT discovery."
     )
     digests: list[DigestConfig] = Field(
         default_factory=list, description="Periodic digests of the event history."

@@ -6,10 +6,11 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags
+from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
@@ -21,6 +22,7 @@ from agent.mqtt import topics
 from agent.mqtt.broker import EmbeddedBroker
 
 logger = logging.getLogger(__name__)
+MessageHandler = Callable[[str, bytes, bool], None]
 _paho_logger = logging.getLogger(f"{__name__}.paho")
 
 ONLINE = b"online"
@@ -79,6 +81,8 @@ class MqttPublisher:
         self._refusal_logged: str | None = None
         self._started = False
         self._closed = False
+        self._handlers: list[tuple[str, MessageHandler]] = []
+        self._connect_hooks: list[Callable[[], None]] = []
 
         # Serialises state publishes with the re-publish on connect, so an older state
         # can never overtake a newer one as the retained message.
@@ -122,6 +126,28 @@ class MqttPublisher:
         """Queue a digest (QoS 1, not retained) on ``<base>/digest``."""
         topic = topics.digest(self._config.base_topic)
         return self._publish(topic, digest.model_dump_json().encode(), retain=False, is_event=False)
+
+    def publish(self, topic: str, payload: bytes | str, *, retain: bool = False) -> int:
+        """Queue any other message (QoS 1): discovery configs, command results, snapshots."""
+        data = payload.encode() if isinstance(payload, str) else payload
+        return self._publish(topic, data, retain=retain, is_event=False)
+
+    def subscribe(self, topic_filter: str, handler: MessageHandler) -> None:
+        """Call `handler(topic, payload, retained)` for each message on `topic_filter`.
+
+        Subscriptions are renewed after every reconnection. Handlers run on paho's network
+        thread: they must be quick and must not wait for acknowledgements.
+        """
+        with self._cond:
+            self._handlers.append((topic_filter, handler))
+        self._client.message_callback_add(topic_filter, self._dispatch(handler))
+        # Offline this fails quietly; on_connect subscribes to every filter anyway.
+        self._client.subscribe(topic_filter, qos=1)
+
+    def on_connected(self, hook: Callable[[], None]) -> None:
+        """Run `hook` after every (re)connection, once online and state are queued."""
+        with self._cond:
+            self._connect_hooks.append(hook)
 
     def publish_state(self, state: CameraState) -> int:
         """Publish a camera's state retained (QoS 1); it is re-published after every connect."""
@@ -288,8 +314,27 @@ class MqttPublisher:
         except Exception:
             logger.exception("error in MQTT on_connect callback")
 
+    def _dispatch(self, handler: MessageHandler) -> Callable[[Client, Any, MQTTMessage], None]:
+        def on_message(client: Client, userdata: Any, msg: MQTTMessage) -> None:
+            try:
+                handler(msg.topic, bytes(msg.payload), bool(msg.retain))
+            except Exception:  # a bad message must not kill paho's network thread
+                logger.exception("error handling MQTT message on %s", msg.topic)
+
+        return on_message
+
     def _announce(self) -> None:
         self._publish(self._status_topic, ONLINE, retain=True, is_event=False)
+        with self._cond:
+            filters = [f for f, _ in self._handlers]
+            hooks = list(self._connect_hooks)
+        for topic_filter in filters:
+            self._client.subscribe(topic_filter, qos=1)
+        for hook in hooks:  # e.g. Home Assistant discovery, re-sent after every connect
+            try:
+                hook()
+            except Exception:
+                logger.exception("error in an MQTT on-connect hook")
         # A restarted broker without persistence has forgotten our retained messages.
         with self._state_lock:
             for state in self._states.values():

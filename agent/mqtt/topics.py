@@ -26,3 +26,33 @@ def state(base: str, camera: str) -> str:
 def status(base: str) -> str:
     """Topic of the agent's retained availability, ``online`` or ``offline``: ``<base>/status``."""
     return f"{base}/status"
+
+
+def last_event(base: str, camera: str) -> str:
+    """Retained latest event of a camera, as last worded: ``<base>/<camera>/last_event``."""
+    return f"{base}/{camera}/last_event"
+
+
+def snapshot(base: str, camera: str) -> str:
+    """Retained annotated JPEG of a camera: ``<base>/<camera>/snapshot``."""
+    return f"{base}/{camera}/snapshot"
+
+
+def paused(base: str, camera: str) -> str:
+    """Retained ``ON``/``OFF``, whether the camera is paused: ``<base>/<camera>/paused``."""
+    return f"{base}/{camera}/paused"
+
+
+def diagnostics(base: str, camera: str) -> str:
+    """Retained JSON figures of one camera: ``<base>/<camera>/diagnostics``."""
+    return f"{base}/{camera}/diagnostics"
+
+
+def command(base: str, action: str) -> str:
+    """Where commands arrive: ``<base>/cmd/<action>``; ``+`` subscribes to all of them."""
+    return f"{base}/cmd/{action}"
+
+
+def command_result(base: str) -> str:
+    """Where every command's result or error goes: ``<base>/cmd/result``."""
+    return f"{base}/cmd/result"
