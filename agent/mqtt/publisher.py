@@ -82,6 +82,7 @@ class MqttPublisher:
         self._started = False
         self._closed = False
         self._handlers: list[tuple[str, MessageHandler]] = []
+        self._retained: dict[str, bytes] = {}  # guarded by _state_lock
         self._connect_hooks: list[Callable[[], None]] = []
 
         # Serialises state publishes with the re-publish on connect, so an older state
@@ -130,7 +131,25 @@ class MqttPublisher:
     def publish(self, topic: str, payload: bytes | str, *, retain: bool = False) -> int:
         """Queue any other message (QoS 1): discovery configs, command results, snapshots."""
         data = payload.encode() if isinstance(payload, str) else payload
+        if retain:
+            with self._state_lock:
+                if data:
+                    self._retained[topic] = data
+                else:  # an empty retained message deletes the topic's retained value
+                    self._retained.pop(topic, None)
         return self._publish(topic, data, retain=retain, is_event=False)
+
+    def republish_retained(self) -> int:
+        """Send every retained message again (states, discovery...): after a broker or Home
+        Assistant restart that may have forgotten them. Returns how many were sent."""
+        with self._state_lock:
+            retained = list(self._retained.items())
+            states = list(self._states.values())
+        for topic, data in retained:
+            self._publish(topic, data, retain=True, is_event=False)
+        for state in states:
+            self._publish_state(state)
+        return len(retained) + len(states)
 
     def subscribe(self, topic_filter: str, handler: MessageHandler) -> None:
         """Call `handler(topic, payload, retained)` for each message on `topic_filter`.
@@ -330,15 +349,13 @@ class MqttPublisher:
             hooks = list(self._connect_hooks)
         for topic_filter in filters:
             self._client.subscribe(topic_filter, qos=1)
-        for hook in hooks:  # e.g. Home Assistant discovery, re-sent after every connect
+        # A restarted broker without persistence has forgotten our retained messages.
+        self.republish_retained()
+        for hook in hooks:
             try:
                 hook()
             except Exception:
                 logger.exception("error in an MQTT on-connect hook")
-        # A restarted broker without persistence has forgotten our retained messages.
-        with self._state_lock:
-            for state in self._states.values():
-                self._publish_state(state)
 
     def _log_refusal(self, reason: ReasonCode) -> None:
         name = reason.getName()
