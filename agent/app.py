@@ -1,23 +1,41 @@
-"""The running agent: MQTT, history, wording and digests around one worker per camera."""
+"""The running agent: MQTT, history, wording, digests, commands and Home Assistant around one
+worker per camera, started in order and stopped in reverse."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Sequence
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-from agent.config import AppConfig
+from agent.commands import CommandError, CommandHandler, DigestRunner
+from agent.config import AppConfig, CameraConfig, DigestConfig
+from agent.control import CameraControl
+from agent.diagnostics import DiagnosticsReporter
 from agent.events import EventUpdate
 from agent.history import EventHistory, HistoryError, open_history
 from agent.llm import LanguageModel, ModelUnavailable, build_language_model
 from agent.llm.summarizer import Summarizer
 from agent.llm.worder import WordingQueue
-from agent.mqtt import MqttPublisher, start_publisher
-from agent.runner import CameraWorker, Sink, deliver
+from agent.mqtt import MqttPublisher, start_publisher, topics
+from agent.runner import CameraWorker, Sink, SnapshotHook, deliver
 from agent.scheduler import DigestScheduler
-from agent.sinks import MqttSink
+from agent.sinks import LastEventSink, MqttSink
+from pipelines.detections import Detections
+from pipelines.frames import Frame
 
 log = logging.getLogger(__name__)
+
+
+def agent_version() -> str:
+    """The installed package's version, for Home Assistant's device and origin."""
+    try:
+        return version("edge-vision-agent")
+    except PackageNotFoundError:
+        return "0+unknown"
 
 
 def run_agent(
@@ -27,44 +45,150 @@ def run_agent(
     publish: bool = True,
 ) -> list[CameraWorker]:
     """Run every camera until `stop` is set or every input has ended; returns the workers."""
-    sinks: list[Sink] = list(extra_sinks)
-    publisher, broker = start_publisher(config.mqtt) if publish else (None, None)
-    if publisher is not None:
-        sinks.insert(0, MqttSink(publisher))
-    history = _open_history(config)
-    if history is not None:
-        sinks.insert(1 if publisher is not None else 0, history)
-    model = build_language_model(config.llm)
-    wording = _start_wording(config, model, sinks) if model is not None else None
-    camera_sinks = [*sinks, wording] if wording is not None else sinks
-    digests = _start_digests(config, history, model, publisher)
-    workers = [CameraWorker(c, config.language, camera_sinks, stop) for c in config.cameras]
-    try:
-        for w in workers:
-            w.start()
-        while any(w.is_alive() for w in workers) and not stop.is_set():
-            stop.wait(0.2)
-    finally:
-        ended_by_input = not stop.is_set()
-        stop.set()
-        for w in workers:
-            w.join(timeout=10)
-        if digests is not None:
-            digests.stop()
-        if wording is not None:
-            if ended_by_input:  # a finished file or demo: let the last events be worded
-                wording.wait_idle(timeout=config.llm.deadline_seconds)
-            wording.close()
-            log.info("wording: %s", wording.counters.as_dict())
-        if model is not None:
-            model.close()
+    with contextlib.ExitStack() as cleanup:
+        sinks: list[Sink] = []
+        publisher = _start_mqtt(config, cleanup) if publish else None
         if publisher is not None:
-            _flush(publisher)
+            sinks += [MqttSink(publisher), LastEventSink(publisher, config.mqtt.base_topic)]
+        history = _open_history(config)
         if history is not None:
-            history.close()
-        if broker is not None:
-            broker.stop()
+            cleanup.callback(history.close)
+            sinks.append(history)
+        sinks += list(extra_sinks)
+
+        model = build_language_model(config.llm)
+        if model is not None:
+            cleanup.callback(model.close)
+        wording = _start_wording(config, model, sinks) if model is not None else None
+        camera_sinks = [*sinks, wording] if wording is not None else sinks
+
+        controls = {c.name: CameraControl(c.name) for c in config.cameras}
+        snapshot = _snapshot_hook(config, publisher) if publisher is not None else None
+        workers = [
+            CameraWorker(c, config.language, camera_sinks, stop, controls[c.name], snapshot)
+            for c in config.cameras
+        ]
+        digests = (
+            DigestScheduler(config, history, model, publisher.publish_digest)
+            if history is not None and publisher is not None
+            else None
+        )
+        reporter = None
+        if publisher is not None:
+            reporter = _start_operator_side(
+                config, publisher, controls, digests, workers, wording, stop, cleanup
+            )
+        ended_by_input = False
+        try:
+            for w in workers:
+                w.start()
+            if digests is not None and config.digests:
+                digests.start()
+            while any(w.is_alive() for w in workers) and not stop.is_set():
+                stop.wait(0.2)
+            ended_by_input = not stop.is_set()
+        finally:
+            stop.set()
+            for w in workers:
+                w.join(timeout=10)
+            if digests is not None:
+                digests.stop()
+            if wording is not None:
+                if ended_by_input:  # a finished file or demo: let the last events be worded
+                    wording.wait_idle(timeout=config.llm.deadline_seconds)
+                wording.close()
+                log.info("wording: %s", wording.counters.as_dict())
+            if reporter is not None:
+                reporter.join(timeout=5)
+                reporter.report()  # the final figures, retained
     return workers
+
+
+def _start_mqtt(config: AppConfig, cleanup: contextlib.ExitStack) -> MqttPublisher:
+    publisher, broker = start_publisher(config.mqtt)
+    if broker is not None:
+        cleanup.callback(broker.stop)
+    cleanup.callback(_flush, publisher)
+    if config.home_assistant.enabled:
+        from agent.ha.announcer import HomeAssistantAnnouncer
+
+        announcer = HomeAssistantAnnouncer(config, publisher, agent_version())
+        announcer.start()
+        cleanup.callback(announcer.stop)
+    return publisher
+
+
+def _start_operator_side(
+    config: AppConfig,
+    publisher: MqttPublisher,
+    controls: dict[str, CameraControl],
+    digests: DigestScheduler | None,
+    workers: list[CameraWorker],
+    wording: WordingQueue | None,
+    stop: threading.Event,
+    cleanup: contextlib.ExitStack,
+) -> DiagnosticsReporter:
+    """Commands in, diagnostics out."""
+
+    def send(topic: str, payload: bytes, retain: bool) -> object:
+        return publisher.publish(topic, payload, retain=retain)
+
+    run_digest = _digest_runner(config, digests) if digests is not None else None
+    commands = CommandHandler(config.mqtt.base_topic, controls, send, run_digest)
+    commands.start()
+    publisher.subscribe(topics.command(config.mqtt.base_topic, "+"), commands.on_message)
+    cleanup.callback(commands.stop)
+    reporter = DiagnosticsReporter(
+        config.mqtt.base_topic,
+        workers,
+        wording,
+        send,
+        lambda: publisher.stats().pending,
+        config.home_assistant.diagnostics_seconds,
+        stop,
+    )
+    reporter.start()
+    return reporter
+
+
+def _digest_runner(config: AppConfig, digests: DigestScheduler) -> DigestRunner:
+    def run(name: str | None) -> dict[str, Any]:
+        chosen = _pick_digest(config.digests, name)
+        digest = digests.run(chosen)
+        return {"name": digest.name, "id": digest.id, "summary": digest.summary}
+
+    return run
+
+
+def _pick_digest(configured: list[DigestConfig], name: str | None) -> DigestConfig:
+    if name is None:
+        return configured[0] if configured else DigestConfig(name="now", window_hours=24)
+    for d in configured:
+        if d.name == name:
+            return d
+    names = ", ".join(d.name for d in configured) or "none configured"
+    raise CommandError(f"no digest {name[:100]!r}; digests: {names}")
+
+
+def _snapshot_hook(config: AppConfig, publisher: MqttPublisher) -> SnapshotHook:
+    from agent.snapshot import annotate
+
+    ha = config.home_assistant
+    base = config.mqtt.base_topic
+
+    def publish_snapshot(camera: CameraConfig, frame: Frame, detections: Detections) -> None:
+        stamp = f"{camera.name}  {datetime.fromtimestamp(frame.timestamp):%Y-%m-%d %H:%M:%S}"
+        jpeg = annotate(
+            frame.image,
+            detections,
+            camera.zones,
+            max_width=ha.snapshot_max_width,
+            quality=ha.snapshot_quality,
+            stamp=stamp,
+        )
+        publisher.publish(topics.snapshot(base, camera.name), jpeg, retain=True)
+
+    return publish_snapshot
 
 
 def _open_history(config: AppConfig) -> EventHistory | None:
@@ -104,22 +228,6 @@ def _probe(model: LanguageModel) -> None:
         log.warning("language model not ready, events keep their template text: %s%s", e, fix)
     except Exception as e:  # a probe must never take the agent down
         log.warning("language model probe failed: %s", e)
-
-
-def _start_digests(
-    config: AppConfig,
-    history: EventHistory | None,
-    model: LanguageModel | None,
-    publisher: MqttPublisher | None,
-) -> DigestScheduler | None:
-    if not config.digests:
-        return None
-    if history is None or publisher is None:
-        log.warning("digests are off: they need the event history and MQTT")
-        return None
-    scheduler = DigestScheduler(config, history, model, publisher.publish_digest)
-    scheduler.start()
-    return scheduler
 
 
 def _flush(publisher: MqttPublisher) -> None:

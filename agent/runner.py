@@ -11,9 +11,12 @@ from typing import Protocol, TypeVar
 
 from agent.camera import CameraCore
 from agent.config import CameraConfig, Language
+from agent.control import CameraControl
 from agent.events import CameraState, Event, EventUpdate
+from pipelines.detections import Detections
 from pipelines.detectors import build_detector
 from pipelines.detectors.base import Detector, DetectorError
+from pipelines.frames import Frame
 from pipelines.sources import open_source
 from pipelines.sources.base import FrameSource, SourceError
 
@@ -49,6 +52,9 @@ class CameraStats:
         return 1000 * self.detect_seconds / self.frames if self.frames else 0.0
 
 
+SnapshotHook = Callable[[CameraConfig, Frame, Detections], None]
+
+
 def process_stream(
     camera: CameraConfig,
     language: Language,
@@ -57,8 +63,14 @@ def process_stream(
     sinks: Sequence[Sink],
     stop: threading.Event,
     stats: CameraStats | None = None,
+    control: CameraControl | None = None,
+    on_snapshot: SnapshotHook | None = None,
 ) -> CameraStats:
-    """Run one camera until its input ends or `stop` is set; always sends pending events."""
+    """Run one camera until its input ends or `stop` is set; always sends pending events.
+
+    While `control` says paused, frames are still read (a live stream must not lag behind)
+    but not analysed. `on_snapshot` gets the frame of every event and requested snapshots.
+    """
     stats = stats or CameraStats()
     core = CameraCore(camera, language)
 
@@ -75,6 +87,8 @@ def process_stream(
         for frame in source.frames():
             if stop.is_set():
                 break
+            if control is not None and control.paused:
+                continue
             t0 = time.perf_counter()
             try:
                 detections = detector.detect(frame.image)
@@ -92,6 +106,12 @@ def process_stream(
             stats.frames += 1
             result = core.step(detections, frame.timestamp)
             emit(result.events, result.state)
+            wanted = control is not None and control.take_snapshot_request()
+            if on_snapshot is not None and (result.events or wanted):
+                try:
+                    on_snapshot(camera, frame, detections)
+                except Exception:  # a snapshot is a nicety; the camera goes on
+                    log.exception("camera %s: snapshot failed", camera.name)
     finally:
         emit(core.finish())
     return stats
@@ -114,8 +134,12 @@ class CameraWorker(threading.Thread):
         language: Language,
         sinks: Sequence[Sink],
         stop: threading.Event,
+        control: CameraControl | None = None,
+        on_snapshot: SnapshotHook | None = None,
     ) -> None:
         super().__init__(name=f"camera-{camera.name}", daemon=True)
+        self.control = control or CameraControl(camera.name)
+        self._on_snapshot = on_snapshot
         self.camera = camera
         self.stats = CameraStats()
         self.error: str | None = None
@@ -142,6 +166,8 @@ class CameraWorker(threading.Thread):
                     self._sinks,
                     self._stop_event,
                     self.stats,
+                    self.control,
+                    self._on_snapshot,
                 )
         except SourceError as e:
             self.error = str(e)

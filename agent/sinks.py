@@ -7,7 +7,7 @@ import threading
 from typing import TextIO
 
 from agent.events import CameraState, Event, EventUpdate
-from agent.mqtt import MqttPublisher
+from agent.mqtt import MqttPublisher, topics
 
 
 class MqttSink:
@@ -24,6 +24,43 @@ class MqttSink:
 
     def update(self, update: EventUpdate) -> None:
         self._publisher.publish_update(update)
+
+
+class LastEventSink:
+    """Keeps `<base>/<camera>/last_event` retained: the latest event, as last worded.
+
+    Home Assistant's "last event" sensor reads it, so after a restart it shows the event
+    again, with the model's wording once that has come.
+    """
+
+    def __init__(self, publisher: MqttPublisher, base_topic: str) -> None:
+        self._publisher = publisher
+        self._base = base_topic
+        self._last: dict[str, Event] = {}
+        self._lock = threading.Lock()
+
+    def event(self, event: Event) -> None:
+        with self._lock:
+            self._last[event.camera] = event
+        self._send(event)
+
+    def update(self, update: EventUpdate) -> None:
+        with self._lock:
+            last = self._last.get(update.camera)
+            if last is None or last.id != update.id:
+                return  # a newer event has taken its place
+            last = last.model_copy(
+                update={"summary": update.summary, "summary_source": update.summary_source}
+            )
+            self._last[update.camera] = last
+        self._send(last)
+
+    def state(self, state: CameraState) -> None:
+        """The state has its own retained topic."""
+
+    def _send(self, event: Event) -> None:
+        topic = topics.last_event(self._base, event.camera)
+        self._publisher.publish(topic, event.model_dump_json(), retain=True)
 
 
 class JsonLinesSink:

@@ -4,9 +4,10 @@ sentence follows as an update of the same event id. Nothing here ever blocks a c
 from __future__ import annotations
 
 import logging
+import statistics
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -69,6 +70,7 @@ class WordingQueue:
         self._retry_after = retry_after_seconds
         self._clock = clock
         self.counters = WordingCounters()
+        self._model_seconds: deque[float] = deque(maxlen=100)
         self._cond = threading.Condition()
         # Keyed by camera: a newer event of the same camera replaces the older one.
         self._pending: OrderedDict[str, _Pending] = OrderedDict()
@@ -112,6 +114,12 @@ class WordingQueue:
         """Events waiting for wording or being worded now."""
         with self._cond:
             return len(self._pending) + self._in_flight
+
+    def model_seconds_p50(self) -> float | None:
+        """Median model time per event over the latest 100 that reached the model."""
+        with self._cond:
+            samples = list(self._model_seconds)
+        return round(statistics.median(samples), 3) if samples else None
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until nothing is pending or in flight; False on timeout (for tests and demo)."""
@@ -168,6 +176,9 @@ class WordingQueue:
             self._model_down(e)
             return
         self._model_up()
+        if summary.attempts:
+            with self._cond:
+                self._model_seconds.append(summary.seconds)
         if not summary.from_model:
             deadline_hit = "the deadline passed" in summary.problems
             self._count("template_deadline" if deadline_hit else "template_rejected")

@@ -1,0 +1,160 @@
+"""Commands: validated, carried out off the MQTT thread, always answered, never fatal."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mqtt_helpers import Mosquitto, Subscriber
+
+from agent.commands import CommandHandler, CommandResult
+from agent.config import MqttConfig
+from agent.control import CameraControl
+from agent.mqtt import MqttPublisher
+
+Sent = list[tuple[str, bytes, bool]]
+
+
+def handler(digest_calls: list[str | None] | None = None) -> tuple[CommandHandler, Sent]:
+    sent: Sent = []
+    controls = {n: CameraControl(n) for n in ("barn", "porch")}
+
+    def run_digest(name: str | None) -> dict[str, object]:
+        assert digest_calls is not None
+        digest_calls.append(name)
+        return {"name": name or "daily"}
+
+    h = CommandHandler(
+        "eva",
+        controls,
+        lambda t, p, r: sent.append((t, p, r)),
+        run_digest if digest_calls is not None else None,
+    )
+    return h, sent
+
+
+def test_pause_and_resume_switch_the_camera_and_its_retained_state() -> None:
+    h, sent = handler()
+    r = h.handle("pause", b'{"camera": "barn", "correlation_id": "c1"}')
+    assert (
+        r.ok
+        and r.correlation_id == "c1"
+        and r.result
+        == {
+            "camera": "barn",
+            "paused": True,
+            "changed": True,
+        }
+    )
+    assert sent[-1] == ("eva/barn/paused", b"ON", True)
+    assert h.handle("pause", b'{"camera": "barn", "paused": false}').ok
+    assert sent[-1] == ("eva/barn/paused", b"OFF", True)
+    assert h.handle("pause", b'{"camera": "barn"}').ok
+    r = h.handle("resume", b'{"camera": "barn"}')
+    assert r.ok and r.result is not None and r.result["paused"] is False
+    assert sent[-1] == ("eva/barn/paused", b"OFF", True)
+
+
+def test_snapshot_and_digest_requests() -> None:
+    calls: list[str | None] = []
+    h, _ = handler(calls)
+    r = h.handle("snapshot", b'{"camera": "porch"}')
+    assert r.ok and r.result == {"camera": "porch", "topic": "eva/porch/snapshot"}
+    assert h.handle("digest", b"").ok and h.handle("digest", b'{"name": "morning"}').ok
+    assert calls == [None, "morning"]
+
+
+@pytest.mark.parametrize(
+    ("action", "payload", "error"),
+    [
+        ("reboot", b"{}", "unknown action 'reboot'"),
+        ("pause", b"{}", "camera: Field required"),
+        ("pause", b'{"camera": "garage"}', "no camera 'garage'; cameras: barn, porch"),
+        ("pause", b'{"camera": "barn", "paused": "maybe"}', "paused"),
+        ("pause", b'{"camera": "barn", "rm": "-rf"}', "rm: Extra inputs are not permitted"),
+        ("pause", b"[1, 2]", "must be a JSON object"),
+        ("pause", b"{not json", "not JSON"),
+        ("pause", b"\xff\xfe", "not UTF-8"),
+        ("pause", b'{"camera": "' + b"x" * 5000 + b'"}', "too large"),
+        ("snapshot", b'{"camera": 7}', "camera"),
+        ("digest", b"{}", "need the event history"),
+    ],
+)
+def test_bad_requests_get_a_clear_error(action: str, payload: bytes, error: str) -> None:
+    h, _ = handler()
+    r = h.handle(action, payload)
+    assert not r.ok and r.error is not None and error in r.error
+    assert r.result is None
+
+
+def test_the_correlation_id_comes_back_even_when_the_request_is_invalid() -> None:
+    h, _ = handler()
+    r = h.handle("pause", b'{"camera": "garage", "correlation_id": "nr-7"}')
+    assert not r.ok and r.correlation_id == "nr-7"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    action=st.one_of(st.sampled_from(["pause", "resume", "snapshot", "digest"]), st.text()),
+    payload=st.one_of(
+        st.binary(max_size=6000),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+            lambda c: st.lists(c) | st.dictionaries(st.text(), c),
+            max_leaves=20,
+        ).map(lambda v: json.dumps(v).encode()),
+    ),
+)
+def test_any_payload_gets_an_answer_and_never_raises(action: str, payload: bytes) -> None:
+    calls: list[str | None] = []
+    h, _ = handler(calls)
+    r = h.handle(action, payload)
+    assert isinstance(r, CommandResult)
+    assert r.ok or r.error
+    CommandResult.model_validate_json(r.model_dump_json())  # always a valid payload
+
+
+@pytest.mark.broker
+def test_commands_over_mqtt_are_answered_on_the_result_topic(
+    mosquitto: Mosquitto, mqtt_base: str
+) -> None:
+    cfg = MqttConfig(
+        host="127.0.0.1", port=mosquitto.port, base_topic=mqtt_base, client_id=f"eva-{mqtt_base}"
+    )
+    publisher = MqttPublisher(cfg, "127.0.0.1", mosquitto.port)
+    publisher.start()
+    controls = {"barn": CameraControl("barn")}
+    h = CommandHandler(mqtt_base, controls, lambda t, p, r: publisher.publish(t, p, retain=r))
+    h.start()
+    publisher.subscribe(f"{mqtt_base}/cmd/+", h.on_message)
+    try:
+        with Subscriber("127.0.0.1", mosquitto.port, f"{mqtt_base}/#") as sub:
+            sub.wait_for(lambda ms: any(m.topic.endswith("/paused") for m in ms))
+            sub.publish(f"{mqtt_base}/cmd/pause", b'{"camera": "barn", "correlation_id": "a"}')
+            sub.publish(f"{mqtt_base}/cmd/pause", b"\x00\x01garbage")
+            sub.publish(f"{mqtt_base}/cmd/explode", b"{}")
+            sub.publish(f"{mqtt_base}/cmd/resume", b'{"camera": "barn", "correlation_id": "b"}')
+            msgs = sub.wait_for(
+                lambda ms: sum(m.topic.endswith("/cmd/result") for m in ms) >= 4, timeout=10
+            )
+        results = [
+            CommandResult.model_validate_json(m.payload)
+            for m in msgs
+            if m.topic == f"{mqtt_base}/cmd/result"
+        ]
+        assert [(r.action, r.ok, r.correlation_id) for r in results] == [
+            ("pause", True, "a"),
+            ("pause", False, None),
+            ("explode", False, None),
+            ("resume", True, "b"),
+        ]
+        paused = [m.payload for m in msgs if m.topic == f"{mqtt_base}/barn/paused"]
+        assert paused == [b"OFF", b"ON", b"OFF"]
+        assert not controls["barn"].paused
+    finally:
+        h.stop()
+        publisher.close()
+    assert threading.active_count() < 50
