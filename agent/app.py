@@ -6,21 +6,25 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 from agent.commands import CommandError, CommandHandler, DigestRunner
 from agent.config import AppConfig, CameraConfig, DigestConfig
 from agent.control import CameraControl
 from agent.diagnostics import DiagnosticsReporter
+from agent.digest import Digest
 from agent.events import EventUpdate
 from agent.history import EventHistory, HistoryError, open_history
 from agent.llm import LanguageModel, ModelUnavailable, build_language_model
 from agent.llm.summarizer import Summarizer
 from agent.llm.worder import WordingQueue
 from agent.mqtt import MqttPublisher, start_publisher, topics
+from agent.mqtt.outbox import Outbox
+from agent.mqtt.relay import OutboxRelay
 from agent.runner import CameraWorker, Sink, SnapshotHook, deliver
 from agent.scheduler import DigestScheduler
 from agent.sinks import LastEventSink, MqttSink
@@ -48,8 +52,9 @@ def run_agent(
     with contextlib.ExitStack() as cleanup:
         sinks: list[Sink] = []
         publisher = _start_mqtt(config, cleanup) if publish else None
+        relay = _start_outbox(config, publisher, cleanup) if publisher is not None else None
         if publisher is not None:
-            sinks += [MqttSink(publisher), LastEventSink(publisher, config.mqtt.base_topic)]
+            sinks += [MqttSink(publisher, relay), LastEventSink(publisher, config.mqtt.base_topic)]
         history = _open_history(config)
         if history is not None:
             cleanup.callback(history.close)
@@ -69,14 +74,14 @@ def run_agent(
             for c in config.cameras
         ]
         digests = (
-            DigestScheduler(config, history, model, publisher.publish_digest)
+            DigestScheduler(config, history, model, _digest_sender(publisher, relay))
             if history is not None and publisher is not None
             else None
         )
         reporter = None
         if publisher is not None:
             reporter = _start_operator_side(
-                config, publisher, controls, digests, workers, wording, stop, cleanup
+                config, publisher, relay, controls, digests, workers, wording, stop, cleanup
             )
         ended_by_input = False
         try:
@@ -118,9 +123,49 @@ def _start_mqtt(config: AppConfig, cleanup: contextlib.ExitStack) -> MqttPublish
     return publisher
 
 
+def _start_outbox(
+    config: AppConfig, publisher: MqttPublisher, cleanup: contextlib.ExitStack
+) -> OutboxRelay | None:
+    if not config.mqtt.outbox:
+        return None
+    path = Path(config.storage.path).expanduser() / "outbox.db"
+    outbox = Outbox(path, config.mqtt.outbox_max_messages, config.mqtt.outbox_max_age_hours * 3600)
+    cleanup.callback(outbox.close)
+    relay = OutboxRelay(publisher, outbox)
+    relay.start()
+    backlog = outbox.depth()
+    if backlog:
+        log.info("outbox: %d message(s) from before the restart will be sent", backlog)
+
+    def drain() -> None:
+        if not relay.wait_until_empty(timeout=5.0):
+            log.warning(
+                "stopping with %d message(s) in the outbox; they are sent after the next start",
+                outbox.depth(),
+            )
+        relay.stop()
+
+    cleanup.callback(drain)
+    return relay
+
+
+def _digest_sender(
+    publisher: MqttPublisher, relay: OutboxRelay | None
+) -> Callable[[Digest], object]:
+    if relay is None:
+        return publisher.publish_digest
+    topic = topics.digest(publisher.base_topic)
+
+    def send(digest: Digest) -> object:
+        return relay.send(topic, digest.model_dump_json().encode())
+
+    return send
+
+
 def _start_operator_side(
     config: AppConfig,
     publisher: MqttPublisher,
+    relay: OutboxRelay | None,
     controls: dict[str, CameraControl],
     digests: DigestScheduler | None,
     workers: list[CameraWorker],
@@ -143,7 +188,9 @@ def _start_operator_side(
         workers,
         wording,
         send,
-        lambda: publisher.stats().pending,
+        (lambda: relay.outbox_depth())
+        if relay is not None
+        else (lambda: publisher.stats().pending),
         config.home_assistant.diagnostics_seconds,
         stop,
     )

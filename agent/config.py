@@ -59,6 +59,17 @@ class MqttConfig(_Strict):
     embedded_port: int = Field(
         1883, ge=0, le=65535, description="Port of the embedded broker; 0 picks a free one."
     )
+    outbox: bool = Field(
+        True,
+        description="Write events, updates and digests to disk (storage.path/outbox.db) "
+        "before sending, and delete them only when the broker has them.",
+    )
+    outbox_max_messages: int = Field(
+        20_000, ge=100, description="Most messages kept while the broker is unreachable."
+    )
+    outbox_max_age_hours: float = Field(
+        72.0, gt=0, description="Older undelivered messages are dropped (info first)."
+    )
 
     @field_validator("password", mode="before")
     @classmethod

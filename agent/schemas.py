@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from agent.commands import CommandResult
+from agent.diagnostics import AgentDiagnostics, CameraDiagnostics
 from agent.digest import Digest
 from agent.events import CameraState, Event, EventUpdate
 
@@ -15,6 +17,9 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     "event-update.schema.json": EventUpdate,
     "state.schema.json": CameraState,
     "digest.schema.json": Digest,
+    "command-result.schema.json": CommandResult,
+    "camera-diagnostics.schema.json": CameraDiagnostics,
+    "agent-diagnostics.schema.json": AgentDiagnostics,
 }
 
 

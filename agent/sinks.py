@@ -8,22 +8,34 @@ from typing import TextIO
 
 from agent.events import CameraState, Event, EventUpdate
 from agent.mqtt import MqttPublisher, topics
+from agent.mqtt.relay import OutboxRelay
 
 
 class MqttSink:
-    """Publishes events and state through the MQTT publisher."""
+    """Publishes events, updates and state; events and updates through the durable outbox
+    when there is one, so they survive broker outages and agent restarts."""
 
-    def __init__(self, publisher: MqttPublisher) -> None:
+    def __init__(self, publisher: MqttPublisher, relay: OutboxRelay | None = None) -> None:
         self._publisher = publisher
+        self._relay = relay
+        self._base = publisher.base_topic
 
     def event(self, event: Event) -> None:
-        self._publisher.publish_event(event)
+        if self._relay is None:
+            self._publisher.publish_event(event)
+            return
+        topic = topics.events(self._base, event.camera)
+        self._relay.send(topic, event.model_dump_json().encode(), event.severity)
 
     def state(self, state: CameraState) -> None:
         self._publisher.publish_state(state)
 
     def update(self, update: EventUpdate) -> None:
-        self._publisher.publish_update(update)
+        if self._relay is None:
+            self._publisher.publish_update(update)
+            return
+        topic = topics.event_updates(self._base, update.camera)
+        self._relay.send(topic, update.model_dump_json().encode())
 
 
 class LastEventSink:

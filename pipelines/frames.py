@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from pipelines.detections import Detections
+
 
 @dataclass(frozen=True, slots=True)
 class Frame:
@@ -20,6 +22,8 @@ class Frame:
     image: npt.NDArray[np.uint8]
     timestamp: float
     index: int
+    #: Set by sources whose sensor runs the network (IMX500); the detector is then skipped.
+    detections: Detections | None = None
 
     @property
     def size(self) -> tuple[int, int]:

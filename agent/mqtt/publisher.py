@@ -54,6 +54,7 @@ class PublisherStats:
 class _Pending:
     sent_at: float
     is_event: bool
+    on_ack: Callable[[], None] | None = None
 
 
 class MqttPublisher:
@@ -93,6 +94,10 @@ class MqttPublisher:
         self._client = self._make_client()
 
     @property
+    def base_topic(self) -> str:
+        return self._config.base_topic
+
+    @property
     def connected(self) -> bool:
         """True only between an accepted CONNACK and the next disconnect."""
         with self._cond:
@@ -127,6 +132,15 @@ class MqttPublisher:
         """Queue a digest (QoS 1, not retained) on ``<base>/digest``."""
         topic = topics.digest(self._config.base_topic)
         return self._publish(topic, digest.model_dump_json().encode(), retain=False, is_event=False)
+
+    def publish_tracked(
+        self, topic: str, payload: bytes, on_ack: Callable[[], None], *, is_event: bool
+    ) -> int:
+        """Queue a message (QoS 1, not retained) and call `on_ack` once the broker has it.
+
+        `on_ack` runs on paho's thread or the caller's and must not block for long.
+        """
+        return self._publish(topic, payload, retain=False, is_event=is_event, on_ack=on_ack)
 
     def publish(self, topic: str, payload: bytes | str, *, retain: bool = False) -> int:
         """Queue any other message (QoS 1): discovery configs, command results, snapshots."""
@@ -246,12 +260,20 @@ class MqttPublisher:
         return self._publish(topic, state.model_dump_json().encode(), retain=True, is_event=False)
 
     def _publish(
-        self, topic: str, payload: bytes, *, retain: bool, is_event: bool, closing: bool = False
+        self,
+        topic: str,
+        payload: bytes,
+        *,
+        retain: bool,
+        is_event: bool,
+        closing: bool = False,
+        on_ack: Callable[[], None] | None = None,
     ) -> int:
         with self._cond:
             if self._closed and not closing:
                 raise RuntimeError("the MQTT publisher is closed")
             self._in_flight_calls += 1
+        acked_early = False
         try:
             sent_at = time.monotonic()
             # Offline, paho answers MQTT_ERR_NO_CONN but keeps the message in its queue and
@@ -263,15 +285,19 @@ class MqttPublisher:
                 if is_event:
                     self._published += 1
                 acked_at = self._early_acks.pop(info.mid, None)
+                pending = _Pending(sent_at, is_event, on_ack)
                 if acked_at is None:
-                    self._unacked[info.mid] = _Pending(sent_at, is_event)
+                    self._unacked[info.mid] = pending
                 else:
-                    self._record_ack(_Pending(sent_at, is_event), acked_at)
+                    self._record_ack(pending, acked_at)
+                    acked_early = True
             return info.mid
         finally:
             with self._cond:
                 self._in_flight_calls -= 1
                 self._cond.notify_all()
+            if acked_early and on_ack is not None:
+                _call_quietly(on_ack)
 
     def _record_ack(self, pending: _Pending, acked_at: float) -> None:
         if pending.is_event:
@@ -293,6 +319,8 @@ class MqttPublisher:
                 else:
                     self._record_ack(pending, acked_at)
                 self._cond.notify_all()
+            if pending is not None and pending.on_ack is not None:
+                _call_quietly(pending.on_ack)  # outside our lock: it may write to disk
         except Exception:
             logger.exception("error in MQTT on_publish callback")
 
@@ -418,6 +446,13 @@ class MqttPublisher:
                 return False
             self._outage_since = time.monotonic()
             return True
+
+
+def _call_quietly(callback: Callable[[], None]) -> None:
+    try:
+        callback()
+    except Exception:  # an acknowledgement handler must not break paho's thread
+        logger.exception("error in an MQTT acknowledgement handler")
 
 
 def _paho_log(client: Client, userdata: Any, level: int, message: str) -> None:
