@@ -12,6 +12,7 @@ from pathlib import Path
 
 from agent.config import AppConfig
 from agent.config_loader import ConfigError, load_config
+from agent.mqtt.publisher import MqttSetupError
 
 log = logging.getLogger("eva")
 
@@ -24,6 +25,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_CONFIG
+    except MqttSetupError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:

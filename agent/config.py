@@ -50,11 +50,32 @@ class MqttConfig(_Strict):
     password: SecretStr | None = Field(
         None, description="Password; write ${EVA_MQTT_PASSWORD} to take it from the environment."
     )
+    password_file: str | None = Field(
+        None,
+        description="Read the password from this file instead (e.g. a Docker or systemd "
+        "secret); its first line is used.",
+    )
+    tls: bool = Field(False, description="Connect with TLS (usually port 8883).")
+    tls_ca_file: str | None = Field(
+        None, description="CA certificate(s) to verify the broker; empty = the system's."
+    )
+    tls_cert_file: str | None = Field(None, description="Client certificate, if the broker asks.")
+    tls_key_file: str | None = Field(None, description="Client certificate's private key.")
+    tls_insecure: bool = Field(
+        False,
+        description="Skip checking the broker's host name against its certificate. Only for "
+        "testing: anyone on the path could pose as the broker.",
+    )
     client_id: str = Field("edge-vision-agent", description="MQTT client id; unique per broker.")
     base_topic: str = Field("eva", description="Prefix of every topic the agent publishes.")
     keepalive: int = Field(30, ge=5, le=3600, description="Seconds between keep-alive pings.")
     reconnect_max_seconds: float = Field(
         60.0, ge=1, description="Longest wait between reconnection attempts."
+    )
+    embedded_host: str = Field(
+        "127.0.0.1",
+        description="Address the embedded broker listens on; 0.0.0.0 exposes it to the "
+        "network (without a password: only on a network you trust).",
     )
     embedded_port: int = Field(
         1883, ge=0, le=65535, description="Port of the embedded broker; 0 picks a free one."
@@ -76,6 +97,16 @@ class MqttConfig(_Strict):
     def _empty_password_is_none(cls, v: object) -> object:
         # "${EVA_MQTT_PASSWORD:-}" with the variable unset means: no password.
         return None if v == "" else v
+
+    @model_validator(mode="after")
+    def _tls_files_go_together(self) -> MqttConfig:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file go together: set both or neither")
+        if (self.tls_ca_file or self.tls_cert_file or self.tls_insecure) and not self.tls:
+            raise ValueError("TLS files or tls_insecure are set but tls is false: set tls: true")
+        if self.password is not None and self.password_file is not None:
+            raise ValueError("set password or password_file, not both")
+        return self
 
     @field_validator("base_topic")
     @classmethod

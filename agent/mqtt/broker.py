@@ -52,9 +52,10 @@ def _amqtt_config(host: str, port: int) -> dict[str, Any]:
 
 
 class EmbeddedBroker:
-    """An amqtt broker on 127.0.0.1, running its own asyncio loop in its own thread."""
+    """An amqtt broker, on loopback unless told otherwise, in its own thread and event loop."""
 
-    def __init__(self, port: int = 0, *, start_timeout: float = 5.0) -> None:
+    def __init__(self, port: int = 0, *, host: str = HOST, start_timeout: float = 5.0) -> None:
+        self._listen_host = host
         self._requested_port = port
         self._port = port
         self._start_timeout = start_timeout
@@ -66,8 +67,8 @@ class EmbeddedBroker:
 
     @property
     def host(self) -> str:
-        """The address the broker listens on; always loopback."""
-        return HOST
+        """The address clients on this machine use: loopback even when listening on all."""
+        return HOST if self._listen_host in ("0.0.0.0", "::") else self._listen_host
 
     @property
     def port(self) -> int:
@@ -86,7 +87,7 @@ class EmbeddedBroker:
         for name in _CHATTY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
         # amqtt would accept port 0 but never tell us which port the OS chose.
-        self._port = self._requested_port or _free_port(HOST)
+        self._port = self._requested_port or _free_port(self._listen_host)
         self._thread = threading.Thread(target=self._run, name="eva-mqtt-broker", daemon=True)
         self._thread.start()
         if not self._ready.wait(self._start_timeout):
@@ -97,7 +98,7 @@ class EmbeddedBroker:
         if self._error is not None:
             self._thread.join(self._start_timeout)
             raise self._start_error(self._error) from self._error
-        logger.info("embedded MQTT broker listening on %s:%d", HOST, self._port)
+        logger.info("embedded MQTT broker listening on %s:%d", self._listen_host, self._port)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Disconnect every client, close the listener and join the thread. Idempotent."""
@@ -129,9 +130,10 @@ class EmbeddedBroker:
     def _start_error(self, exc: BaseException) -> BrokerStartError:
         if _address_in_use(exc):
             return BrokerStartError(
-                f"port {self._port} on {HOST} is already in use, so the embedded MQTT broker "
-                "cannot listen there. Another broker is probably running: set 'mqtt.host' "
-                "(and 'mqtt.port') to use it, or set 'mqtt.embedded_port: 0' to pick a free port."
+                f"port {self._port} on {self._listen_host} is already in use, so the embedded "
+                "MQTT broker cannot listen there. Another broker is probably running: set "
+                "'mqtt.host' (and 'mqtt.port') to use it, or set 'mqtt.embedded_port: 0' to "
+                "pick a free port."
             )
         return BrokerStartError(f"the embedded MQTT broker failed to start: {exc}")
 
@@ -154,7 +156,7 @@ class EmbeddedBroker:
 
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        broker = Broker(_amqtt_config(HOST, self._port))
+        broker = Broker(_amqtt_config(self._listen_host, self._port))
         # start() returns after asyncio.start_server, i.e. after listen(): from here the
         # kernel accepts connections. (Probing with a bare TCP connect would make amqtt log
         # a warning about a client that sent nothing.)

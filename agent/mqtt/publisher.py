@@ -8,6 +8,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
@@ -244,8 +245,14 @@ class MqttPublisher:
         client.on_log = _paho_log
         client.will_set(self._status_topic, OFFLINE, qos=1, retain=True)
         if cfg.username is not None:
-            password = cfg.password.get_secret_value() if cfg.password is not None else None
-            client.username_pw_set(cfg.username, password)
+            client.username_pw_set(cfg.username, read_password(cfg))
+        if cfg.tls:
+            client.tls_set(
+                ca_certs=_path(cfg.tls_ca_file),
+                certfile=_path(cfg.tls_cert_file),
+                keyfile=_path(cfg.tls_key_file),
+            )
+            client.tls_insecure_set(cfg.tls_insecure)
         client.reconnect_delay_set(1, max(1, round(cfg.reconnect_max_seconds)))
         # 0 = unbounded: events must survive an outage; the disk outbox will bound memory.
         client.max_queued_messages_set(0)
@@ -448,6 +455,32 @@ class MqttPublisher:
             return True
 
 
+def read_password(config: MqttConfig) -> str | None:
+    """The password from the config or its file (first line); never logged."""
+    if config.password is not None:
+        return config.password.get_secret_value()
+    if config.password_file is not None:
+        path = Path(config.password_file).expanduser()
+        try:
+            return path.read_text(encoding="utf-8").splitlines()[0].strip()
+        except (OSError, IndexError) as e:
+            raise MqttSetupError(f"cannot read mqtt.password_file {path}: {e}") from e
+    return None
+
+
+def _path(value: str | None) -> str | None:
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise MqttSetupError(f"TLS file {path} does not exist; fix the mqtt.tls_* setting")
+    return str(path)
+
+
+class MqttSetupError(RuntimeError):
+    """The MQTT settings name a file that cannot be read; the message says which."""
+
+
 def _call_quietly(callback: Callable[[], None]) -> None:
     try:
         callback()
@@ -464,7 +497,7 @@ def start_publisher(config: MqttConfig) -> tuple[MqttPublisher, EmbeddedBroker |
     broker: EmbeddedBroker | None = None
     host, port = config.host, config.port
     if host is None:
-        broker = EmbeddedBroker(config.embedded_port)
+        broker = EmbeddedBroker(config.embedded_port, host=config.embedded_host)
         broker.start()
         host, port = broker.host, broker.port
     try:
