@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -127,6 +127,7 @@ class Received:
     payload: bytes
     retain: bool
     qos: int
+    at: float = field(default_factory=time.monotonic, compare=False)
 
     @property
     def text(self) -> str:

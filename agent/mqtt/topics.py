@@ -48,6 +48,11 @@ def diagnostics(base: str, camera: str) -> str:
     return f"{base}/{camera}/diagnostics"
 
 
+def agent_diagnostics(base: str) -> str:
+    """Retained JSON figures of the whole agent: ``<base>/diagnostics``."""
+    return f"{base}/diagnostics"
+
+
 def command(base: str, action: str) -> str:
     """Where commands arrive: ``<base>/cmd/<action>``; ``+`` subscribes to all of them."""
     return f"{base}/cmd/{action}"
