@@ -6,9 +6,10 @@ import os
 import platform
 import shutil
 import statistics
+import tempfile
 import time
-from collections.abc import Callable
-from typing import TextIO
+from pathlib import Path
+from typing import Literal, TextIO
 
 import numpy as np
 
@@ -24,8 +25,11 @@ from agent.config import (
     ZoneConfig,
 )
 from agent.llm.bench import LlmFigures
+from agent.mqtt.mosquitto import Mosquitto, MosquittoError, find_mosquitto
 from agent.rules import Change
 from pipelines.detections import Detections
+from pipelines.detectors.hailo import HailoDetectorConfig
+from pipelines.sources.imx500 import Imx500SourceConfig
 
 BENCH_CAMERA = CameraConfig(
     name="bench",
@@ -82,18 +86,24 @@ def bench_core(n_frames: int) -> dict[str, float]:
     }
 
 
-def bench_detector(runs: int) -> list[dict[str, float]]:
-    """Median and p95 latency of the CPU detector on a demo frame, at 416 and 320."""
+def _demo_frame() -> np.ndarray:
     from pipelines.demo_scene import ensure_demo_scene
-    from pipelines.detectors import build_detector
-    from pipelines.detectors.bench import measure_latency
-    from pipelines.detectors.onnx_yolo import OnnxDetectorConfig
     from pipelines.sources.image_folder import read_bgr
 
     frames = sorted(ensure_demo_scene().glob("*.jpg"))
     image = read_bgr(frames[len(frames) // 2])  # a frame with objects in it
     if image is None:
         raise RuntimeError(f"cannot read the demo frame {frames[len(frames) // 2]}")
+    return image
+
+
+def bench_detector(runs: int) -> list[dict[str, float]]:
+    """Median and p95 latency of the CPU detector on a demo frame, at 416 and 320."""
+    from pipelines.detectors import build_detector
+    from pipelines.detectors.bench import measure_latency
+    from pipelines.detectors.onnx_yolo import OnnxDetectorConfig
+
+    image = _demo_frame()
     results = []
     for size in (416, 320):
         detector = build_detector(OnnxDetectorConfig(input_size=size, threads=2))
@@ -103,6 +113,84 @@ def bench_detector(runs: int) -> list[dict[str, float]]:
             detector.close()
         results.append({"input": size, **figures})
     return results
+
+
+def bench_hailo(out: TextIO, runs: int, config: HailoDetectorConfig) -> bool:
+    """The Hailo detector on a demo frame (needs the chip), then the host-side work alone."""
+    from pipelines.detectors import DetectorError, build_detector
+    from pipelines.detectors.bench import hailo_host_overhead, measure_latency
+
+    image = _demo_frame()
+    ok = True
+    try:
+        detector = build_detector(config)
+        try:
+            d = measure_latency(detector, image, runs)
+        finally:
+            detector.close()
+        print(
+            f"detector hailo {config.model}, incl. letterbox and decoding: median "
+            f"{d['median_ms']:.1f} ms, p95 {d['p95_ms']:.1f} ms, "
+            f"{1000 / d['median_ms']:.0f} frames/s one at a time ({runs} frames of 1280x720)",
+            file=out,
+            flush=True,
+        )
+    except DetectorError as e:
+        ok = False
+        print(f"detector hailo {config.model}: cannot run here: {e}", file=out, flush=True)
+    h = hailo_host_overhead(image, runs)
+    print(
+        f"hailo host work per frame (no chip needed): letterbox 1280x720 -> 640x640 median "
+        f"{h['letterbox']['median_ms']:.2f} ms, NMS output decoding median "
+        f"{h['decode']['median_ms']:.3f} ms",
+        file=out,
+        flush=True,
+    )
+    return ok
+
+
+def bench_imx500(out: TextIO, frames: int, config: Imx500SourceConfig) -> bool:
+    """Frames per second the AI Camera delivers with detections, then the host-side work."""
+    from pipelines.detectors.bench import imx500_host_overhead
+    from pipelines.sources import SourceError
+    from pipelines.sources.imx500 import Imx500Source, probe
+
+    ok = True
+    problem = probe(config)
+    if problem is not None:
+        ok = False
+        print(f"imx500 {Path(config.network).name}: cannot run here: {problem}", file=out)
+    else:
+        source = Imx500Source(config, max_attempts=1)
+        count = found = 0
+        try:
+            with source:
+                start = time.perf_counter()
+                for frame in source.frames():
+                    count += 1
+                    found += len(frame.detections) if frame.detections is not None else 0
+                    if count == 1:
+                        start = time.perf_counter()  # after the network's upload
+                    if count > frames:
+                        break
+            elapsed = time.perf_counter() - start
+            print(
+                f"imx500 {Path(config.network).name}: {(count - 1) / elapsed:.1f} frames/s "
+                f"with detections ({count - 1} frames, {found / max(count, 1):.1f} objects/frame)",
+                file=out,
+                flush=True,
+            )
+        except SourceError as e:
+            ok = False
+            print(f"imx500: failed: {e}", file=out)
+    m = imx500_host_overhead(frames)
+    print(
+        f"imx500 host work per frame (no camera needed): decoding and mapping 10 boxes median "
+        f"{m['median_ms']:.3f} ms, p95 {m['p95_ms']:.3f} ms",
+        file=out,
+        flush=True,
+    )
+    return ok
 
 
 def bench_mqtt(n_events: int) -> dict[str, float | str]:
@@ -116,7 +204,7 @@ def bench_mqtt(n_events: int) -> dict[str, float | str]:
         broker.start()
         host, port = broker.host, broker.port
     else:
-        host, port = "127.0.0.1", mosquitto[0]
+        host, port = mosquitto.host, mosquitto.port
     publisher = MqttPublisher(MqttConfig(host=host, port=port, client_id="eva-bench"), host, port)
     publisher.start()
     latencies = []
@@ -140,7 +228,7 @@ def bench_mqtt(n_events: int) -> dict[str, float | str]:
         if broker is not None:
             broker.stop()
         if mosquitto is not None:
-            mosquitto[1]()
+            _stop_mosquitto(mosquitto)
     q = statistics.quantiles(latencies, n=100)
     return {
         "broker": "mosquitto" if mosquitto else "embedded (amqtt)",
@@ -151,38 +239,24 @@ def bench_mqtt(n_events: int) -> dict[str, float | str]:
     }
 
 
-def _start_mosquitto() -> tuple[int, Callable[[], None]] | None:
-    """Start Debian's mosquitto on a free loopback port: (port, stop), or None if absent."""
-    import socket
-    import subprocess
-    import tempfile
-
-    binary = shutil.which("mosquitto") or (
-        "/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None
-    )
-    if binary is None:
+def _start_mosquitto() -> Mosquitto | None:
+    """Start Mosquitto on a free loopback port, without persistence; None if it is absent
+    or does not start (the benchmark then uses the embedded broker and says so)."""
+    if find_mosquitto() is None:
         return None
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as conf:
-        conf.write(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    proc = subprocess.Popen(
-        [binary, "-c", conf.name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    directory = Path(tempfile.mkdtemp(prefix="eva-bench-mosquitto-"))
+    broker = Mosquitto(directory)
+    try:
+        broker.start()
+    except MosquittoError:
+        shutil.rmtree(directory, ignore_errors=True)
+        return None
+    return broker
 
-    def stop() -> None:
-        proc.terminate()
-        proc.wait(5)
-        os.unlink(conf.name)
 
-    return port, stop
+def _stop_mosquitto(broker: Mosquitto) -> None:
+    broker.stop()
+    shutil.rmtree(broker.directory, ignore_errors=True)
 
 
 def bench_llm(out: TextIO, config: LlmConfig, n_events: int) -> None:
@@ -235,8 +309,15 @@ def run_bench(
     skip: set[str],
     llm: LlmConfig | None = None,
     llm_events: int = 60,
-) -> None:
-    """Run the sections not in `skip` and print their figures."""
+    backend: Literal["onnx", "hailo", "imx500"] = "onnx",
+    camera: CameraConfig | None = None,
+) -> bool:
+    """Run the sections not in `skip` and print their figures; False if a backend failed.
+
+    `camera` gives the Hailo model or the IMX500 network (from `--config`); without it the
+    defaults are used.
+    """
+    ok = True
     print(
         f"eva bench on {platform.machine()}, {os.cpu_count()} CPU(s), "
         f"Python {platform.python_version()}",
@@ -251,7 +332,15 @@ def run_bench(
             file=out,
             flush=True,
         )
-    if "detector" not in skip:
+    if "detector" not in skip and backend == "hailo":
+        det = camera.detector if camera is not None else None
+        hailo = det if isinstance(det, HailoDetectorConfig) else HailoDetectorConfig()
+        ok &= bench_hailo(out, runs, hailo)
+    elif "detector" not in skip and backend == "imx500":
+        src = camera.source if camera is not None else None
+        imx500 = src if isinstance(src, Imx500SourceConfig) else Imx500SourceConfig()
+        ok &= bench_imx500(out, runs, imx500)
+    elif "detector" not in skip:
         for d in bench_detector(runs):
             print(
                 f"detector onnx yolov3-tiny @{d['input']:.0f}, 2 threads, incl. preprocessing: "
@@ -270,3 +359,4 @@ def run_bench(
             file=out,
             flush=True,
         )
+    return ok

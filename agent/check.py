@@ -63,13 +63,31 @@ def _check_source(camera: CameraConfig, report: _Report) -> None:
         else:
             path = Path(uri).expanduser()
             report(path.is_file(), f"camera {name}: video file {path}", "fix source.uri")
+    elif src.type == "picamera":
+        from pipelines.sources.picamera import probe
+
+        problem = probe(src.camera_num)
+        report(problem is None, f"camera {name}: Pi camera {src.camera_num}", problem or "")
+    elif src.type == "imx500":
+        from pipelines.sources.imx500 import probe as probe_imx500
+
+        problem = probe_imx500(src)
+        report(
+            problem is None,
+            f"camera {name}: AI Camera (IMX500) with {Path(src.network).name}",
+            problem or "",
+        )
     else:
         report(True, f"camera {name}: bundled demo scene")
 
 
 def _check_detector(camera: CameraConfig, report: _Report) -> None:
     det = camera.detector
-    if det.model == "yolov3-tiny":
+    if det.type == "imx500":
+        report(True, f"camera {camera.name}: detection runs on the IMX500 sensor")
+    elif det.type == "hailo":
+        _check_hailo(camera.name, det.model, report)
+    elif det.model == "yolov3-tiny":
         from pipelines.models.builtin import ensure_builtin_model
 
         try:
@@ -84,6 +102,37 @@ def _check_detector(camera: CameraConfig, report: _Report) -> None:
             f"camera {camera.name}: detector model {path}",
             "fix detector.model or copy the .onnx file there",
         )
+
+
+def _check_hailo(camera: str, model: str, report: _Report) -> None:
+    # Which chip is there decides which HEF is needed, so the file check comes second.
+    from pipelines.detectors.hailo import SDK_MISSING, detect_architecture, import_sdk
+    from pipelines.models.hailo_manifest import ARCH_NAMES, resolve_hef
+
+    try:
+        import_sdk()
+        report(True, f"camera {camera}: HailoRT Python library (hailo_platform) installed")
+    except DetectorError:
+        report(False, f"camera {camera}: HailoRT Python library", SDK_MISSING)
+        return
+    try:
+        arch = detect_architecture()
+    except DetectorError as e:
+        report(False, f"camera {camera}: Hailo device", str(e))
+        return
+    if arch is None:
+        report(
+            False,
+            f"camera {camera}: Hailo device",
+            "none found: seat the AI HAT+, then `hailortcli fw-control identify`",
+        )
+        return
+    report(True, f"camera {camera}: Hailo device is a {ARCH_NAMES[arch]}")
+    try:
+        hef = resolve_hef(model, arch)
+        report(True, f"camera {camera}: detector {model} for the {ARCH_NAMES[arch]} ({hef})")
+    except DetectorError as e:
+        report(False, f"camera {camera}: detector {model}", str(e))
 
 
 def _check_mqtt(config: AppConfig, report: _Report) -> None:

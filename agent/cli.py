@@ -64,6 +64,23 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("setup", help="build the default detector model and the demo scene")
     s.set_defaults(handler=_cmd_setup)
 
+    s = sub.add_parser("models", help="Hailo model files (HEF): list them or fetch them once")
+    models = s.add_subparsers(required=True, metavar="ACTION")
+    m = models.add_parser("list", help="the manifest's models and whether each file is here")
+    m.set_defaults(handler=_cmd_models_list)
+    m = models.add_parser(
+        "fetch", help="download and verify HEFs (the only command that downloads models)"
+    )
+    m.add_argument("names", nargs="*", help="model names (default: every model in the manifest)")
+    m.add_argument(
+        "--arch",
+        choices=["auto", "hailo8", "hailo8l", "all"],
+        default="auto",
+        help="which chip's files: the one attached (auto), one, or both",
+    )
+    m.add_argument("--dest", type=Path, help="folder to write into (default: the model cache)")
+    m.set_defaults(handler=_cmd_models_fetch)
+
     s = sub.add_parser("schema", help="write the JSON Schemas of the MQTT payloads")
     s.add_argument("--out", type=Path, default=Path("docs"), help="folder to write into")
     s.set_defaults(handler=_cmd_schema)
@@ -78,7 +95,10 @@ def _parser() -> argparse.ArgumentParser:
         "--llm-events", type=int, default=60, help="events for the language-model benchmark"
     )
     s.add_argument(
-        "--config", type=Path, help="take the llm section (e.g. Ollama's host and model) from here"
+        "--config",
+        type=Path,
+        help="take the llm section (e.g. Ollama's host and model) and the first camera's "
+        "detector (Hailo model) or source (IMX500 network) from here",
     )
     s.add_argument(
         "--skip",
@@ -86,6 +106,20 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         choices=["core", "detector", "llm", "mqtt"],
         help="leave out a section",
+    )
+    s.add_argument(
+        "--backend",
+        choices=["onnx", "hailo", "imx500"],
+        default="onnx",
+        help="which detector to measure (hailo and imx500 need the device; their host-side "
+        "work is measured anywhere)",
+    )
+    s.add_argument(
+        "--soak",
+        type=float,
+        metavar="MINUTES",
+        help="instead: run the whole agent this long against a local Mosquitto restarted "
+        "twice; fails if an event is lost or memory grows by 20 MB or more",
     )
     s.set_defaults(handler=_cmd_bench)
     return p
@@ -170,21 +204,84 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_models_list(args: argparse.Namespace) -> int:
+    from pipelines.detectors.base import DetectorError
+    from pipelines.models.hailo_manifest import load_manifest, resolve_hef
+
+    manifest = load_manifest()
+    for entry in manifest.models:
+        try:
+            where = str(resolve_hef(entry.name, entry.arch, manifest=manifest))
+        except DetectorError:
+            where = "not fetched"
+        size = "x".join(str(v) for v in entry.input_shape[:2])
+        print(f"{entry.name:10} {entry.arch:8} {size:8} {entry.file:22} {where}")
+    return EXIT_OK
+
+
+def _cmd_models_fetch(args: argparse.Namespace) -> int:
+    from pipelines.detectors.base import DetectorError
+    from pipelines.detectors.hailo import detect_architecture
+    from pipelines.models.hailo_manifest import ARCHS, Arch, fetch_models, load_manifest
+
+    _setup_logging("INFO")
+    archs: tuple[Arch, ...]
+    if args.arch == "all":
+        archs = ARCHS
+    elif args.arch == "auto":
+        try:
+            found = detect_architecture()
+        except DetectorError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_FAILED
+        if found is None:
+            print(
+                "error: no Hailo device found to choose the files for: pass --arch hailo8, "
+                "--arch hailo8l or --arch all",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        archs = (found,)
+    else:
+        archs = (args.arch,)
+    manifest = load_manifest()
+    try:
+        results = fetch_models(args.names or manifest.names(), archs, args.dest, manifest=manifest)
+    except DetectorError as e:  # includes ModelFetchError and unknown model names
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    for r in results:
+        state = "downloaded" if r.downloaded else "present"
+        print(f"{r.entry.name} ({r.entry.arch}): {state} {r.path} sha256 {r.sha256}")
+    return EXIT_OK
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     _setup_logging("WARNING")
+    if args.soak is not None:
+        from agent.mqtt.mosquitto import MosquittoError
+        from agent.soak import SoakError, run_soak
+
+        try:
+            return EXIT_OK if run_soak(args.soak, sys.stdout).passed else EXIT_FAILED
+        except (MosquittoError, SoakError, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_FAILED
     from agent.bench import run_bench
 
-    llm = load_config(args.config).llm if args.config else None
-    run_bench(
+    config = load_config(args.config) if args.config else None
+    ok = run_bench(
         sys.stdout,
         frames=args.frames,
         runs=args.runs,
         events=args.events,
         skip=set(args.skip),
-        llm=llm,
+        llm=config.llm if config else None,
         llm_events=args.llm_events,
+        backend=args.backend,
+        camera=config.cameras[0] if config and config.cameras else None,
     )
-    return EXIT_OK
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 if __name__ == "__main__":

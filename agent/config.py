@@ -7,18 +7,29 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from pipelines.detectors.hailo import HailoDetectorConfig
+from pipelines.detectors.on_sensor import OnSensorDetectorConfig
 from pipelines.detectors.onnx_yolo import OnnxDetectorConfig
 from pipelines.sources.demo import DemoSourceConfig
 from pipelines.sources.image_folder import ImageFolderSourceConfig
+from pipelines.sources.imx500 import Imx500SourceConfig
 from pipelines.sources.opencv import OpenCVSourceConfig
+from pipelines.sources.picamera import PiCameraSourceConfig
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 SourceConfig = Annotated[
-    OpenCVSourceConfig | ImageFolderSourceConfig | DemoSourceConfig,
+    OpenCVSourceConfig
+    | ImageFolderSourceConfig
+    | DemoSourceConfig
+    | PiCameraSourceConfig
+    | Imx500SourceConfig,
     Field(discriminator="type"),
 ]
-DetectorConfig = Annotated[OnnxDetectorConfig, Field(discriminator="type")]
+DetectorConfig = Annotated[
+    OnnxDetectorConfig | HailoDetectorConfig | OnSensorDetectorConfig,
+    Field(discriminator="type"),
+]
 
 Language = Literal["en", "uk"]
 Severity = Literal["info", "warning", "alert"]
@@ -253,6 +264,16 @@ class CameraConfig(_Strict):
     @classmethod
     def _valid_name(cls, v: str) -> str:
         return _check_name(v, "camera name")
+
+    @model_validator(mode="after")
+    def _on_sensor_pairs(self) -> CameraConfig:
+        # The IMX500 network runs on the sensor: its source and detector only work together.
+        if (self.source.type == "imx500") != (self.detector.type == "imx500"):
+            raise ValueError(
+                f"camera '{self.name}': source type imx500 and detector type imx500 go together "
+                "(the network runs on the AI Camera's sensor); set both or neither"
+            )
+        return self
 
     @model_validator(mode="after")
     def _references_exist(self) -> CameraConfig:

@@ -91,8 +91,8 @@ def _describe(error: ValidationError, root: yaml.Node | None, source: str) -> st
 
 
 _TYPE_CHOICES = {
-    "source": "opencv, image_folder or demo",
-    "detector": "onnx",
+    "source": "opencv, image_folder, demo, picamera or imx500",
+    "detector": "onnx, hailo or imx500",
     "llm": "ollama, llamacpp or template",
 }
 
@@ -103,7 +103,10 @@ def _is_union_tag(part: object) -> bool:
         "opencv",
         "image_folder",
         "demo",
+        "picamera",
+        "imx500",
         "onnx",
+        "hailo",
         "ollama",
         "llamacpp",
         "template",

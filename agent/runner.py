@@ -94,7 +94,7 @@ def process_stream(
                 detections = (
                     frame.detections
                     if frame.detections is not None
-                    else detector.detect(frame.image)
+                    else detector.detect(frame.detector_input)
                 )
             except Exception as e:  # a broken frame must not stop the camera
                 stats.detector_errors += 1

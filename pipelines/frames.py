@@ -24,6 +24,14 @@ class Frame:
     index: int
     #: Set by sources whose sensor runs the network (IMX500); the detector is then skipped.
     detections: Detections | None = None
+    #: A smaller image of the same view for the detector (the Pi camera's lores stream);
+    #: boxes are normalized, so detections on it are detections on `image`.
+    analysis: npt.NDArray[np.uint8] | None = None
+
+    @property
+    def detector_input(self) -> npt.NDArray[np.uint8]:
+        """The image a detector should get: the small one when the source made one."""
+        return self.image if self.analysis is None else self.analysis
 
     @property
     def size(self) -> tuple[int, int]:

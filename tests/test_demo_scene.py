@@ -217,7 +217,8 @@ def test_the_bundled_detector_sees_exactly_the_script(
     """YOLOv3-tiny finds each object in (nearly) every frame it is in, and nothing else."""
     monkeypatch.setenv("EVA_CACHE_DIR", str(built.parent))
     try:
-        from pipelines.detectors import DetectorError, OnnxDetectorConfig, build_detector
+        from pipelines.detectors import DetectorError, build_detector
+        from pipelines.detectors.onnx_yolo import OnnxDetectorConfig
 
         detector = build_detector(OnnxDetectorConfig())
     except (ImportError, DetectorError) as exc:

@@ -15,9 +15,9 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from pipelines.detections import Detections
-from pipelines.detectors import DetectorError, OnnxDetectorConfig, build_detector
+from pipelines.detectors import DetectorError, build_detector
 from pipelines.detectors.bench import measure_latency
-from pipelines.detectors.onnx_yolo import OnnxDetector, parse_names
+from pipelines.detectors.onnx_yolo import OnnxDetector, OnnxDetectorConfig, parse_names
 from pipelines.models import builtin, cache_dir, coco80_names, ensure_builtin_model
 
 needs_darknet = pytest.mark.skipif(

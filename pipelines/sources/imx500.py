@@ -1,0 +1,307 @@
+"""The Raspberry Pi AI Camera (Sony IMX500): frames whose detections the sensor computed.
+
+The network (.rpk) runs on the sensor; each frame's metadata carries its output tensors,
+decoded by `pipelines.detectors.imx500_decode` and mapped onto the main image. Frames
+therefore arrive with `Frame.detections` set and the runner skips the detector (the
+camera's detector section says `type: imx500`, see `pipelines.detectors.on_sensor`).
+
+picamera2 and its IMX500 helper are imported only inside `_Imx500Adapter`. Colour order
+and timestamps are as in `pipelines.sources.picamera`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+from pipelines.detectors.imx500_decode import (
+    TensorLayout,
+    coco90_names,
+    decode_outputs,
+    map_to_frame,
+)
+from pipelines.frames import Frame
+from pipelines.sources.base import SourceError
+from pipelines.sources.picamera import (
+    LIST_CAMERAS,
+    MAIN_FORMAT,
+    Capture,
+    LiveCameraSource,
+    _Picamera2Adapter,
+    import_picamera2,
+    to_bgr,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NETWORK = "/usr/share/imx500-models/imx500_network_ssd_mobilenetv2_fpnlite_320x320_pp.rpk"
+INSTALL_MODELS = "sudo apt install imx500-all"
+NO_IMX500 = (
+    f"no Raspberry Pi AI Camera (IMX500) found: check the ribbon cable and that "
+    f"`{LIST_CAMERAS}` lists an imx500 (after `{INSTALL_MODELS}` and a reboot)"
+)
+_LOG_EVERY = 100
+
+
+class Imx500SourceConfig(BaseModel):
+    """A Raspberry Pi AI Camera (IMX500) running a detection network on the sensor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["imx500"] = Field(
+        "imx500", description="Selects the AI Camera; use it with detector type imx500."
+    )
+    network: str = Field(
+        DEFAULT_NETWORK,
+        description=(
+            "The post-processed (_pp) object detection network (.rpk) the sensor runs; "
+            f"`{INSTALL_MODELS}` puts them in /usr/share/imx500-models."
+        ),
+    )
+    score_threshold: float = Field(
+        0.5, gt=0, le=1, description="Drop detections scoring below this."
+    )
+    main_size: tuple[PositiveInt, PositiveInt] = Field(
+        (2028, 1520),
+        description="Width and height of the image kept with each frame (snapshots); 4:3 "
+        "shows all the sensor sees.",
+    )
+    fps: float | None = Field(
+        None, gt=0, le=60, description="Frames per second; empty = the network's inference rate."
+    )
+    labels_file: str | None = Field(
+        None,
+        description="Class names, one per line ('-' for unused ids); empty = the network's, "
+        "else COCO.",
+    )
+    bbox_order: Literal["xy", "yx"] | None = Field(
+        None, description="Box corner order the network outputs; empty = from the network."
+    )
+    bbox_normalization: bool | None = Field(
+        None,
+        description="True if the network's boxes are in input pixels (YOLO) rather than 0..1; "
+        "empty = from the network.",
+    )
+    ignore_dash_labels: bool | None = Field(
+        None,
+        description="Drop '-' entries from the labels before class ids index them (YOLO on "
+        "COCO); empty = from the network.",
+    )
+    reconnect_max_seconds: float = Field(
+        30.0, gt=0, description="Longest wait between attempts to reopen a failed camera."
+    )
+
+
+class _Imx500Adapter:
+    """IMX500 (network upload, intrinsics, tensors, box mapping) plus its picamera2 camera."""
+
+    def __init__(self, config: Imx500SourceConfig) -> None:
+        import_picamera2()
+        try:
+            from picamera2.devices.imx500 import IMX500, NetworkIntrinsics
+        except ImportError as exc:
+            raise SourceError(
+                f"picamera2's IMX500 support cannot be imported ({exc}): "
+                "`sudo apt install python3-picamera2 imx500-all` (installs or upgrades both)"
+            ) from exc
+        network = Path(config.network).expanduser()
+        if not network.is_file():
+            raise SourceError(
+                f"IMX500 network {network} not found: install the networks with "
+                f"`{INSTALL_MODELS}`, or point source.network at an .rpk file"
+            )
+        log.info("loading %s onto the IMX500 (a network's first upload takes minutes)", network)
+        try:
+            # Before Picamera2: the constructor uploads the network and finds the camera.
+            self.imx500 = IMX500(str(network))
+        except Exception as exc:  # the helper raises RuntimeError, OSError or StopIteration
+            if isinstance(exc, PermissionError):
+                raise SourceError(
+                    f"no permission to use the IMX500 ({exc}): add the user to the 'video' group"
+                ) from exc
+            if "not found" in str(exc) or isinstance(exc, StopIteration):
+                raise SourceError(NO_IMX500) from exc
+            raise SourceError(f"cannot load {network} onto the IMX500: {exc}") from exc
+        intrinsics = self.imx500.network_intrinsics or NetworkIntrinsics()
+        intrinsics.update_with_defaults()
+        _check_task(intrinsics, network)
+        self.layout = _layout(config, intrinsics, tuple(self.imx500.get_input_size()))
+        fps = config.fps or float(intrinsics.inference_rate or 30.0)
+        self._camera = _Picamera2Adapter(self.imx500.camera_num, config.main_size, None, fps)
+        self.camera = self._camera.camera
+        if intrinsics.preserve_aspect_ratio:
+            self.imx500.set_auto_aspect_ratio()
+        names = self.layout.names
+        log.info(
+            "%s: input %dx%d, boxes %s in %s order, %d labels (%s...), %g fps",
+            network.name,
+            *self.layout.input_size,
+            "in pixels" if self.layout.bbox_normalization else "normalized",
+            self.layout.bbox_order,
+            len(names),
+            ", ".join(names[:3]),
+            fps,
+        )
+
+    def capture(self) -> Capture:
+        return self._camera.capture()
+
+    def outputs(self, metadata: Mapping[str, Any]) -> Sequence[npt.NDArray[np.float32]] | None:
+        result: Sequence[npt.NDArray[np.float32]] | None = self.imx500.get_outputs(
+            metadata, add_batch=True
+        )
+        return result
+
+    def convert(
+        self, box: tuple[float, float, float, float], metadata: Mapping[str, Any]
+    ) -> tuple[float, float, float, float]:
+        r = self.imx500.convert_inference_coords(box, metadata, self.camera)
+        if hasattr(r, "width"):  # a libcamera Rectangle in some picamera2 versions
+            return (r.x, r.y, r.width, r.height)
+        x, y, w, h = r
+        return (x, y, w, h)
+
+    def close(self) -> None:
+        self._camera.close()
+
+
+def _check_task(intrinsics: Any, network: Path) -> None:
+    task = intrinsics.task
+    if task not in (None, "object detection"):
+        raise SourceError(
+            f"{network.name} is a {task} network; source type imx500 needs an object "
+            "detection network such as imx500_network_ssd_mobilenetv2_fpnlite_320x320_pp.rpk"
+        )
+    if intrinsics.postprocess:
+        raise SourceError(
+            f"{network.name} needs '{intrinsics.postprocess}' post-processing on the CPU, "
+            "which this source does not do: use a network whose name ends in _pp"
+        )
+
+
+def _layout(
+    config: Imx500SourceConfig, intrinsics: Any, input_size: tuple[int, ...]
+) -> TensorLayout:
+    if config.labels_file:
+        path = Path(config.labels_file).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SourceError(
+                f"cannot read labels_file {path}: {exc.strerror}; point source.labels_file at "
+                "a text file with one class name per line, or remove it"
+            ) from exc
+        labels = tuple(line.strip() for line in text.splitlines() if line.strip())
+    elif intrinsics.labels:
+        labels = tuple(str(label) for label in intrinsics.labels)
+    else:
+        labels = coco90_names()
+
+    def pick(override: Any, value: Any, default: Any) -> Any:
+        if override is not None:
+            return override
+        return default if value is None else value
+
+    width, height = (int(v) for v in input_size)
+    return TensorLayout(
+        input_size=(width, height),
+        bbox_normalization=bool(
+            pick(config.bbox_normalization, intrinsics.bbox_normalization, False)
+        ),
+        bbox_order=pick(config.bbox_order, intrinsics.bbox_order, "yx"),
+        labels=labels,
+        ignore_dash_labels=bool(
+            pick(config.ignore_dash_labels, intrinsics.ignore_dash_labels, False)
+        ),
+    )
+
+
+class Imx500Source(LiveCameraSource[_Imx500Adapter]):
+    """Main-stream frames with `detections` from the network the sensor runs.
+
+    Frames that carry no output tensor (while the network uploads, or when the camera
+    runs faster than the network) are skipped rather than sent without detections, so
+    the tracker never sees an empty frame that only means "not computed".
+    """
+
+    def __init__(
+        self,
+        config: Imx500SourceConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        monotonic_ns: Callable[[], int] = time.monotonic_ns,
+        sleep: Callable[[float], object] | None = None,
+        initial_backoff: float = 0.5,
+        max_attempts: int | None = None,
+    ) -> None:
+        super().__init__(
+            "the AI camera",
+            config.reconnect_max_seconds,
+            clock=clock,
+            monotonic_ns=monotonic_ns,
+            sleep=sleep,
+            initial_backoff=initial_backoff,
+            max_attempts=max_attempts,
+        )
+        self.config = config
+        self._waiting = 0
+        self._seen_output = False
+        self._decode_errors = 0
+
+    def _open(self) -> _Imx500Adapter:
+        self._waiting = 0
+        self._seen_output = False
+        return _Imx500Adapter(self.config)
+
+    def _frame(
+        self, device: _Imx500Adapter, capture: Capture, timestamp: float, index: int
+    ) -> Frame | None:
+        metadata = capture.metadata
+        try:
+            found = decode_outputs(
+                device.outputs(metadata), device.layout, self.config.score_threshold
+            )
+        except ValueError as exc:
+            self._decode_errors += 1
+            if self._decode_errors == 1 or self._decode_errors % _LOG_EVERY == 0:
+                log.error(
+                    "cannot decode the IMX500 output (%d so far): %s", self._decode_errors, exc
+                )
+            return None
+        if found is None:
+            # Only the wait for the first output is news; later gaps are a slower network.
+            if not self._seen_output:
+                self._waiting += 1
+                if self._waiting == 1:
+                    log.info("waiting for the IMX500 network's first output")
+            return None
+        if not self._seen_output:
+            log.info("IMX500 output arrived after %d frames without one", self._waiting)
+            self._seen_output = True
+        image = to_bgr(capture.arrays["main"], MAIN_FORMAT)
+        height, width = image.shape[:2]
+        detections = map_to_frame(found, lambda box: device.convert(box, metadata), (width, height))
+        return Frame(image, timestamp, index, detections)
+
+
+def probe(config: Imx500SourceConfig) -> str | None:
+    """None when the network file exists and picamera2 lists an IMX500; otherwise what to fix."""
+    network = Path(config.network).expanduser()
+    if not network.is_file():
+        return f"IMX500 network {network} not found: run `{INSTALL_MODELS}` or fix source.network"
+    try:
+        cameras = import_picamera2().Picamera2.global_camera_info()
+    except SourceError as exc:
+        return str(exc)
+    except Exception as exc:  # libcamera failing to start is reported, not raised
+        return f"libcamera cannot list cameras: {exc}"
+    if not any(str(c.get("Model", "")).lower() == "imx500" for c in cameras):
+        return NO_IMX500
+    return None
