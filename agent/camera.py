@@ -10,6 +10,7 @@ import numpy as np
 from agent.coalesce import Coalescer
 from agent.config import CameraConfig, Language
 from agent.events import CameraState, Event
+from agent.frame_clock import FrameClock
 from agent.rules import RuleState, evaluate
 from agent.tracking import Track, Tracker
 from agent.zones import Zones
@@ -35,13 +36,15 @@ class CameraCore:
         self._rule_states = {r.name: RuleState() for r in camera.rules}
         self._coalescer = Coalescer(camera, language)
         self._last_counts: tuple[dict[str, int], dict[str, dict[str, int]]] | None = None
+        self.clock = FrameClock(camera.name, camera.tracker.max_frame_gap_seconds)
 
     @property
     def pending_events(self) -> int:
         return self._coalescer.pending
 
-    def step(self, detections: Detections, now: float) -> StepResult:
-        """Advance by one frame taken at `now` (seconds since the epoch)."""
+    def step(self, detections: Detections, taken_at: float) -> StepResult:
+        """Advance by one frame taken at `taken_at` (seconds since the epoch)."""
+        now = self.clock.steady(taken_at)
         if self._labels and len(detections):
             detections = detections.select(
                 np.fromiter((lb in self._labels for lb in detections.labels), bool, len(detections))
@@ -56,11 +59,14 @@ class CameraCore:
             self._rule_states[rule.name] = state
             changes.extend(found)
         self._coalescer.add(changes)
-        return StepResult(self._coalescer.poll(now), self._state_if_changed(update.active, now))
+        return StepResult(
+            self._coalescer.poll(now, self.clock.offset),
+            self._state_if_changed(update.active, taken_at),
+        )
 
     def finish(self) -> list[Event]:
         """Send what is still collecting; called when the input ends or the agent stops."""
-        return self._coalescer.flush()
+        return self._coalescer.flush(self.clock.offset)
 
     def _place(self, tracks: list[Track], now: float) -> None:
         if not self._zones.names:
@@ -74,7 +80,7 @@ class CameraCore:
         for t, row in zip(seen, inside, strict=True):
             t.observe_zones(frozenset(names[j] for j in np.flatnonzero(row)), now, stable)
 
-    def _state_if_changed(self, tracks: list[Track], now: float) -> CameraState | None:
+    def _state_if_changed(self, tracks: list[Track], taken_at: float) -> CameraState | None:
         cfg = self.config.tracker
         confirmed = [
             t for t in tracks if t.hits >= cfg.confirm_frames and t.max_score >= cfg.confirm_score
@@ -90,7 +96,7 @@ class CameraCore:
         self._last_counts = (counts, zones)
         return CameraState(
             camera=self.config.name,
-            updated_at=datetime.fromtimestamp(now).astimezone(),
+            updated_at=datetime.fromtimestamp(taken_at).astimezone(),
             counts=dict(sorted(counts.items())),
             zones={z: dict(sorted(c.items())) for z, c in zones.items()},
         )

@@ -52,25 +52,29 @@ class Coalescer:
             window.changes.append(c)
             window.last_at = c.at
 
-    def poll(self, now: float) -> list[Event]:
-        """Events whose groups have closed by `now`, oldest first."""
+    def poll(self, now: float, wall_offset: float = 0.0) -> list[Event]:
+        """Events whose groups have closed by `now`, oldest first.
+
+        Times here are the camera's steady time; `wall_offset` turns them into wall-clock
+        times for the events (see FrameClock).
+        """
         quiet, cap = self._camera.coalesce_seconds, self._camera.coalesce_max_seconds
         due = [
             name
             for name, w in self._windows.items()
             if now - w.last_at >= quiet or now - w.started_at >= cap
         ]
-        return self._close(due)
+        return self._close(due, wall_offset)
 
-    def flush(self) -> list[Event]:
+    def flush(self, wall_offset: float = 0.0) -> list[Event]:
         """Close every open group (the input ended or the agent is stopping)."""
-        return self._close(list(self._windows))
+        return self._close(list(self._windows), wall_offset)
 
-    def _close(self, names: list[str]) -> list[Event]:
+    def _close(self, names: list[str], wall_offset: float) -> list[Event]:
         events = []
         for name in names:
             w = self._windows.pop(name)
-            event = build_event(self._camera, w.rule, w.changes, self._language)
+            event = build_event(self._camera, w.rule, w.changes, self._language, wall_offset)
             if event is None:
                 continue
             events.append(event)
@@ -82,14 +86,18 @@ class Coalescer:
 
 
 def build_event(
-    camera: CameraConfig, rule: RuleConfig, changes: list[Change], language: Language
+    camera: CameraConfig,
+    rule: RuleConfig,
+    changes: list[Change],
+    language: Language,
+    wall_offset: float = 0.0,
 ) -> Event | None:
     """One event from a group of changes of one rule; None when they cancel out."""
     objects = _count_objects(changes) if rule.kind == "count_change" else _moving_objects(changes)
     if not objects:
         return None
-    started = _local(min(c.at for c in changes))
-    ended = _local(max(c.at for c in changes))
+    started = _local(min(c.at for c in changes) + wall_offset)
+    ended = _local(max(c.at for c in changes) + wall_offset)
     zone_titles = {z.name: z for z in camera.zones}
     title, summary = describe(
         rule.kind, objects, zone_titles, language, rule.dwell_seconds, started

@@ -223,6 +223,12 @@ class TrackerConfig(_Strict):
         le=1,
         description="Best detector score a track needs before the state counts it.",
     )
+    max_frame_gap_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="Frames further apart than this, or going back in time, mean the clock "
+        "jumped or the camera stalled: tracks and timers carry on as if one frame passed.",
+    )
 
 
 def _default_rules() -> list[RuleConfig]:

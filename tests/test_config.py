@@ -86,7 +86,8 @@ def test_wrong_type_names_nested_field_and_line() -> None:
 
 def test_missing_type_lists_the_choices() -> None:
     msg = _error("cameras:\n  - name: barn\n    source:\n      uri: '0'\n")
-    assert "cameras.0.source (line 4): needs a 'type' key: opencv, image_folder, demo, picamera or imx500" in msg
+    expected = "needs a 'type' key: opencv, image_folder, demo, picamera or imx500"
+    assert f"cameras.0.source (line 4): {expected}" in msg
 
 
 def test_unknown_source_type_lists_the_choices() -> None:
