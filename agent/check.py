@@ -30,6 +30,7 @@ def run_checks(config: AppConfig, out: TextIO) -> bool:
         True,
         f"configuration is valid ({len(config.cameras)} camera(s), language {config.language})",
     )
+    _describe_hardware(out)
     for camera in config.cameras:
         _check_source(camera, report)
         _check_detector(camera, report)
@@ -37,6 +38,26 @@ def run_checks(config: AppConfig, out: TextIO) -> bool:
     _check_llm(config, report)
     _check_storage(config, report)
     return ok
+
+
+def _describe_hardware(out: TextIO) -> None:
+    """What accelerators and Pi cameras this machine has, whatever the file chose."""
+    from pipelines.detectors.hailo import detect_architecture
+    from pipelines.models.hailo_manifest import ARCH_NAMES
+    from pipelines.sources.picamera import camera_models
+
+    try:
+        arch = detect_architecture()
+        hailo = ARCH_NAMES[arch] if arch else "none"
+    except DetectorError as e:
+        hailo = str(e)
+    cameras = camera_models()
+    listed = ", ".join(cameras) if isinstance(cameras, list) and cameras else "none"
+    print(
+        f"[info] hardware: Hailo chip: {hailo}; Pi cameras: "
+        f"{listed if isinstance(cameras, list) else cameras}",
+        file=out,
+    )
 
 
 def _check_source(camera: CameraConfig, report: _Report) -> None:

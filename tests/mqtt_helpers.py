@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -20,100 +15,28 @@ import pytest
 from paho.mqtt.client import Client, MQTTMessage
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-MOSQUITTO_HINT = "install it with: sudo apt-get install -y mosquitto mosquitto-clients"
+from agent.mqtt import mosquitto
+from agent.mqtt.mosquitto import free_port, port_accepts
+
+__all__ = ["Mosquitto", "Subscriber", "free_port", "port_accepts"]
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def port_accepts(host: str, port: int) -> bool:
-    """Whether something accepts TCP connections on host:port right now."""
-    try:
-        with socket.create_connection((host, port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-def _find(program: str) -> str:
-    # Debian puts mosquitto in /usr/sbin, which a non-root PATH often lacks.
-    found = shutil.which(program) or shutil.which(program, path="/usr/sbin:/usr/bin")
-    if found is None:
-        pytest.fail(
-            f"'{program}' not found; the MQTT tests need a real Mosquitto: {MOSQUITTO_HINT}"
-        )
-    return found
-
-
-class Mosquitto:
-    """One Mosquitto process on 127.0.0.1 that a test can stop and start again on the same port."""
+class Mosquitto(mosquitto.Mosquitto):
+    """The package's broker launcher; a broker that is missing or does not start fails the test."""
 
     def __init__(
         self, directory: Path, *, extra: list[str], persistence: bool, anonymous: bool = True
     ) -> None:
-        self.host = "127.0.0.1"
-        self.port = free_port(self.host)
-        self.directory = directory
-        self.log_path = directory / "mosquitto.log"
-        self.conf_path = directory / "mosquitto.conf"
-        lines = [f"listener {self.port} {self.host}", f"allow_anonymous {str(anonymous).lower()}"]
-        lines += extra
-        if persistence:
-            # Saved on SIGTERM and loaded on start, so sessions and retained messages survive.
-            lines += ["persistence true", f"persistence_location {directory}/"]
-        else:
-            lines.append("persistence false")
-        if os.geteuid() == 0:
-            # As root Mosquitto switches to user 'mosquitto', who cannot read pytest's tmp dir.
-            lines.append("user root")
-        self.conf_path.write_text("\n".join(lines) + "\n")
-        self._binary = _find("mosquitto")
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
+        try:
+            super().__init__(directory, extra=extra, persistence=persistence, anonymous=anonymous)
+        except mosquitto.MosquittoError as e:
+            pytest.fail(f"{e}; the MQTT tests need a real Mosquitto")
 
     def start(self, timeout: float = 5.0) -> None:
-        """Start the broker and wait until its port accepts connections."""
-        assert not self.running, "mosquitto is already running"
-        with self.log_path.open("ab") as log:
-            self._proc = subprocess.Popen(
-                [self._binary, "-c", str(self.conf_path)], stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + timeout
-        while not port_accepts(self.host, self.port):
-            if self._proc.poll() is not None or time.monotonic() > deadline:
-                self.kill()
-                pytest.fail(f"mosquitto did not start on port {self.port}:\n{self.log()}")
-            time.sleep(0.01)
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop gracefully (SIGTERM): clients see the connection drop, persistence is saved."""
-        self._signal(signal.SIGTERM, timeout)
-
-    def kill(self) -> None:
-        """Stop abruptly (SIGKILL)."""
-        self._signal(signal.SIGKILL, 5.0)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def _signal(self, sig: signal.Signals, timeout: float) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(sig)  # by PID: never by name, other brokers may run here
         try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout)
+            super().start(timeout)
+        except mosquitto.MosquittoError as e:
+            pytest.fail(str(e))
 
 
 MosquittoFactory = Callable[..., Mosquitto]

@@ -10,6 +10,7 @@ import io
 import re
 import sys
 import threading
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -284,3 +285,24 @@ def test_bench_without_the_devices_still_measures_the_host_work(no_hailo: None) 
         assert not ok
         text = out.getvalue()
         assert "cannot run here" in text and figure in text, text
+
+
+def test_check_says_what_hardware_it_finds(
+    hailo: FakeHailo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    cams = [{"Model": "imx708", "Num": 0}, {"Model": "imx500", "Num": 1}]
+    picamera2 = types.ModuleType("picamera2")
+    picamera2.Picamera2 = types.SimpleNamespace(global_camera_info=lambda: cams)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "picamera2", picamera2)
+    out = io.StringIO()
+    run_checks(farm_with("{type: demo}", "{type: onnx}"), out)
+    assert "[info] hardware: Hailo chip: Hailo-8L; Pi cameras: imx708, imx500" in out.getvalue()
+
+
+def test_check_on_a_machine_without_pi_hardware(no_hailo: None) -> None:
+    out = io.StringIO()
+    run_checks(farm_with("{type: demo}", "{type: onnx}"), out)
+    assert "[info] hardware: Hailo chip: none; Pi cameras: picamera2 not installed" in (
+        out.getvalue()
+    )

@@ -396,6 +396,18 @@ class PiCameraSource(LiveCameraSource[_Picamera2Adapter]):
         return Frame(image, timestamp, index, analysis=analysis)
 
 
+def camera_models() -> list[str] | str:
+    """Sensor models of the attached cameras (e.g. imx708, imx500), or why they cannot be
+    listed (picamera2 missing, libcamera failing)."""
+    try:
+        cameras = import_picamera2().Picamera2.global_camera_info()
+    except SourceError:
+        return "picamera2 not installed"
+    except Exception as exc:  # libcamera failing to start is reported, not raised
+        return f"libcamera cannot list cameras: {exc}"
+    return [str(c.get("Model", "unknown")) for c in cameras]
+
+
 def probe(camera_num: int) -> str | None:
     """None when picamera2 imports and lists camera `camera_num`; otherwise what to fix."""
     try:
