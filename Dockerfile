@@ -1,5 +1,5 @@
 # The agent with the CPU detector. On a Raspberry Pi with a Hailo or IMX500, install on
-# the host instead (the vendors' drivers live there); see docs/raspberry-pi.md when it exists.
+# the host instead (the vendors' drivers live there): see docs/raspberry-pi.md.
 FROM python:3.11-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/*
