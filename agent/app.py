@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from agent.camera_status import CameraAvailability
 from agent.commands import CommandError, CommandHandler, DigestRunner
 from agent.config import AppConfig, CameraConfig, DigestConfig
 from agent.control import CameraControl
@@ -79,10 +80,18 @@ def run_agent(
             else None
         )
         reporter = None
+        availability = None
         if publisher is not None:
             reporter = _start_operator_side(
                 config, publisher, relay, controls, digests, workers, wording, stop, cleanup
             )
+            availability = CameraAvailability(
+                config.mqtt.base_topic,
+                workers,
+                lambda topic, payload, retain: publisher.publish(topic, payload, retain=retain),
+                stop,
+            )
+            availability.start()
         ended_by_input = False
         try:
             for w in workers:
@@ -106,6 +115,9 @@ def run_agent(
             if reporter is not None:
                 reporter.join(timeout=5)
                 reporter.report()  # the final figures, retained
+            if availability is not None:
+                availability.join(timeout=5)
+                availability.all_offline()
     return workers
 
 

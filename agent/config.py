@@ -265,11 +265,27 @@ class CameraConfig(_Strict):
     coalesce_max_seconds: float = Field(
         15.0, gt=0, description="Longest an event may keep collecting changes before it is sent."
     )
+    stall_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="No frame for this long marks the camera offline (<base>/<camera>/status); "
+        "keep it above the source's frame interval.",
+    )
 
     @field_validator("name")
     @classmethod
     def _valid_name(cls, v: str) -> str:
         return _check_name(v, "camera name")
+
+    @model_validator(mode="after")
+    def _stall_above_frame_interval(self) -> CameraConfig:
+        fps = getattr(self.source, "fps", None)
+        if fps and self.stall_seconds < 2 / fps:
+            raise ValueError(
+                f"camera '{self.name}': stall_seconds ({self.stall_seconds:g}) must be at least "
+                f"two frame intervals of the source ({2 / fps:g} s at {fps:g} frames/s)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _on_sensor_pairs(self) -> CameraConfig:

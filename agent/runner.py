@@ -40,6 +40,8 @@ class CameraStats:
     events: int = 0
     detector_errors: int = 0
     detect_seconds: float = 0.0
+    #: time.monotonic() when the source last delivered a frame (paused or not).
+    last_frame_at: float | None = None
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -85,6 +87,7 @@ def process_stream(
 
     try:
         for frame in source.frames():
+            stats.last_frame_at = time.monotonic()
             if stop.is_set():
                 break
             if control is not None and control.paused:

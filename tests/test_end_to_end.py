@@ -53,7 +53,7 @@ def test_demo_scene_events_arrive_on_mosquitto(
         msgs = sub.wait_for(
             lambda ms: (
                 sum(m.topic.endswith("/events") for m in ms) >= len(EXPECTED)
-                and any(m.payload == b"offline" for m in ms)
+                and any(m.topic == f"{mqtt_base}/status" and m.payload == b"offline" for m in ms)
             ),
             timeout=10,
         )
@@ -80,6 +80,10 @@ def test_demo_scene_events_arrive_on_mosquitto(
 
     status = [m.payload for m in msgs if m.topic == f"{mqtt_base}/status"]
     assert status[0] == b"online" and status[-1] == b"offline"
+    # The camera's own availability ends offline too: its input ended.
+    camera_status = [m for m in msgs if m.topic == f"{mqtt_base}/demo/status"]
+    assert camera_status
+    assert camera_status[-1].payload == b"offline"
 
     # The model's wording follows on its own topic, for events that were sent, and only
     # when the verifier found it true to the event's facts.

@@ -131,13 +131,17 @@ def test_devices_origin_and_availability(config: AppConfig) -> None:
         assert ORIGIN_REQUIRED <= set(origin) <= ORIGIN_KEYS, topic
         assert origin == {"name": "edge-vision-agent", "sw_version": VERSION}
         assert payload.get("availability_mode", "latest") in AVAILABILITY_MODES
-        (availability,) = payload["availability"]
-        assert set(availability) <= AVAILABILITY_ITEM_KEYS
-        assert availability == {
-            "topic": status,
-            "payload_available": "online",
-            "payload_not_available": "offline",
-        }
+        for item in payload["availability"]:
+            assert set(item) <= AVAILABILITY_ITEM_KEYS
+        expected = [status]
+        camera = device["identifiers"][0].removeprefix(f"eva_{node}_")
+        if camera != f"eva_{node}":  # a camera's entities also follow that camera
+            expected.append(topics.camera_status(config.mqtt.base_topic, camera))
+            assert payload["availability_mode"] == "all", topic
+        assert payload["availability"] == [
+            {"topic": t, "payload_available": "online", "payload_not_available": "offline"}
+            for t in expected
+        ], topic
 
     agent = devices.pop(f"eva_{node}")
     assert agent == {
@@ -215,6 +219,7 @@ def known_topics(config: AppConfig) -> tuple[set[str], set[str]]:
             topics.snapshot(base, c.name),
             topics.paused(base, c.name),
             topics.diagnostics(base, c.name),
+            topics.camera_status(base, c.name),
         }
     return published, {topics.command(base, action) for action in ACTIONS}
 
@@ -226,6 +231,8 @@ def test_every_topic_is_one_the_agent_really_uses(config: AppConfig) -> None:
             assert payload[key] in published, f"{topic}: {key}={payload[key]}"
         for key in PUBLISH_TOPIC_KEYS & set(payload):
             assert payload[key] in commands, f"{topic}: {key}={payload[key]}"
+        for item in payload["availability"]:
+            assert item["topic"] in published, f"{topic}: availability {item['topic']}"
 
 
 def test_command_payloads_are_accepted_by_the_command_handler(config: AppConfig) -> None:

@@ -80,7 +80,24 @@ def discovery_configs(config: AppConfig, version: str) -> dict[str, Payload]:
     configs: dict[str, Payload] = {}
     seen: set[str] = set()
 
-    def add(owner: str, device: Payload, entities: Iterable[_Entity]) -> None:
+    def add(
+        owner: str, device: Payload, entities: Iterable[_Entity], camera: str | None = None
+    ) -> None:
+        # A camera's entities are unavailable when the agent or that camera is offline.
+        available = common
+        if camera is not None:
+            available = {
+                **common,
+                "availability": [
+                    *common["availability"],
+                    {
+                        "topic": topics.camera_status(base, camera),
+                        "payload_available": "online",
+                        "payload_not_available": "offline",
+                    },
+                ],
+                "availability_mode": "all",
+            }
         for entity in entities:
             unique_id = f"eva_{node}_{owner}_{entity.what}"
             if unique_id in seen:  # only if a label and a zone+label slug to the same id
@@ -95,7 +112,7 @@ def discovery_configs(config: AppConfig, version: str) -> dict[str, Payload]:
                 "unique_id": unique_id,
                 "default_entity_id": default_entity_id(entity.component, device, entity.name),
                 **entity.options,
-                **common,
+                **available,
                 "device": device,
             }
 
@@ -107,7 +124,7 @@ def discovery_configs(config: AppConfig, version: str) -> dict[str, Payload]:
             "model": "Camera",
             "via_device": f"eva_{node}",
         }
-        add(camera.name, device, _camera_entities(camera, config.home_assistant, base))
+        add(camera.name, device, _camera_entities(camera, config.home_assistant, base), camera.name)
     add("agent", agent_device, _agent_entities(base))
     return configs
 

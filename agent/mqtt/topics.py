@@ -28,6 +28,12 @@ def status(base: str) -> str:
     return f"{base}/status"
 
 
+def camera_status(base: str, camera: str) -> str:
+    """Topic of a camera's retained availability, ``online`` while frames arrive:
+    ``<base>/<camera>/status``."""
+    return f"{base}/{camera}/status"
+
+
 def last_event(base: str, camera: str) -> str:
     """Retained latest event of a camera, as last worded: ``<base>/<camera>/last_event``."""
     return f"{base}/{camera}/last_event"
