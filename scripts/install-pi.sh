@@ -55,7 +55,16 @@ echo "==> Python environment (.venv, with the system's picamera2 and hailo_platf
 # picamera2 and hailo_platform come from apt, not PyPI: the venv must see them.
 python3 -m venv --system-site-packages .venv
 .venv/bin/pip install --upgrade pip
-.venv/bin/pip install -e .
+constraints=()
+system_numpy="$(/usr/bin/python3 -c 'import numpy; print(numpy.__version__.split(".")[0])' 2>/dev/null || true)"
+if [[ "$system_numpy" == 1 ]]; then
+  # The apt builds of picamera2's simplejpeg and of hailort's binding are compiled against
+  # numpy 1.x: numpy 2 in the venv would make them fail to import ("numpy.dtype size
+  # changed"). OpenCV 4.12 and later need numpy 2, so they are held back too.
+  printf 'numpy<2\nopencv-python-headless<4.12\n' > .venv/pi-constraints.txt
+  constraints=(-c .venv/pi-constraints.txt)
+fi
+.venv/bin/pip install "${constraints[@]}" -e .
 
 if [[ "$accel" == hailo ]]; then
   echo "==> Hailo model files"
