@@ -38,6 +38,8 @@ class Watched(Protocol):
 
     def is_alive(self) -> bool: ...
 
+    def flush_pending(self) -> int: ...
+
 
 def availability(worker: Watched, now: float) -> Availability:
     """Online while the camera's thread runs and its last frame is under `stall_seconds` old."""
@@ -51,7 +53,8 @@ class CameraAvailability(threading.Thread):
 
     A camera is offline before its first frame (a stream still connecting, an AI Camera
     uploading its network), while its source reconnects or stalls, and after it ended;
-    Home Assistant shows its entities as unavailable then.
+    Home Assistant shows its entities as unavailable then. When a running camera stalls,
+    the events it was collecting are sent rather than held until the next frame.
     """
 
     def __init__(
@@ -104,10 +107,14 @@ class CameraAvailability(threading.Thread):
         if value == "online":
             log.info("camera %s: frames are arriving again", name)
         elif worker.is_alive():
+            # Events that were collecting would otherwise wait for the next frame.
+            sent = worker.flush_pending()
             log.warning(
-                "camera %s: no frame for %g s; marked offline until frames arrive",
+                "camera %s: no frame for %g s; marked offline until frames arrive "
+                "(%d collecting event(s) sent)",
                 name,
                 worker.camera.stall_seconds,
+                sent,
             )
         else:
             log.info("camera %s: stopped; marked offline", name)

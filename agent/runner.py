@@ -57,6 +57,47 @@ class CameraStats:
 SnapshotHook = Callable[[CameraConfig, Frame, Detections], None]
 
 
+class CameraPipeline:
+    """One camera's core and its sinks behind a lock.
+
+    Frames arrive on the camera's thread. When they stop (a stalled stream), the
+    availability watcher calls `flush` from its own thread, so events that were collecting
+    go out now instead of when the next frame comes.
+    """
+
+    def __init__(
+        self, camera: CameraConfig, language: Language, sinks: Sequence[Sink], stats: CameraStats
+    ) -> None:
+        self._camera = camera
+        self._core = CameraCore(camera, language)
+        self._sinks = sinks
+        self._stats = stats
+        self._lock = threading.Lock()
+
+    def step(self, detections: Detections, taken_at: float) -> list[Event]:
+        """Advance by one frame and deliver what it produced; returns the events."""
+        with self._lock:
+            result = self._core.step(detections, taken_at)
+            self._emit(result.events, result.state)
+        return result.events
+
+    def flush(self) -> int:
+        """Deliver the events still collecting; returns how many."""
+        with self._lock:
+            events = self._core.finish()
+            self._emit(events)
+        return len(events)
+
+    def _emit(self, events: list[Event], state: CameraState | None = None) -> None:
+        for e in events:
+            self._stats.events += 1
+            for s in self._sinks:
+                deliver(s.event, e, self._camera.name)
+        if state is not None:
+            for s in self._sinks:
+                deliver(s.state, state, self._camera.name)
+
+
 def process_stream(
     camera: CameraConfig,
     language: Language,
@@ -67,6 +108,7 @@ def process_stream(
     stats: CameraStats | None = None,
     control: CameraControl | None = None,
     on_snapshot: SnapshotHook | None = None,
+    pipeline: CameraPipeline | None = None,
 ) -> CameraStats:
     """Run one camera until its input ends or `stop` is set; always sends pending events.
 
@@ -74,17 +116,7 @@ def process_stream(
     but not analysed. `on_snapshot` gets the frame of every event and requested snapshots.
     """
     stats = stats or CameraStats()
-    core = CameraCore(camera, language)
-
-    def emit(events: list[Event], state: CameraState | None = None) -> None:
-        for e in events:
-            stats.events += 1
-            for s in sinks:
-                deliver(s.event, e, camera.name)
-        if state is not None:
-            for s in sinks:
-                deliver(s.state, state, camera.name)
-
+    pipeline = pipeline or CameraPipeline(camera, language, sinks, stats)
     try:
         for frame in source.frames():
             stats.last_frame_at = time.monotonic()
@@ -111,16 +143,15 @@ def process_stream(
                 continue
             stats.detect_seconds += time.perf_counter() - t0
             stats.frames += 1
-            result = core.step(detections, frame.timestamp)
-            emit(result.events, result.state)
+            events = pipeline.step(detections, frame.timestamp)
             wanted = control is not None and control.take_snapshot_request()
-            if on_snapshot is not None and (result.events or wanted):
+            if on_snapshot is not None and (events or wanted):
                 try:
                     on_snapshot(camera, frame, detections)
                 except Exception:  # a snapshot is a nicety; the camera goes on
                     log.exception("camera %s: snapshot failed", camera.name)
     finally:
-        emit(core.finish())
+        pipeline.flush()
     return stats
 
 
@@ -153,6 +184,11 @@ class CameraWorker(threading.Thread):
         self._language = language
         self._sinks = sinks
         self._stop_event = stop
+        self._pipeline: CameraPipeline | None = None
+
+    def flush_pending(self) -> int:
+        """Send the events still collecting (the stream stalled); returns how many."""
+        return self._pipeline.flush() if self._pipeline is not None else 0
 
     def run(self) -> None:
         try:
@@ -163,6 +199,7 @@ class CameraWorker(threading.Thread):
             log.error("camera %s cannot start: %s", self.camera.name, e)
             return
         log.info("camera %s started", self.camera.name)
+        self._pipeline = CameraPipeline(self.camera, self._language, self._sinks, self.stats)
         try:
             with source:
                 process_stream(
@@ -175,6 +212,7 @@ class CameraWorker(threading.Thread):
                     self.stats,
                     self.control,
                     self._on_snapshot,
+                    self._pipeline,
                 )
         except SourceError as e:
             self.error = str(e)

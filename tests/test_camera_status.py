@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from agent.camera_status import CameraAvailability, availability
-from agent.config import CameraConfig
-from agent.runner import CameraStats
+from agent.config import CameraConfig, RuleConfig
+from agent.events import CameraState, Event, EventUpdate
+from agent.runner import CameraPipeline, CameraStats, process_stream
+from pipelines.detections import Detections
+from pipelines.detectors.base import Detector
+from pipelines.frames import Frame
+from pipelines.sources.base import FrameSource
+from pipelines.sources.demo import DemoSourceConfig
 
 
 @dataclass
@@ -18,9 +28,14 @@ class FakeWorker:
     camera: CameraConfig
     stats: CameraStats = field(default_factory=CameraStats)
     alive: bool = True
+    flushed: int = 0
 
     def is_alive(self) -> bool:
         return self.alive
+
+    def flush_pending(self) -> int:
+        self.flushed += 1
+        return 2
 
 
 class Clock:
@@ -63,7 +78,8 @@ def test_online_only_while_frames_arrive(caplog: pytest.LogCaptureFixture) -> No
         barn.alive = False  # the input ended
         watch.check()
     assert [p for _, p, _ in sent[2:]] == [b"offline", b"online", b"offline"]
-    assert "camera barn: no frame for 10 s" in caplog.text
+    assert barn.flushed == 1  # on the stall only: an ended camera flushed itself
+    assert "camera barn: no frame for 10 s; marked offline until frames arrive (2 " in caplog.text
     assert "camera barn: frames are arriving again" in caplog.text
     assert "camera barn: stopped" in caplog.text
 
@@ -104,3 +120,88 @@ def test_stall_seconds_must_exceed_the_frame_interval() -> None:
             "stall_seconds": 60,
         }
     )
+
+
+class StallingSource(FrameSource):
+    """A live stream that delivers a person for a while, then hangs until released."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def frames(self) -> Iterator[Frame]:
+        image = np.zeros((90, 160, 3), np.uint8)
+        for i in range(6):
+            yield Frame(image, 1_700_000_000.0 + i * 0.5, i)
+        self.release.wait(10)
+
+
+class PersonDetector(Detector):
+    def detect(self, image: npt.NDArray[np.uint8]) -> Detections:
+        boxes = np.array([[0.4, 0.3, 0.5, 0.8]], np.float32)
+        return Detections.build(boxes, np.array([0.9]), np.array([0]), ("person",))
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def event(self, event: Event) -> None:
+        self.events.append(event)
+
+    def state(self, state: CameraState) -> None:
+        pass
+
+    def update(self, update: EventUpdate) -> None:
+        pass
+
+
+def test_a_stalled_stream_sends_the_events_it_was_collecting() -> None:
+    camera = CameraConfig(
+        name="porch",
+        source=DemoSourceConfig(fps=10),
+        rules=[RuleConfig(name="arrivals", kind="arrival", min_frames=2)],
+        coalesce_seconds=30,  # the arrival would wait for more frames that never come
+        stall_seconds=0.3,
+    )
+    sink = Collect()
+    source = StallingSource()
+    stats = CameraStats()
+    pipeline = CameraPipeline(camera, "en", [sink], stats)
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=process_stream,
+        args=(camera, "en", source, PersonDetector(), [sink], stop, stats),
+        kwargs={"pipeline": pipeline},
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 5
+        while stats.frames < 6 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stats.frames == 6 and sink.events == []  # still collecting
+
+        @dataclass
+        class Live:
+            camera: CameraConfig
+            stats: CameraStats
+
+            def is_alive(self) -> bool:
+                return thread.is_alive()
+
+            def flush_pending(self) -> int:
+                return pipeline.flush()
+
+        sent: list[tuple[str, bytes, bool]] = []
+        watch = CameraAvailability(
+            "eva", [Live(camera, stats)], lambda t, p, r: sent.append((t, p, r)), stop
+        )
+        watch.check()
+        time.sleep(0.4)  # no frame for longer than stall_seconds
+        watch.check()
+        assert [p for _, p, _ in sent] == [b"online", b"offline"]
+        assert [e.kind for e in sink.events] == ["arrival"]
+        assert sink.events[0].objects[0].label == "person"
+    finally:
+        source.release.set()
+        thread.join(5)
+    assert len(sink.events) == 1  # nothing sent twice when the stream ended
