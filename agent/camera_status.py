@@ -74,6 +74,7 @@ class CameraAvailability(threading.Thread):
         self._interval = interval
         self._clock = clock
         self._last: dict[str, Availability] = {}
+        self._was_online: set[str] = set()
 
     def run(self) -> None:
         while True:
@@ -103,9 +104,15 @@ class CameraAvailability(threading.Thread):
         self._last[name] = value
         self._publish(topics.camera_status(self._base, name), value.encode(), True)
         if quiet or before is None:
+            if value == "online":
+                self._was_online.add(name)
             return
         if value == "online":
-            log.info("camera %s: frames are arriving again", name)
+            if name in self._was_online:
+                log.info("camera %s: frames are arriving again", name)
+            else:
+                log.info("camera %s: first frame received; online", name)
+            self._was_online.add(name)
         elif worker.is_alive():
             # Events that were collecting would otherwise wait for the next frame.
             sent = worker.flush_pending()

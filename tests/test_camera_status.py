@@ -67,9 +67,12 @@ def test_online_only_while_frames_arrive(caplog: pytest.LogCaptureFixture) -> No
     watch.check()  # no frame yet: a stream still connecting
     assert sent == [("eva/barn/status", b"offline", True)]
     barn.stats.last_frame_at = clock.now
-    watch.check()
-    watch.check()  # unchanged: nothing sent again
+    with caplog.at_level(logging.INFO):
+        watch.check()
+        watch.check()  # unchanged: nothing sent again
     assert sent[1:] == [("eva/barn/status", b"online", True)]
+    assert "camera barn: first frame received; online" in caplog.text
+    assert "again" not in caplog.text
     with caplog.at_level(logging.INFO):
         clock.now += 10.5  # the stream stalls
         watch.check()

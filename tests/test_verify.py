@@ -298,6 +298,8 @@ REJECTED = [
     ("cows+person", "Cows and people appeared at the gate.", "it says 'people', but there is only"),
     ("cow left", "Cows left the gate.", "it says 'cows', but there is only one cow"),
     ("cow left", "Animals left the gate.", "it says 'animals', but there is only one"),
+    # SmolLM2's real answer in the demo: 'was left' means left behind, not gone
+    ("cow left", "A cow was left the gate at 05:12.", "it does not say that the objects left"),
     ("cows+person", "Two cows and several people came.", "it says 'several' people, but"),
     # wrong direction
     ("cows+person", "Two cows and a person left the gate.", "it says 'left', but the objects"),

@@ -416,13 +416,14 @@ def _numbers(tokens: list[str], mentions: list[_Mention], facts: Grounding) -> l
 
 
 def _find(tokens: list[str], phrases: lx.Phrases) -> str | None:
-    """The first phrase of `phrases` in the tokens; 'on the left' is no departure."""
+    """The first phrase of `phrases` in the tokens; 'on the left' is no departure, nor is
+    'was left' (left behind, which says it stayed)."""
     for i in range(len(tokens)):
         for n in (4, 3, 2, 1):
             key = tuple(tokens[i : i + n])
             if len(key) == n and key in phrases:
                 if key == ("left",) and (
-                    (i and tokens[i - 1] in ("the", "to", "on", "far"))
+                    (i and tokens[i - 1] in ("the", "to", "on", "far", "was", "were", "been", "is"))
                     or tokens[i + 1 : i + 2] in (["side"], ["corner"], ["edge"], ["of"])
                 ):
                     continue
