@@ -34,6 +34,7 @@ from pipelines.models.hailo_manifest import (
     load_manifest,
     resolve_hef,
 )
+from pipelines.models.labels import read_labels
 
 log = logging.getLogger(__name__)
 
@@ -408,23 +409,14 @@ def _right_model_hint(hef: Path, arch: Arch, manifest: HailoManifest) -> str:
 
 def _labels(config: HailoDetectorConfig, entry: HailoModelEntry | None) -> tuple[str, ...]:
     if config.labels_file:
-        return _read_labels(Path(config.labels_file).expanduser(), "labels_file")
+        return read_labels(Path(config.labels_file).expanduser(), "labels_file", DetectorError)
     if entry is not None:
-        return _read_labels(labels_path(entry), f"the manifest labels of {entry.name}")
+        return read_labels(
+            labels_path(entry), f"the manifest labels of {entry.name}", DetectorError
+        )
     from pipelines.models.builtin import coco80_names
 
     return coco80_names()
-
-
-def _read_labels(path: Path, what: str) -> tuple[str, ...]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DetectorError(
-            f"cannot read {what} ({path}): {exc.strerror}; point detector.labels_file at a "
-            "text file with one class name per line"
-        ) from exc
-    return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
 @contextmanager

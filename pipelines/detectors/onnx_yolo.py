@@ -15,6 +15,7 @@ from pipelines.detections import Detections
 from pipelines.detectors.base import Detector, DetectorError
 from pipelines.detectors.letterbox import letterbox
 from pipelines.detectors.yolo_decode import decode_yolo, detect_layout
+from pipelines.models.labels import read_labels
 
 log = logging.getLogger(__name__)
 
@@ -148,15 +149,7 @@ def _input_size(shape: list[Any], config: OnnxDetectorConfig, *, warn: bool) -> 
 
 def _labels(config: OnnxDetectorConfig, session: Any) -> tuple[str, ...]:
     if config.labels_file:
-        path = Path(config.labels_file).expanduser()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DetectorError(
-                f"cannot read labels_file {path}: {exc.strerror}; point it at a text file "
-                "with one class name per line, or remove it"
-            ) from exc
-        return tuple(line.strip() for line in text.splitlines() if line.strip())
+        return read_labels(Path(config.labels_file).expanduser(), "labels_file", DetectorError)
     raw = session.get_modelmeta().custom_metadata_map.get("names")
     if raw:
         names = parse_names(raw)

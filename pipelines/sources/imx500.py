@@ -28,6 +28,7 @@ from pipelines.detectors.imx500_decode import (
     map_to_frame,
 )
 from pipelines.frames import Frame
+from pipelines.models.labels import read_labels
 from pipelines.sources.base import SourceError
 from pipelines.sources.picamera import (
     LIST_CAMERAS,
@@ -191,14 +192,7 @@ def _layout(
 ) -> TensorLayout:
     if config.labels_file:
         path = Path(config.labels_file).expanduser()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SourceError(
-                f"cannot read labels_file {path}: {exc.strerror}; point source.labels_file at "
-                "a text file with one class name per line, or remove it"
-            ) from exc
-        labels = tuple(line.strip() for line in text.splitlines() if line.strip())
+        labels = read_labels(path, "source.labels_file", SourceError)
     elif intrinsics.labels:
         labels = tuple(str(label) for label in intrinsics.labels)
     else:
