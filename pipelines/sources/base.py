@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 
 from pipelines.frames import Frame
 
@@ -30,3 +33,29 @@ class FrameSource(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class StoppableSource(FrameSource):
+    """A source whose iterators wait (pacing, reconnecting): close() from any thread ends
+    the wait and the iterator, which then releases what it holds."""
+
+    def __init__(self, sleep: Callable[[float], object] | None = None) -> None:
+        self._stop = threading.Event()
+        # Waits go through here so close() cuts them short; tests pass their own.
+        self._sleep = sleep if sleep is not None else self._stop.wait
+        self._runs: list[Generator[Frame, None, None]] = []
+
+    def _track(self, run: Generator[Frame, None, None]) -> Iterator[Frame]:
+        """Remember an iterator so close() can end it."""
+        self._runs = [r for r in self._runs if inspect.getgeneratorstate(r) != inspect.GEN_CLOSED]
+        self._runs.append(run)
+        return run
+
+    def close(self) -> None:
+        """Stop any running iterator."""
+        self._stop.set()
+        for run in self._runs:
+            # ValueError: running in another thread; it sees the stop flag and ends itself.
+            with contextlib.suppress(ValueError):
+                run.close()
+        self._runs.clear()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import inspect
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -17,7 +14,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.frames import Frame
-from pipelines.sources.base import FrameSource, SourceError
+from pipelines.sources.base import SourceError, StoppableSource
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +69,7 @@ def read_bgr(path: Path) -> npt.NDArray[np.uint8] | None:
     return None if image is None else np.asarray(image, np.uint8)
 
 
-class ImageFolderSource(FrameSource):
+class ImageFolderSource(StoppableSource):
     """Plays a folder of images in natural name order as if it were a video at `fps`.
 
     Frame i has timestamp start + i / fps, where i counts images since playback started
@@ -88,27 +85,13 @@ class ImageFolderSource(FrameSource):
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], object] | None = None,
     ) -> None:
+        super().__init__(sleep)
         self.config = config
         self._clock = clock
-        self._stop = threading.Event()
-        self._sleep = sleep if sleep is not None else self._stop.wait
-        self._runs: list[Generator[Frame, None, None]] = []
 
     def frames(self) -> Iterator[Frame]:
         """Frames in name order; raises SourceError if the folder is missing or has no images."""
-        run = self._play()
-        self._runs = [r for r in self._runs if inspect.getgeneratorstate(r) != inspect.GEN_CLOSED]
-        self._runs.append(run)
-        return run
-
-    def close(self) -> None:
-        """Stop any running iterator, ending a realtime wait early."""
-        self._stop.set()
-        for run in self._runs:
-            # ValueError: running in another thread; it sees the stop flag and ends itself.
-            with contextlib.suppress(ValueError):
-                run.close()
-        self._runs.clear()
+        return self._track(self._play())
 
     def _play(self) -> Generator[Frame, None, None]:
         folder = Path(self.config.path)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import inspect
 import logging
 import math
 import re
-import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -18,7 +15,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.frames import Frame
-from pipelines.sources.base import FrameSource, SourceError
+from pipelines.sources.base import SourceError, StoppableSource
 
 if TYPE_CHECKING:
     import cv2  # imported where used, so loading a config file does not load OpenCV
@@ -96,7 +93,7 @@ def _as_bgr(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     return image
 
 
-class OpenCVSource(FrameSource):
+class OpenCVSource(StoppableSource):
     """Frames from a video file, an RTSP/HTTP stream or a USB camera, read with cv2.VideoCapture.
 
     `Frame.index` counts every frame read from the input, skipped ones included, so under
@@ -114,30 +111,16 @@ class OpenCVSource(FrameSource):
         initial_backoff: float = 0.5,
         max_attempts: int | None = None,
     ) -> None:
+        super().__init__(sleep)
         self.config = config
         self.live = _is_live(config.uri)
         self._clock = clock
-        self._stop = threading.Event()
-        self._sleep = sleep if sleep is not None else self._stop.wait
         self._initial_backoff = initial_backoff
         self._max_attempts = max_attempts
-        self._runs: list[Generator[Frame, None, None]] = []
 
     def frames(self) -> Iterator[Frame]:
         """Frames in capture order; a file ends normally, a live stream runs until close()."""
-        run = self._live_frames() if self.live else self._file_frames()
-        self._runs = [r for r in self._runs if inspect.getgeneratorstate(r) != inspect.GEN_CLOSED]
-        self._runs.append(run)
-        return run
-
-    def close(self) -> None:
-        """Stop any running iterator and release the capture."""
-        self._stop.set()
-        for run in self._runs:
-            # ValueError: running in another thread; it sees the stop flag and releases itself.
-            with contextlib.suppress(ValueError):
-                run.close()
-        self._runs.clear()
+        return self._track(self._live_frames() if self.live else self._file_frames())
 
     def _open(self) -> cv2.VideoCapture | None:
         import cv2

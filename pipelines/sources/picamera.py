@@ -25,12 +25,9 @@ more than `MAX_CLOCK_SKEW`. Frames without a SensorTimestamp get the wall clock.
 
 from __future__ import annotations
 
-import contextlib
-import inspect
 import logging
-import threading
 import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, Protocol, TypeVar
 
@@ -39,7 +36,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from pipelines.frames import Frame
-from pipelines.sources.base import FrameSource, SourceError
+from pipelines.sources.base import SourceError, StoppableSource
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -225,7 +222,7 @@ class _Device(Protocol):
 D = TypeVar("D", bound=_Device)
 
 
-class LiveCameraSource(FrameSource, ABC, Generic[D]):
+class LiveCameraSource(StoppableSource, Generic[D]):
     """Opens a picamera2 device, yields its frames and reopens it with backoff when it fails.
 
     The first open raises SourceError (not installed, no camera, busy), since retrying
@@ -247,16 +244,14 @@ class LiveCameraSource(FrameSource, ABC, Generic[D]):
         initial_backoff: float = 0.5,
         max_attempts: int | None = None,
     ) -> None:
+        super().__init__(sleep)
         self._name = name
         self._reconnect_max = reconnect_max_seconds
         self._clock = clock
         self._monotonic_ns = monotonic_ns
-        self._stop = threading.Event()
-        self._sleep = sleep if sleep is not None else self._stop.wait
         self._initial_backoff = initial_backoff
         self._max_attempts = max_attempts
         self._offset_ns: int | None = None
-        self._runs: list[Generator[Frame, None, None]] = []
 
     @abstractmethod
     def _open(self) -> D:
@@ -268,19 +263,7 @@ class LiveCameraSource(FrameSource, ABC, Generic[D]):
 
     def frames(self) -> Iterator[Frame]:
         """Frames in capture order until close(); the camera opens at the first next()."""
-        run = self._run()
-        self._runs = [r for r in self._runs if inspect.getgeneratorstate(r) != inspect.GEN_CLOSED]
-        self._runs.append(run)
-        return run
-
-    def close(self) -> None:
-        """Stop any running iterator and release the camera."""
-        self._stop.set()
-        for run in self._runs:
-            # ValueError: running in another thread; it sees the stop flag and releases itself.
-            with contextlib.suppress(ValueError):
-                run.close()
-        self._runs.clear()
+        return self._track(self._run())
 
     def timestamp(self, metadata: Mapping[str, Any]) -> float:
         """Epoch seconds of a capture, from its SensorTimestamp when it has one."""
