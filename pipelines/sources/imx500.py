@@ -12,10 +12,9 @@ and timestamps are as in `pipelines.sources.picamera`.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +34,7 @@ from pipelines.sources.picamera import (
     MAIN_FORMAT,
     Capture,
     LiveCameraSource,
+    LiveTiming,
     _Picamera2Adapter,
     import_picamera2,
     to_bgr,
@@ -228,22 +228,9 @@ class Imx500Source(LiveCameraSource[_Imx500Adapter]):
     def __init__(
         self,
         config: Imx500SourceConfig,
-        *,
-        clock: Callable[[], float] = time.time,
-        monotonic_ns: Callable[[], int] = time.monotonic_ns,
-        sleep: Callable[[float], object] | None = None,
-        initial_backoff: float = 0.5,
-        max_attempts: int | None = None,
+        **timing: Unpack[LiveTiming],
     ) -> None:
-        super().__init__(
-            "the AI camera",
-            config.reconnect_max_seconds,
-            clock=clock,
-            monotonic_ns=monotonic_ns,
-            sleep=sleep,
-            initial_backoff=initial_backoff,
-            max_attempts=max_attempts,
-        )
+        super().__init__("the AI camera", config.reconnect_max_seconds, **timing)
         self.config = config
         self._waiting = 0
         self._seen_output = False

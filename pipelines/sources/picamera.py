@@ -29,7 +29,17 @@ import logging
 import time
 from abc import abstractmethod
 from collections.abc import Callable, Generator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, Protocol, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    NamedTuple,
+    Protocol,
+    TypedDict,
+    TypeVar,
+    Unpack,
+)
 
 import numpy as np
 import numpy.typing as npt
@@ -222,6 +232,16 @@ class _Device(Protocol):
 D = TypeVar("D", bound=_Device)
 
 
+class LiveTiming(TypedDict, total=False):
+    """Clocks and retry pacing of a live camera; tests replace them, the agent never does."""
+
+    clock: Callable[[], float]
+    monotonic_ns: Callable[[], int]
+    sleep: Callable[[float], object] | None
+    initial_backoff: float
+    max_attempts: int | None
+
+
 class LiveCameraSource(StoppableSource, Generic[D]):
     """Opens a picamera2 device, yields its frames and reopens it with backoff when it fails.
 
@@ -346,22 +366,9 @@ class PiCameraSource(LiveCameraSource[_Picamera2Adapter]):
     def __init__(
         self,
         config: PiCameraSourceConfig,
-        *,
-        clock: Callable[[], float] = time.time,
-        monotonic_ns: Callable[[], int] = time.monotonic_ns,
-        sleep: Callable[[float], object] | None = None,
-        initial_backoff: float = 0.5,
-        max_attempts: int | None = None,
+        **timing: Unpack[LiveTiming],
     ) -> None:
-        super().__init__(
-            f"camera {config.camera_num}",
-            config.reconnect_max_seconds,
-            clock=clock,
-            monotonic_ns=monotonic_ns,
-            sleep=sleep,
-            initial_backoff=initial_backoff,
-            max_attempts=max_attempts,
-        )
+        super().__init__(f"camera {config.camera_num}", config.reconnect_max_seconds, **timing)
         self.config = config
 
     def _open(self) -> _Picamera2Adapter:
