@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal, Protocol
 
 from agent.mqtt import topics
+from agent.periodic import PeriodicThread
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def availability(worker: Watched, now: float) -> Availability:
     return "online" if worker.is_alive() and fresh else "offline"
 
 
-class CameraAvailability(threading.Thread):
+class CameraAvailability(PeriodicThread):
     """Publishes each camera's availability, retained, whenever it changes.
 
     A camera is offline before its first frame (a stream still connecting, an AI Camera
@@ -66,24 +67,13 @@ class CameraAvailability(threading.Thread):
         interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(name="camera-availability", daemon=True)
+        super().__init__("camera-availability", self.check, interval, stop)
         self._base = base_topic
         self._workers = workers
         self._publish = publish
-        self._stop_event = stop
-        self._interval = interval
         self._clock = clock
         self._last: dict[str, Availability] = {}
         self._was_online: set[str] = set()
-
-    def run(self) -> None:
-        while True:
-            try:
-                self.check()
-            except Exception:  # availability must never take the agent down
-                log.exception("publishing camera availability failed")
-            if self._stop_event.wait(self._interval):
-                return
 
     def check(self) -> None:
         """Publish the cameras whose availability changed since the last check."""

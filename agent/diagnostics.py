@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.llm.worder import WordingQueue
 from agent.mqtt import topics
+from agent.periodic import PeriodicThread
 from agent.runner import CameraWorker
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def agent_diagnostics(wording: WordingQueue | None, outbox_depth: int | None) ->
     )
 
 
-class DiagnosticsReporter(threading.Thread):
+class DiagnosticsReporter(PeriodicThread):
     """Publishes the figures every `interval` seconds until `stop` is set."""
 
     def __init__(
@@ -78,23 +79,12 @@ class DiagnosticsReporter(threading.Thread):
         interval: float,
         stop: threading.Event,
     ) -> None:
-        super().__init__(name="diagnostics", daemon=True)
+        super().__init__("diagnostics", self.report, interval, stop)
         self._base = base_topic
         self._workers = workers
         self._wording = wording
         self._publish = publish
         self._outbox_depth = outbox_depth
-        self._interval = interval
-        self._stop_event = stop
-
-    def run(self) -> None:
-        while True:
-            try:
-                self.report()
-            except Exception:  # diagnostics must never take the agent down
-                log.exception("publishing diagnostics failed")
-            if self._stop_event.wait(self._interval):
-                return
 
     def report(self) -> None:
         for w in self._workers:
