@@ -8,6 +8,7 @@ from typing import Protocol, TextIO
 
 from agent.config import AppConfig, CameraConfig
 from pipelines.detectors.base import DetectorError
+from pipelines.models.hailo_manifest import Arch
 
 
 class _Report(Protocol):
@@ -30,27 +31,33 @@ def run_checks(config: AppConfig, out: TextIO) -> bool:
         True,
         f"configuration is valid ({len(config.cameras)} camera(s), language {config.language})",
     )
-    _describe_hardware(out)
+    chip = _find_hailo_chip()  # once: identifying the chip may open it or run hailortcli
+    _describe_hardware(chip, out)
     for camera in config.cameras:
         _check_source(camera, report)
-        _check_detector(camera, report)
+        _check_detector(camera, chip, report)
     _check_mqtt(config, report)
     _check_llm(config, report)
     _check_storage(config, report)
     return ok
 
 
-def _describe_hardware(out: TextIO) -> None:
-    """What accelerators and Pi cameras this machine has, whatever the file chose."""
+def _find_hailo_chip() -> Arch | None | DetectorError:
+    """The attached Hailo chip, None without one, or why it is not supported."""
     from pipelines.detectors.hailo import detect_architecture
+
+    try:
+        return detect_architecture()
+    except DetectorError as e:
+        return e
+
+
+def _describe_hardware(chip: Arch | None | DetectorError, out: TextIO) -> None:
+    """What accelerators and Pi cameras this machine has, whatever the file chose."""
     from pipelines.models.hailo_manifest import ARCH_NAMES
     from pipelines.sources.picamera import camera_models
 
-    try:
-        arch = detect_architecture()
-        hailo = ARCH_NAMES[arch] if arch else "none"
-    except DetectorError as e:
-        hailo = str(e)
+    hailo = str(chip) if isinstance(chip, DetectorError) else ARCH_NAMES[chip] if chip else "none"
     cameras = camera_models()
     listed = ", ".join(cameras) if isinstance(cameras, list) and cameras else "none"
     print(
@@ -102,12 +109,14 @@ def _check_source(camera: CameraConfig, report: _Report) -> None:
         report(True, f"camera {name}: bundled demo scene")
 
 
-def _check_detector(camera: CameraConfig, report: _Report) -> None:
+def _check_detector(
+    camera: CameraConfig, chip: Arch | None | DetectorError, report: _Report
+) -> None:
     det = camera.detector
     if det.type == "imx500":
         report(True, f"camera {camera.name}: detection runs on the IMX500 sensor")
     elif det.type == "hailo":
-        _check_hailo(camera.name, det.model, report)
+        _check_hailo(camera.name, det.model, chip, report)
     elif det.model == "yolov3-tiny":
         from pipelines.models.builtin import ensure_builtin_model
 
@@ -125,9 +134,11 @@ def _check_detector(camera: CameraConfig, report: _Report) -> None:
         )
 
 
-def _check_hailo(camera: str, model: str, report: _Report) -> None:
+def _check_hailo(
+    camera: str, model: str, arch: Arch | None | DetectorError, report: _Report
+) -> None:
     # Which chip is there decides which HEF is needed, so the file check comes second.
-    from pipelines.detectors.hailo import SDK_MISSING, detect_architecture, import_sdk
+    from pipelines.detectors.hailo import SDK_MISSING, import_sdk
     from pipelines.models.hailo_manifest import ARCH_NAMES, resolve_hef
 
     try:
@@ -136,10 +147,8 @@ def _check_hailo(camera: str, model: str, report: _Report) -> None:
     except DetectorError:
         report(False, f"camera {camera}: HailoRT Python library", SDK_MISSING)
         return
-    try:
-        arch = detect_architecture()
-    except DetectorError as e:
-        report(False, f"camera {camera}: Hailo device", str(e))
+    if isinstance(arch, DetectorError):
+        report(False, f"camera {camera}: Hailo device", str(arch))
         return
     if arch is None:
         report(

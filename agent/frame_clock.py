@@ -55,7 +55,3 @@ class FrameClock:
                 )
         self._last_wall = wall
         return self._steady
-
-    def wall(self, steady: float) -> float:
-        """The wall-clock time of a steady time, on the current clock."""
-        return steady + self.offset
