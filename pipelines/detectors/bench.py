@@ -15,15 +15,20 @@ def measure_latency(
     detector: Detector, image: npt.NDArray[np.uint8], runs: int, *, warmup: int = 3
 ) -> dict[str, float]:
     """Median, p95 and mean milliseconds of `detector.detect(image)`, preprocessing included."""
+    return time_calls(lambda: detector.detect(image), runs, warmup=warmup)
+
+
+def time_calls(fn: Callable[[], object], runs: int, *, warmup: int = 3) -> dict[str, float]:
+    """Median, p95 and mean milliseconds of `runs` calls of `fn`, after `warmup` calls."""
     if runs < 1:
         raise ValueError("runs must be at least 1")
     # The first runs pay for allocations and thread start-up, which steady operation never sees.
     for _ in range(warmup):
-        detector.detect(image)
+        fn()
     times = np.empty(runs)
     for i in range(runs):
         start = time.perf_counter()
-        detector.detect(image)
+        fn()
         times[i] = time.perf_counter() - start
     ms = times * 1000
     return {
@@ -32,18 +37,6 @@ def measure_latency(
         "mean_ms": float(ms.mean()),
         "runs": float(runs),
     }
-
-
-def _timed_ms(fn: Callable[[], object], runs: int) -> dict[str, float]:
-    for _ in range(3):
-        fn()
-    times = np.empty(runs)
-    for i in range(runs):
-        start = time.perf_counter()
-        fn()
-        times[i] = time.perf_counter() - start
-    ms = times * 1000
-    return {"median_ms": float(np.median(ms)), "p95_ms": float(np.percentile(ms, 95))}
 
 
 def hailo_host_overhead(
@@ -68,8 +61,8 @@ def hailo_host_overhead(
     boxed = letterbox_rgb_uint8(image, input_size)
     height, width = image.shape[:2]
     return {
-        "letterbox": _timed_ms(lambda: letterbox_rgb_uint8(image, input_size), runs),
-        "decode": _timed_ms(
+        "letterbox": time_calls(lambda: letterbox_rgb_uint8(image, input_size), runs),
+        "decode": time_calls(
             lambda: decode_hailo_nms(
                 output,
                 names,
@@ -115,4 +108,4 @@ def imx500_host_overhead(runs: int) -> dict[str, float]:
             raise RuntimeError("the benchmark's tensors were not decoded")
         return map_to_frame(found, convert, size)
 
-    return _timed_ms(once, runs)
+    return time_calls(once, runs)
