@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipelines.detections import Detections
 from pipelines.detectors.base import Detector, DetectorError
 from pipelines.detectors.hailo_decode import decode_hailo_nms
-from pipelines.detectors.letterbox import PAD_VALUE
+from pipelines.detectors.letterbox import place
 from pipelines.models.hailo_manifest import (
     ARCH_NAMES,
     ARCHS,
@@ -96,22 +96,15 @@ class LetterboxedRGB(NamedTuple):
 def letterbox_rgb_uint8(image: UInt8Array, size: tuple[int, int]) -> LetterboxedRGB:
     """Fit a BGR image into (width, height) on grey, as RGB uint8 NHWC for HailoRT.
 
-    Same geometry as `letterbox.letterbox`, without the float conversion: the HEF has
-    the /255 normalization compiled in.
+    The geometry is `letterbox.place`'s; no float conversion, since the HEF has the /255
+    normalization compiled in.
     """
     if image.ndim != 3 or image.shape[2] != 3:
         raise DetectorError(f"expected a BGR image of shape (H, W, 3), got {image.shape}")
-    out_w, out_h = size
-    h, w = image.shape[:2]
-    scale = min(out_w / w, out_h / h)
-    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
-    resized: npt.NDArray[Any] = image
-    if (new_w, new_h) != (w, h):
-        resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
-    pad_x, pad_y = (out_w - new_w) // 2, (out_h - new_h) // 2
-    tensor = np.full((1, out_h, out_w, 3), PAD_VALUE, np.uint8)
-    tensor[0, pad_y : pad_y + new_h, pad_x : pad_x + new_w] = resized[..., ::-1]
-    return LetterboxedRGB(tensor, scale, pad_x, pad_y)
+    placed = place(image, size)
+    rgb = cv2.cvtColor(placed.image, cv2.COLOR_BGR2RGB)  # a new C-contiguous array
+    tensor = np.asarray(rgb, np.uint8)[None]
+    return LetterboxedRGB(tensor, placed.scale, placed.pad_x, placed.pad_y)
 
 
 class HailoDetector(Detector):

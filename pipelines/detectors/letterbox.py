@@ -23,7 +23,16 @@ class Letterboxed(NamedTuple):
     pad_y: int  # top border in input pixels
 
 
-def letterbox(image: npt.NDArray[np.uint8], size: int | tuple[int, int]) -> Letterboxed:
+class Placed(NamedTuple):
+    """A BGR image scaled and centred on grey at the network's size."""
+
+    image: npt.NDArray[np.uint8]  # [H, W, 3] BGR
+    scale: float  # input pixels per frame pixel
+    pad_x: int  # left border in input pixels
+    pad_y: int  # top border in input pixels
+
+
+def place(image: npt.NDArray[np.uint8], size: int | tuple[int, int]) -> Placed:
     """Scale a BGR image to fit `size` (square side or (width, height)), centred on grey."""
     out_w, out_h = (size, size) if isinstance(size, int) else size
     img: npt.NDArray[Any] = image
@@ -43,12 +52,18 @@ def letterbox(image: npt.NDArray[np.uint8], size: int | tuple[int, int]) -> Lett
             cv2.BORDER_CONSTANT,
             value=(PAD_VALUE, PAD_VALUE, PAD_VALUE),
         )
-    rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    return Placed(img, scale, pad_x, pad_y)
+
+
+def letterbox(image: npt.NDArray[np.uint8], size: int | tuple[int, int]) -> Letterboxed:
+    """The float NCHW RGB 0..1 input of an ONNX model, from `place`."""
+    placed = place(image, size)
+    rgb = cv2.cvtColor(placed.image, cv2.COLOR_BGR2RGB)
     # Transpose, widen and scale in one pass; order="C" so ONNX Runtime need not copy again.
     tensor = np.multiply(
         rgb.transpose(2, 0, 1)[None], np.float32(1 / 255), dtype=np.float32, order="C"
     )
-    return Letterboxed(tensor, scale, pad_x, pad_y)
+    return Letterboxed(tensor, placed.scale, placed.pad_x, placed.pad_y)
 
 
 def boxes_to_frame(
