@@ -16,9 +16,9 @@ from agent.camera_status import CameraAvailability
 from agent.commands import CommandError, CommandHandler, DigestRunner
 from agent.config import AppConfig, CameraConfig, DigestConfig
 from agent.control import CameraControl
+from agent.core.events import EventUpdate
 from agent.diagnostics import DiagnosticsReporter
 from agent.digest import Digest
-from agent.events import EventUpdate
 from agent.history import EventHistory, HistoryError, open_history
 from agent.llm import LanguageModel, ModelUnavailable, build_language_model
 from agent.llm.summarizer import Summarizer

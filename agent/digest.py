@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from agent.config import EventKind, Language, ZoneConfig
-from agent.events import Event, new_event_id
+from agent.core.events import Event, new_event_id
 from agent.history import EventHistory
 from agent.llm.grounding import Grounding
 from agent.templates import en, uk

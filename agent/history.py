@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import StorageConfig
-from agent.events import CameraState, Event, EventUpdate
+from agent.core.events import CameraState, Event, EventUpdate
 
 DB_NAME = "events.db"
 _PURGE_EVERY_SECONDS = 3600.0

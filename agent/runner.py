@@ -9,10 +9,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from agent.camera import CameraCore
 from agent.config import CameraConfig, Language
 from agent.control import CameraControl
-from agent.events import CameraState, Event, EventUpdate
+from agent.core.camera import CameraCore
+from agent.core.events import CameraState, Event, EventUpdate
 from pipelines.detections import Detections
 from pipelines.detectors import build_detector
 from pipelines.detectors.base import Detector, DetectorError

@@ -8,9 +8,9 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from agent.commands import CommandResult
+from agent.core.events import CameraState, Event, EventUpdate
 from agent.diagnostics import AgentDiagnostics, CameraDiagnostics
 from agent.digest import Digest
-from agent.events import CameraState, Event, EventUpdate
 
 PAYLOADS: dict[str, type[BaseModel]] = {
     "event.schema.json": Event,

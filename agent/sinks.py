@@ -6,7 +6,7 @@ import sys
 import threading
 from typing import TextIO
 
-from agent.events import CameraState, Event, EventUpdate
+from agent.core.events import CameraState, Event, EventUpdate
 from agent.mqtt import MqttPublisher, topics
 from agent.mqtt.relay import OutboxRelay
 

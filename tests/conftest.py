@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mqtt_helpers import Mosquitto, MosquittoFactory
+from support.mqtt_helpers import Mosquitto, MosquittoFactory
 
 # MQTT: real Mosquitto brokers started by the suite (see mqtt_helpers.Mosquitto).
 

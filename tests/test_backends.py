@@ -1,7 +1,7 @@
 """Backends chosen by config: Pi camera, AI Camera and Hailo plug in like the CPU ones.
 
 The SDKs are absent here; where a test needs the Hailo chip it is the shared fake at the
-SDK seam (tests/hailo_fake.py), and everything around it is the real agent.
+SDK seam (tests/support/hailo_fake.py), and everything around it is the real agent.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 import yaml
-from hailo_fake import FakeArch, FakeHailo, empty_classes
+from support.hailo_fake import FakeArch, FakeHailo, empty_classes
 
-from agent.bench import run_bench
-from agent.check import run_checks
 from agent.cli import main
+from agent.cli.bench import run_bench
+from agent.cli.check import run_checks
 from agent.config import AppConfig
 from agent.config_loader import ConfigError, parse_config
-from agent.events import CameraState, Event, EventUpdate
+from agent.core.events import CameraState, Event, EventUpdate
 from agent.runner import CameraWorker, process_stream
 from pipelines.detections import Detections
 from pipelines.detectors import DetectorError, build_detector

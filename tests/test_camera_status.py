@@ -14,7 +14,7 @@ import pytest
 
 from agent.camera_status import CameraAvailability, availability
 from agent.config import CameraConfig, RuleConfig
-from agent.events import CameraState, Event, EventUpdate
+from agent.core.events import CameraState, Event, EventUpdate
 from agent.runner import CameraPipeline, CameraStats, process_stream
 from pipelines.detections import Detections
 from pipelines.detectors.base import Detector

@@ -6,9 +6,9 @@ import io
 from pathlib import Path
 
 import pytest
-from ollama_fake import FakeOllama, unused_url
+from support.ollama_fake import FakeOllama, unused_url
 
-from agent.check import run_checks
+from agent.cli.check import run_checks
 from agent.config import AppConfig, LlamaCppLlmConfig, OllamaLlmConfig, StorageConfig
 
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mqtt_helpers import Mosquitto, Subscriber
+from support.mqtt_helpers import Mosquitto, Subscriber
 
 from agent.commands import CommandHandler, CommandResult
 from agent.config import MqttConfig

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from agent.cli import main
+from agent.cli.demo import demo_config
 from agent.config import AppConfig
 from agent.config_loader import ConfigError, load_config, parse_config
-from agent.demo import demo_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,6 +11,7 @@ import pytest
 from ulid import ULID
 
 from agent.config import EventKind, Severity, ZoneConfig
+from agent.core.events import Event, EventObject, new_event_id
 from agent.digest import (
     Digest,
     DigestFacts,
@@ -19,7 +20,6 @@ from agent.digest import (
     digest_grounding,
     digest_text,
 )
-from agent.events import Event, EventObject, new_event_id
 from agent.history import EventHistory
 
 # 06:00 on the Kyiv clock (UTC+2 in January): clock strings must come out local, not UTC.

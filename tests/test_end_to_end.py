@@ -8,13 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from mqtt_helpers import Mosquitto, Subscriber
+from support.mqtt_helpers import Mosquitto, Subscriber
 
 from agent.app import run_agent
 from agent.cli import main
+from agent.cli.demo import demo_config
 from agent.config import StorageConfig
-from agent.demo import demo_config
-from agent.events import CameraState, Event, EventUpdate
+from agent.core.events import CameraState, Event, EventUpdate
 from agent.history import EventHistory
 from agent.llm.verify import event_grounding, verify
 

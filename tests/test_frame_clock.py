@@ -7,10 +7,10 @@ import logging
 import numpy as np
 import pytest
 
-from agent.camera import CameraCore
 from agent.config import CameraConfig, RuleConfig, ZoneConfig
-from agent.events import Event
-from agent.frame_clock import FrameClock
+from agent.core.camera import CameraCore
+from agent.core.events import Event
+from agent.core.frame_clock import FrameClock
 from pipelines.detections import Detections
 
 T0 = 1_800_000_000.0

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
-from mqtt_helpers import Mosquitto, Received, Subscriber
+from support.mqtt_helpers import Mosquitto, Received, Subscriber
 
 from agent.config import AppConfig, CameraConfig, HomeAssistantConfig, MqttConfig
-from agent.events import CameraState
+from agent.core.events import CameraState
 from agent.ha.announcer import HomeAssistantAnnouncer
 from agent.ha.discovery import discovery_configs, node_id
 from agent.mqtt import topics

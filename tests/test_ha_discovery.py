@@ -1,4 +1,4 @@
-"""Home Assistant discovery payloads against Home Assistant's rules (tests/ha_rules.py), and
+"""Home Assistant discovery payloads against Home Assistant's rules (tests/support/ha_rules.py), and
 their templates rendered against the agent's real payloads."""
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ha_rules import (
+from support.events import make_event as support_event
+from support.events import obj
+from support.ha_rules import (
     AVAILABILITY_ITEM_KEYS,
     AVAILABILITY_MODES,
     COMPONENTS,
@@ -26,13 +28,13 @@ from ha_rules import (
     TEMPLATE_KEYS,
 )
 
+from agent.cli.demo import demo_config
 from agent.commands import ACTIONS, CommandHandler
 from agent.config import AppConfig, CameraConfig, HomeAssistantConfig, MqttConfig, RuleConfig
 from agent.config_loader import load_config
 from agent.control import CameraControl
-from agent.demo import demo_config
+from agent.core.events import CameraState, Event
 from agent.diagnostics import AgentDiagnostics, CameraDiagnostics
-from agent.events import CameraState, Event, EventObject, new_event_id
 from agent.ha.discovery import (
     DEFAULT_LABELS,
     EVENT_TYPES,
@@ -286,22 +288,12 @@ def test_a_zone_missing_from_the_state_counts_zero() -> None:
 
 
 def make_event(title: str = "2 cows arrived at the gate") -> Event:
-    now = datetime.now(UTC)
-    return Event(
-        id=new_event_id(now),
-        camera="barn",
+    return support_event(
+        "zone_enter",
+        [obj("cow", 2, ["gate"], track_ids=[1, 2])],
         rule="livestock_through_gate",
-        kind="zone_enter",
-        started_at=now,
-        ended_at=now,
-        objects=[
-            EventObject(label="cow", count=2, zones=["gate"], track_ids=[1, 2], max_score=0.9)
-        ],
-        severity="info",
         title=title,
         summary="At 05:12, 2 cows arrived at the gate.",
-        summary_source="template",
-        language="en",
     )
 
 

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import pytest
-from hailo_fake import (
+from support.hailo_fake import (
     CLASSES,
     INPUT_SHAPE,
     FakeArch,

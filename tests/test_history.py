@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from scenes import T0
+from support.events import make_event as support_event
+from support.events import obj
+from support.scenes import T0
 
 from agent.config import StorageConfig
-from agent.events import CameraState, Event, EventObject, EventUpdate, new_event_id
+from agent.core.events import CameraState, Event, EventUpdate
 from agent.history import EventHistory, HistoryError, open_history
 
 BASE = datetime.fromtimestamp(T0, UTC)
@@ -20,19 +22,13 @@ BASE = datetime.fromtimestamp(T0, UTC)
 
 def make_event(minutes: float, camera: str = "barn", label: str = "cow", count: int = 1) -> Event:
     at = BASE + timedelta(minutes=minutes)
-    return Event(
-        id=new_event_id(at),  # the random part keeps ids of equal times apart
+    return support_event(
+        "arrival",
+        [obj(label, count, ["gate"])],
         camera=camera,
         rule="arrivals",
-        kind="arrival",
         started_at=at,
-        ended_at=at + timedelta(seconds=5),
-        objects=[EventObject(label=label, count=count, zones=["gate"], max_score=0.9)],
-        severity="info",
-        title=f"{count} {label} appeared",
-        summary=f"At {at:%H:%M}, {count} {label} appeared.",
-        summary_source="template",
-        language="en",
+        at=at + timedelta(seconds=5),
     )
 
 

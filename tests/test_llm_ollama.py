@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import ollama
 import pytest
-from ollama_fake import FakeOllama, unused_url
+from support.ollama_fake import FakeOllama, unused_url
 
 from agent.config import OllamaLlmConfig
 from agent.llm.base import Message, ModelError, ModelReply, ModelTimeout, ModelUnavailable

@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from mqtt_helpers import Mosquitto, MosquittoFactory, Received, Subscriber
+from support.events import make_event as support_event
+from support.events import obj
+from support.mqtt_helpers import Mosquitto, MosquittoFactory, Received, Subscriber
 
 from agent.config import MqttConfig
-from agent.events import CameraState, Event, EventObject, new_event_id
+from agent.core.events import CameraState, Event
 from agent.mqtt import topics
 from agent.mqtt.broker import BrokerStartError, EmbeddedBroker
 from agent.mqtt.publisher import MqttPublisher, start_publisher
@@ -41,21 +43,7 @@ def mqtt_config(base: str, **overrides: object) -> MqttConfig:
 
 
 def make_event(n: int = 0, camera: str = CAMERA) -> Event:
-    now = datetime.now(UTC)
-    return Event(
-        id=new_event_id(now),
-        camera=camera,
-        rule="arrivals",
-        kind="arrival",
-        started_at=now,
-        ended_at=now,
-        objects=[EventObject(label="cow", count=n + 1, max_score=0.9, track_ids=[n])],
-        severity="info",
-        title=f"{n + 1} cows arrived",
-        summary=f"{n + 1} cows arrived in the barn.",
-        summary_source="template",
-        language="en",
-    )
+    return support_event("arrival", [obj("cow", n + 1, track_ids=[n])], camera=camera)
 
 
 def make_state(cows: int, camera: str = CAMERA) -> CameraState:

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from mqtt_helpers import Mosquitto, MosquittoFactory
+from support.mqtt_helpers import Mosquitto, MosquittoFactory
 from test_mqtt import make_event
 
 from agent.config import MqttConfig

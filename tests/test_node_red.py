@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mqtt_helpers import Mosquitto, Subscriber, free_port
+from support.events import make_event as support_event
+from support.events import obj
+from support.mqtt_helpers import Mosquitto, Subscriber, free_port
 
 from agent.config import EventKind, Severity, ZoneConfig
-from agent.events import Event, EventObject, EventUpdate, new_event_id
+from agent.core.events import Event, EventUpdate
 from agent.mqtt import topics
-from agent.templates import describe
 from pipelines.models.paths import cache_dir
 
 FLOW_PATH = Path(__file__).resolve().parent.parent / "config" / "node-red" / "flow.json"
@@ -300,25 +301,18 @@ def make_event(
     objects: list[tuple[str, int, list[str]]],
     at: datetime,
 ) -> Event:
-    members = [
-        EventObject(label=label, count=count, zones=zones, track_ids=[], max_score=0.87)
-        for label, count, zones in objects
-    ]
-    title, summary = describe(kind, members, ZONES, "en", 60.0, at)
-    return Event(
-        id=new_event_id(at),
+    members = [obj(label, count, zones, score=0.87) for label, count, zones in objects]
+    return support_event(
+        kind,
+        members,
         camera=camera,
-        rule=f"{kind}_{severity}",
-        kind=kind,
+        at=at,
         started_at=at - timedelta(seconds=2),
-        ended_at=at,
-        objects=members,
+        zones=ZONES,
         severity=severity,
-        title=title,
-        summary=summary,
-        summary_source="template",
-        language="en",
+        rule=f"{kind}_{severity}",
     )
+
 
 
 @pytest.fixture

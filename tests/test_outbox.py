@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mqtt_helpers import Mosquitto, MosquittoFactory, Subscriber
+from support.mqtt_helpers import Mosquitto, MosquittoFactory, Subscriber
 from test_mqtt import CAMERA, make_event
 
 from agent.config import MqttConfig
-from agent.events import Event
+from agent.core.events import Event
 from agent.mqtt import topics
 from agent.mqtt.outbox import Outbox
 from agent.mqtt.publisher import MqttPublisher

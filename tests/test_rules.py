@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scenes import T0, box_at, dets
+from support.scenes import T0, box_at, dets
 
-from agent.camera import CameraCore
 from agent.config import CameraConfig, RuleConfig, ZoneConfig
-from agent.events import Event
-from agent.rules import RuleState, evaluate
+from agent.core.camera import CameraCore
+from agent.core.events import Event
+from agent.core.rules import RuleState, evaluate
 
 
 @dataclass

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from mqtt_helpers import Mosquitto, Subscriber
+from support.mqtt_helpers import Mosquitto, Subscriber
 
 from agent.config import (
     AppConfig,

@@ -20,10 +20,10 @@ def test_docs_schema_is_current(name: str) -> None:
 
 
 def test_an_event_validates_against_the_published_schema() -> None:
-    from scenes import T0, box_at, dets
+    from support.scenes import T0, box_at, dets
 
-    from agent.camera import CameraCore
     from agent.config import CameraConfig
+    from agent.core.camera import CameraCore
 
     core = CameraCore(CameraConfig(name="c"), "en")
     events = []

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from agent.config import EventKind, ZoneConfig
-from agent.events import EventObject
+from agent.core.events import EventObject
 from agent.templates import describe
 from agent.templates.en import noun_phrase, plural
 from agent.templates.uk import noun_phrase as uk_phrase

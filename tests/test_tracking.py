@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scenes import T0, box_at, dets
+from support.scenes import T0, box_at, dets
 
 from agent.config import TrackerConfig, ZoneConfig
-from agent.tracking import Tracker, box_iou
-from agent.zones import Zones
+from agent.core.tracking import Tracker, box_iou
+from agent.core.zones import Zones
 
 
 def test_ids_are_stable_while_objects_move() -> None:

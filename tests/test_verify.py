@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from support.events import make_event as support_event
 
 from agent.config import EventKind, Language, ZoneConfig
-from agent.events import Event, EventObject, new_event_id
+from agent.core.events import Event, EventObject
 from agent.llm.grounding import Grounding
 from agent.llm.verify import event_grounding, verify
-from agent.templates import describe
 
 ZONES = {
     z.name: z
@@ -45,22 +45,18 @@ def event(
     zones: dict[str, ZoneConfig] = ZONES,
     ended: datetime = AT,
 ) -> Event:
-    """An event worded by the templates, like agent.coalesce.build_event makes them."""
-    title, summary = describe(kind, objects, zones, language, DWELL, AT)
-    return Event(
-        id=new_event_id(ended),
+    """An event worded by the templates, like agent.core.coalesce.build_event makes them."""
+    return support_event(
+        kind,
+        objects,
         camera="farm",
-        rule=kind,
-        kind=kind,
+        at=ended,
         started_at=AT,
-        ended_at=ended,
-        objects=objects,
-        severity="info",
-        title=title,
-        summary=summary,
-        summary_source="template",
         language=language,
+        zones=zones,
+        dwell_seconds=DWELL,
     )
+
 
 
 def facts(kind: EventKind, objects: list[EventObject], language: Language = "en") -> Grounding:

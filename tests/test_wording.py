@@ -8,10 +8,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from ollama_fake import FakeOllama, unused_url
+from support.ollama_fake import FakeOllama, unused_url
 
 from agent.config import CameraConfig, OllamaLlmConfig, RuleConfig, ZoneConfig
-from agent.events import Event, EventUpdate
+from agent.core.events import Event, EventUpdate
 from agent.llm.bench import bench_events
 from agent.llm.ollama_backend import OllamaModel
 from agent.llm.summarizer import Summarizer

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mqtt_helpers import Mosquitto, Subscriber
-from ollama_fake import FakeOllama
+from support.mqtt_helpers import Mosquitto, Subscriber
+from support.ollama_fake import FakeOllama
 
 from agent.app import run_agent
+from agent.cli.demo import demo_config
 from agent.config import OllamaLlmConfig, StorageConfig
-from agent.demo import demo_config
-from agent.events import Event, EventUpdate
+from agent.core.events import Event, EventUpdate
 
 pytestmark = pytest.mark.broker
 

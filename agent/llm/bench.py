@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from agent.config import EventKind, Language, ZoneConfig
-from agent.events import Event, EventObject, new_event_id
+from agent.core.events import Event, EventObject, new_event_id
 from agent.llm.base import LanguageModel
 from agent.llm.prompt import facts_line
 from agent.llm.summarizer import Summarizer

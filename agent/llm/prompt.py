@@ -12,8 +12,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.config import Domain, EventKind, Language, ZoneConfig
+from agent.core.events import Event, EventObject
 from agent.digest import DigestFacts
-from agent.events import Event, EventObject
 from agent.llm.base import Message
 from agent.templates import en, uk
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from agent.config import EventKind, Language, ZoneConfig
-from agent.events import Event
+from agent.core.events import Event
 from agent.llm import lexicon as lx
 from agent.llm.grounding import Direction, Grounding
 from agent.templates.en import plural

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 from agent.config import CameraConfig, ZoneConfig
-from agent.events import CameraState, Event, EventUpdate
+from agent.core.events import CameraState, Event, EventUpdate
 from agent.llm.base import ModelUnavailable
 from agent.llm.prompt import facts_line
 from agent.llm.summarizer import Summarizer

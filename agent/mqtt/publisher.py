@@ -18,7 +18,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import BaseModel
 
 from agent.config import MqttConfig
-from agent.events import CameraState, Event, EventUpdate
+from agent.core.events import CameraState, Event, EventUpdate
 from agent.mqtt import topics
 from agent.mqtt.broker import EmbeddedBroker
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from agent.config import EventKind, Language, ZoneConfig
-from agent.events import EventObject
+from agent.core.events import EventObject
 from agent.templates import en, uk
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.events import EventObject
+from agent.core.events import EventObject
 
 
 def label_totals(objects: list[EventObject]) -> list[tuple[str, int]]:

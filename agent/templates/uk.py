@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal, NamedTuple
 
 from agent.config import EventKind, ZoneConfig
-from agent.events import EventObject
+from agent.core.events import EventObject
 from agent.templates.common import groups_by_place, label_totals
 
 Gender = Literal["m", "f", "n"]

@@ -21,7 +21,7 @@ import yaml
 TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS))
 
-from mqtt_helpers import Mosquitto, Subscriber  # noqa: E402
+from support.mqtt_helpers import Mosquitto, Subscriber  # noqa: E402
 
 
 @dataclass

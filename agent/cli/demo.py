@@ -22,7 +22,7 @@ from agent.config import (
     StorageConfig,
     ZoneConfig,
 )
-from agent.events import Event, EventUpdate
+from agent.core.events import Event, EventUpdate
 from agent.mqtt import EmbeddedBroker
 from agent.sinks import format_event, format_update
 from pipelines.sources.demo import DemoSourceConfig

@@ -13,8 +13,6 @@ from typing import Literal, TextIO
 
 import numpy as np
 
-from agent.camera import CameraCore
-from agent.coalesce import build_event
 from agent.config import (
     CameraConfig,
     LlamaCppLlmConfig,
@@ -24,9 +22,11 @@ from agent.config import (
     RuleConfig,
     ZoneConfig,
 )
+from agent.core.camera import CameraCore
+from agent.core.coalesce import build_event
+from agent.core.rules import Change
 from agent.llm.bench import LlmFigures
 from agent.mqtt.mosquitto import Mosquitto, MosquittoError, find_mosquitto
-from agent.rules import Change
 from pipelines.detections import Detections
 from pipelines.detectors.hailo import HailoDetectorConfig
 from pipelines.sources.imx500 import Imx500SourceConfig

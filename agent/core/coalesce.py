@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from agent.config import CameraConfig, Language, RuleConfig
-from agent.events import Event, EventObject, new_event_id
-from agent.rules import Change
+from agent.core.events import Event, EventObject, new_event_id
+from agent.core.rules import Change
 from agent.templates import describe
 
 

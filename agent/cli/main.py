@@ -160,7 +160,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     _setup_logging(config.logging.level)
     from agent.app import run_agent
-    from agent.replay import replay_config
+    from agent.cli.replay import replay_config
     from agent.sinks import ConsoleSink, JsonLinesSink
 
     config = replay_config(config, args.source, args.camera, args.fps)
@@ -173,14 +173,14 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    from agent.check import run_checks
+    from agent.cli.check import run_checks
 
     return EXIT_OK if run_checks(config, sys.stdout) else EXIT_FAILED
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     _setup_logging("INFO")
-    from agent.demo import demo_config, run_demo
+    from agent.cli.demo import demo_config, run_demo
 
     config: AppConfig = demo_config(args.language, realtime=not args.fast)
     return run_demo(config, _stop_on_signals())
@@ -259,15 +259,15 @@ def _cmd_models_fetch(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     _setup_logging("WARNING")
     if args.soak is not None:
+        from agent.cli.soak import SoakError, run_soak
         from agent.mqtt.mosquitto import MosquittoError
-        from agent.soak import SoakError, run_soak
 
         try:
             return EXIT_OK if run_soak(args.soak, sys.stdout).passed else EXIT_FAILED
         except (MosquittoError, SoakError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_FAILED
-    from agent.bench import run_bench
+    from agent.cli.bench import run_bench
 
     config = load_config(args.config) if args.config else None
     ok = run_bench(

@@ -7,13 +7,13 @@ from datetime import datetime
 
 import numpy as np
 
-from agent.coalesce import Coalescer
 from agent.config import CameraConfig, Language
-from agent.events import CameraState, Event
-from agent.frame_clock import FrameClock
-from agent.rules import RuleState, evaluate
-from agent.tracking import Track, Tracker
-from agent.zones import Zones
+from agent.core.coalesce import Coalescer
+from agent.core.events import CameraState, Event
+from agent.core.frame_clock import FrameClock
+from agent.core.rules import RuleState, evaluate
+from agent.core.tracking import Track, Tracker
+from agent.core.zones import Zones
 from pipelines.detections import Detections
 
 

@@ -1,0 +1,5 @@
+"""The `eva` command and its tools: run, check, demo, replay, bench, soak."""
+
+from agent.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: brokers, SDK and server fakes, scenes, event factory."""
