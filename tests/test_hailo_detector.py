@@ -1,14 +1,18 @@
 """The Hailo detector end to end, with hailo_platform replaced by a fake at the SDK seam.
 
-The fake exposes exactly the classes and methods `_HailoRuntime` and `detect_architecture`
-use, and answers like HailoRT does for a HailoRT-postprocess HEF: a list with one
-(n, 5) float32 array per class, rows y_min, x_min, y_max, x_max, score, normalized to the
-network input.
+The fake (tests/support/hailo_fake.py) exposes exactly the classes and methods
+`_HailoRuntime` and `detect_architecture` use, and answers like HailoRT does for a
+HailoRT-postprocess HEF: a list with one (n, 5) float32 array per class, rows y_min, x_min,
+y_max, x_max, score, normalized to the network input. Its refusals follow hailo-ai/hailort
+v4.23.0 and hailort-drivers (branch hailo8, v4.23.0); its docstring cites the files: one
+VDevice per process (vdevice.cpp, linux/vdma/ioctl.c), statuses 26/91/92 (hailort.h,
+pyhailort.py), Hailo-8L HEFs on a Hailo-8 (device_internal.cpp), the HEF's NMS threshold.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +31,7 @@ from support.hailo_fake import (
     HailoRTStatusException,
     HailoRTTimeout,
     empty_classes,
+    status_exception,
 )
 
 from pipelines.detectors import hailo as hailo_mod
@@ -57,6 +62,12 @@ def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def fresh_chip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no VDevice open in the process."""
+    monkeypatch.setattr(hailo_mod, "_CHIP", hailo_mod._SharedChip())
+
+
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch, models_dir: Path) -> Iterator[FakeHailo]:
     state = FakeHailo()
@@ -64,9 +75,12 @@ def fake(monkeypatch: pytest.MonkeyPatch, models_dir: Path) -> Iterator[FakeHail
     yield state
 
 
-def put_hef(folder: Path, name: str) -> Path:
+def put_hef(folder: Path, name: str, arch: str | None = None) -> Path:
+    """A HEF file; `arch` (default: from the name) is the chip HailoRT finds in it."""
+    arch = arch or ("hailo8l" if "_h8l" in name else "hailo8" if "_h8" in name else None)
     path = folder / name
-    path.write_bytes(b"HEF fake bytes " + name.encode())
+    marker = f"arch={arch};" if arch else ""
+    path.write_bytes(f"HEF fake bytes {marker} {name}".encode())
     return path
 
 
@@ -154,17 +168,46 @@ def test_model_name_picks_the_file_for_the_chip(fake: FakeHailo, models_dir: Pat
     assert fake.loaded == [str(h8)]
 
 
-def test_hef_for_the_other_chip_is_refused(fake: FakeHailo, models_dir: Path) -> None:
-    fake.arch = FakeArch.HAILO8
-    hef = put_hef(models_dir, "yolov8s_h8l.hef")
+def test_hailo8_hef_on_a_hailo8l_is_refused(fake: FakeHailo, models_dir: Path) -> None:
+    fake.arch = FakeArch.HAILO8L
+    hef = put_hef(models_dir, "yolov8s_h8.hef")
     with pytest.raises(DetectorError) as err:
         HailoDetector.open(HailoDetectorConfig(model=str(hef)))
     msg = str(err.value)
-    assert "built for the Hailo-8L" in msg and "has a Hailo-8" in msg
-    assert "detector.model to 'yolov8s'" in msg and "yolov8s_h8.hef" in msg
+    assert "built for the Hailo-8 " in msg and "has a Hailo-8L" in msg
+    assert "detector.model to 'yolov8s'" in msg and "yolov8s_h8l.hef" in msg
     assert "eva models fetch yolov8s" in msg
     assert fake.loaded == []
     assert fake.open_vdevices == 0  # released on failure
+
+
+def test_hailo8l_hef_on_a_hailo8_runs_with_a_warning(
+    fake: FakeHailo, models_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """HailoRT only warns here (device_internal.cpp); the old code refused the file."""
+    fake.arch = FakeArch.HAILO8
+    fake.respond = person_in_picture
+    hef = put_hef(models_dir, "yolov8s_h8l.hef")
+    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo"):
+        detector = HailoDetector.open(HailoDetectorConfig(model=str(hef)))
+    assert fake.loaded == [str(hef)]
+    assert fake.warnings and "lower performance" in fake.warnings[0]
+    assert "slower" in caplog.text and "yolov8s_h8.hef" in caplog.text
+    assert "eva models fetch yolov8s" in caplog.text
+    assert detector.detect(astronaut_bgr(200, 300)).labels == ("person",)
+    detector.close()
+
+
+def test_a_hailo8_falls_back_to_the_installed_hailo8l_file(
+    fake: FakeHailo, models_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The Pi's hailo-models package installs only *_h8l.hef files."""
+    fake.arch = FakeArch.HAILO8
+    h8l = put_hef(models_dir, "yolov8s_h8l.hef")
+    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo"):
+        HailoDetector.open(HailoDetectorConfig(model="yolov8s")).close()
+    assert fake.loaded == [str(h8l)]
+    assert "yolov8s_h8.hef" in caplog.text
 
 
 def test_model_zoo_layout_tells_the_chip(fake: FakeHailo, tmp_path: Path) -> None:
@@ -222,11 +265,20 @@ def test_missing_hef_names_the_fetch_command(fake: FakeHailo) -> None:
     assert fake.open_vdevices == 0
 
 
-def test_corrupt_hef_names_the_fetch_command(fake: FakeHailo, models_dir: Path) -> None:
+@pytest.mark.parametrize("status", [26, 91, 92])
+def test_damaged_hef_names_the_fetch_command(
+    fake: FakeHailo, models_dir: Path, status: int
+) -> None:
+    """HailoRT 4.21+ reports 91/92 as a plain HailoRTException (no class of their own)."""
     put_hef(models_dir, "yolov8s_h8l.hef")
-    fake.fail_load = HailoRTInvalidHEFException("Invalid HEF. See hailort.log")
-    with pytest.raises(DetectorError, match=r"not a valid HEF.*`eva models fetch`"):
+    fake.fail_load = status_exception(status)
+    if status == 26:
+        assert isinstance(fake.fail_load, HailoRTInvalidHEFException)
+    with pytest.raises(
+        DetectorError, match=r"not a valid HEF.*delete it and run `eva models fetch`"
+    ):
         HailoDetector.open(HailoDetectorConfig())
+    assert fake.open_vdevices == 0
 
 
 def test_unsupported_chip(fake: FakeHailo) -> None:
@@ -238,6 +290,7 @@ def test_unsupported_chip(fake: FakeHailo) -> None:
 def test_identify_falls_back_to_hailortcli(
     fake: FakeHailo, models_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    fake.arch = FakeArch.HAILO8
     fake.fail_identify = HailoRTException("control failed")
     monkeypatch.setattr(hailo_mod, "hailortcli_architecture", lambda: "HAILO8")
     h8 = put_hef(models_dir, "yolov8s_h8.hef")
@@ -351,3 +404,125 @@ def test_unreadable_labels_file_releases_the_device(fake: FakeHailo, models_dir:
     with pytest.raises(DetectorError, match="cannot read labels_file"):
         HailoDetector.open(HailoDetectorConfig(labels_file=str(models_dir / "none.txt")))
     assert fake.open_vdevices == 0 and fake.configured_open == 0
+
+
+def test_two_cameras_share_one_chip(fake: FakeHailo, models_dir: Path) -> None:
+    """The fake refuses a second VDevice, as HailoRT does; the old code opened one per camera."""
+    fake.respond = person_in_picture
+    hef = put_hef(models_dir, "yolov8s_h8l.hef")
+    detectors: list[HailoDetector] = []
+    errors: list[BaseException] = []
+
+    def open_one() -> None:
+        try:
+            detectors.append(HailoDetector.open(HailoDetectorConfig()))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    # Each camera opens its detector in its own thread, as the runner does.
+    threads = [threading.Thread(target=open_one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+        assert not t.is_alive()
+    assert errors == []
+    assert len(fake.vdevice_params) == 1 and fake.open_vdevices == 1
+    assert fake.scheduling == ["ROUND_ROBIN"]
+    assert fake.loaded == [str(hef), str(hef)]
+    first, second = detectors
+    assert first.detect(astronaut_bgr(200, 300)).labels == ("person",)
+    assert second.detect(astronaut_bgr(300, 200)).labels == ("person",)
+    first.close()
+    assert fake.open_vdevices == 1  # the other camera still uses the chip
+    assert second.detect(astronaut_bgr(120, 160)).labels == ("person",)
+    second.close()
+    assert fake.open_vdevices == 0 and fake.configured_open == 0
+
+
+def test_two_cameras_with_two_models_on_one_chip(fake: FakeHailo, models_dir: Path) -> None:
+    put_hef(models_dir, "yolov8s_h8l.hef")
+    small = put_hef(models_dir, "yolov8n_h8l.hef")
+    dog = empty_classes()
+    dog[16] = np.array([[0.2, 0.2, 0.6, 0.6, 0.9]], np.float32)
+    fake.respond = person_in_picture
+    fake.respond_by_hef[str(small)] = lambda frame: dog
+    big_model = HailoDetector.open(HailoDetectorConfig(model="yolov8s"))
+    small_model = HailoDetector.open(HailoDetectorConfig(model="yolov8n"))
+    frame = astronaut_bgr(240, 320)
+    assert small_model.detect(frame).labels == ("dog",)
+    assert big_model.detect(frame).labels == ("person",)
+    assert fake.runs == [str(small), str(models_dir / "yolov8s_h8l.hef")]
+    assert len(fake.vdevice_params) == 1
+    small_model.close()
+    big_model.close()
+    assert fake.open_vdevices == 0
+
+
+def test_a_chip_held_by_another_program_says_how_to_share_it(
+    fake: FakeHailo, models_dir: Path
+) -> None:
+    put_hef(models_dir, "yolov8s_h8l.hef")
+    fake.open_vdevices = 1  # another program holds the chip
+    with pytest.raises(DetectorError) as err:
+        HailoDetector.open(HailoDetectorConfig())
+    msg = str(err.value)
+    assert "HAILO_OUT_OF_PHYSICAL_DEVICES" in msg and "multi_process_service" in msg
+    assert "hailort.service" in msg
+
+
+def test_the_multi_process_service_is_asked_for(fake: FakeHailo, models_dir: Path) -> None:
+    put_hef(models_dir, "yolov8s_h8l.hef")
+    fake.open_vdevices = 1  # e.g. hailo-apps, also through the service
+    config = HailoDetectorConfig(multi_process_service=True, group_id="farm")
+    detector = HailoDetector.open(config)
+    (params,) = fake.vdevice_params
+    assert params.multi_process_service is True and params.group_id == "farm"
+    assert params.scheduling_algorithm == "ROUND_ROBIN"
+    with pytest.raises(DetectorError, match="same detector.multi_process_service"):
+        HailoDetector.open(HailoDetectorConfig())
+    detector.close()
+    assert fake.open_vdevices == 1  # only the other program's
+
+
+def test_a_low_score_threshold_is_set_on_the_hefs_nms(fake: FakeHailo, models_dir: Path) -> None:
+    """Boxes under the HEF's NMS threshold (0.2) never leave HailoRT unless it is lowered."""
+    put_hef(models_dir, "yolov8s_h8l.hef")
+    faint = empty_classes()
+    faint[18] = np.array([[0.1, 0.1, 0.5, 0.5, 0.15]], np.float32)  # a sheep at 0.15
+    fake.respond = lambda frame: faint
+    detector = HailoDetector.open(HailoDetectorConfig(score_threshold=0.1))
+    assert detector.detect(astronaut_bgr(200, 200)).labels == ("sheep",)
+    assert list(fake.nms_thresholds.values()) == [pytest.approx(0.1)]
+    detector.close()
+
+
+def test_a_low_score_threshold_on_an_unknown_hef_is_warned_about(
+    fake: FakeHailo, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    hef = put_hef(tmp_path, "custom.hef", arch="hailo8l")
+    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo"):
+        HailoDetector.open(HailoDetectorConfig(model=str(hef), score_threshold=0.05)).close()
+    assert "score_threshold 0.05 is below the 0.2" in caplog.text
+    assert fake.nms_thresholds == {}
+
+
+def test_a_broken_sdk_install_gives_the_install_message(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """hailo_platform/__init__.py raises MissingPyHRTLib (not an ImportError) when its C
+    library is missing (hailo-ai/hailort v4.23.0, bindings/python/platform)."""
+    package = tmp_path / "site" / "hailo_platform"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        "class MissingPyHRTLib(Exception):\n"
+        "    pass\n"
+        "raise MissingPyHRTLib('pyhailort/ should include a _pyhailort library')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.delitem(sys.modules, "hailo_platform", raising=False)
+    with pytest.raises(DetectorError) as err:
+        hailo_mod.import_sdk()
+    assert str(err.value).startswith(SDK_MISSING)
+    assert "MissingPyHRTLib" in str(err.value)
+    assert detect_architecture() is None  # eva check's hardware line does not crash either

@@ -4,6 +4,34 @@ It exposes exactly the classes and methods `_HailoRuntime` and `detect_architect
 use, and answers like HailoRT does for a HailoRT-postprocess HEF: a list with one
 (n, 5) float32 array per class, rows y_min, x_min, y_max, x_max, score, normalized to the
 network input.
+
+Where it refuses or warns, it does what HailoRT 4.18-4.23 does (hailo-ai/hailort, tag v4.23.0
+unless noted):
+
+- A second `VDevice` in one process fails with status 74 HAILO_OUT_OF_PHYSICAL_DEVICES:
+  `VDeviceBase::create_devices` (libhailort/src/vdevice/vdevice.cpp) skips a device whose
+  `mark_as_used` says HAILO_DEVICE_IN_USE, and the driver hands the chip to one open file
+  (hailo-ai/hailort-drivers, branch hailo8 = v4.23.0, linux/vdma/ioctl.c
+  `hailo_mark_as_in_use`: `used_by_filp`). pyhailort's `ExceptionWrapper` has no class for
+  status 74, so Python sees a plain `HailoRTException("libhailort failed with error: 74
+  (HAILO_OUT_OF_PHYSICAL_DEVICES)")` (bindings/python/.../pyhailort/pyhailort.py). With
+  `multi_process_service` the hailort service owns the chip and each VDevice is a client.
+- Statuses without an exception class of their own (91 HAILO_HEF_FILE_CORRUPTED and 92
+  HAILO_HEF_NOT_SUPPORTED, new in v4.21.0's include/hailo/hailort.h) arrive the same way;
+  26 HAILO_INVALID_HEF becomes `HailoRTInvalidHEFException`: `status_exception` below.
+- HEF compatibility (`DeviceBase::check_hef_is_compatible` and `is_hef_compatible`,
+  libhailort/src/device_common/device_internal.cpp): a Hailo-8 runs Hailo-8 and Hailo-8L
+  HEFs (the latter with a "lower performance" warning), a Hailo-8L only Hailo-8L HEFs;
+  anything else is 93 HAILO_HEF_NOT_COMPATIBLE_WITH_DEVICE, raised as
+  `HailoRTHEFNotCompatibleWithDevice`. The fake reads the HEF's chip from a marker that
+  `put_hef` writes into the file (`arch=hailo8` / `arch=hailo8l`).
+- The NMS runs on the host with the HEF's own score threshold (0.2 for the Model Zoo HEFs,
+  hailo-ai/hailo_model_zoo v2.14 cfg/postprocess_config/yolov8s_nms_config.json): boxes
+  scoring below it never reach the caller unless `output().set_nms_score_threshold()` lowers
+  it before `configure()` (pyhailort.py `InferModel.InferStream.set_nms_score_threshold`).
+- `DeviceArchitectureTypes` is `HAILO8_A0=0, HAILO8=1, HAILO8L=2, HAILO15H=3, HAILO15L=4,
+  HAILO15M=5, HAILO10H=6` (pyhailort.py, include/hailo/hailort.h
+  `hailo_device_architecture_e`).
 """
 
 from __future__ import annotations
@@ -25,8 +53,12 @@ Respond = Callable[[npt.NDArray[np.uint8]], list[npt.NDArray[np.float32]]]
 class FakeArch(enum.IntEnum):
     """Like hailo_platform's DeviceArchitectureTypes: str() gives the name."""
 
+    HAILO8_A0 = 0
     HAILO8 = 1
     HAILO8L = 2
+    HAILO15H = 3
+    HAILO15L = 4
+    HAILO15M = 5
     HAILO10H = 6
 
     def __str__(self) -> str:
@@ -55,6 +87,44 @@ class HailoRTStatusException(Exception):
     """pybind's low-level exception: args[0] is the libhailort status code."""
 
 
+#: Status codes and names from include/hailo/hailort.h (v4.21.0 added 91-93).
+STATUS_NAMES = {
+    26: "HAILO_INVALID_HEF",
+    73: "HAILO_DEVICE_IN_USE",
+    74: "HAILO_OUT_OF_PHYSICAL_DEVICES",
+    76: "HAILO_INVALID_DRIVER_VERSION",
+    91: "HAILO_HEF_FILE_CORRUPTED",
+    92: "HAILO_HEF_NOT_SUPPORTED",
+    93: "HAILO_HEF_NOT_COMPATIBLE_WITH_DEVICE",
+}
+
+
+def status_exception(code: int) -> HailoRTException:
+    """What pyhailort's `ExceptionWrapper.create_exception_from_status` raises for a status."""
+    name = STATUS_NAMES[code]
+    if name == "HAILO_INVALID_HEF":
+        return HailoRTInvalidHEFException("Invalid HEF. See hailort.log for more information")
+    if name == "HAILO_HEF_NOT_COMPATIBLE_WITH_DEVICE":
+        return HailoRTHEFNotCompatibleWithDevice(
+            "HEF file is not compatible with device. See hailort.log for more information"
+        )
+    return HailoRTException(f"libhailort failed with error: {code} ({name})")
+
+
+#: The built-in NMS score threshold of the Model Zoo HEFs.
+ZOO_NMS_SCORE_THRESHOLD = 0.2
+
+
+def hef_arch(path: str) -> str | None:
+    """The chip a fake HEF file is built for, from the marker `put_hef` writes."""
+    with open(path, "rb") as f:
+        data = f.read()
+    for arch in ("hailo8l", "hailo8"):
+        if f"arch={arch};".encode() in data:
+            return arch
+    return None
+
+
 def empty_classes() -> list[npt.NDArray[np.float32]]:
     return [np.zeros((0, 5), np.float32) for _ in range(CLASSES)]
 
@@ -71,8 +141,14 @@ class FakeHailo:
     fail_load: Exception | None = None
     fail_run: Exception | None = None
     fail_identify: Exception | None = None
+    #: Output per HEF path; HEFs not listed use `respond`.
+    respond_by_hef: dict[str, Respond] = field(default_factory=dict)
     # Recorded calls.
     scheduling: list[Any] = field(default_factory=list)
+    vdevice_params: list[Any] = field(default_factory=list)
+    nms_thresholds: dict[str, float] = field(default_factory=dict)
+    runs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     loaded: list[str] = field(default_factory=list)
     batch_sizes: list[int] = field(default_factory=list)
     formats: dict[str, Any] = field(default_factory=dict)
@@ -86,11 +162,19 @@ class FakeHailo:
         fake = self
 
         class Stream:
-            def __init__(self, name: str, shape: tuple[int, ...]) -> None:
-                self.name, self.shape = name, shape
+            def __init__(self, name: str, shape: tuple[int, ...], model: Any = None) -> None:
+                self.name, self.shape, self._model = name, shape, model
 
             def set_format_type(self, t: Any) -> None:
                 fake.formats[self.name] = t
+
+            @property
+            def is_nms(self) -> bool:
+                return self._model is not None
+
+            def set_nms_score_threshold(self, threshold: float) -> None:
+                self._model.nms_score_threshold = threshold
+                fake.nms_thresholds[self._model.hef] = threshold
 
         class BindingStream:
             def __init__(self) -> None:
@@ -119,6 +203,10 @@ class FakeHailo:
                 return self._out[name or next(iter(self._out))]
 
         class Configured:
+            def __init__(self, model: InferModel) -> None:
+                self.hef = model.hef
+                self.threshold = model.nms_score_threshold
+
             def __enter__(self) -> Configured:
                 fake.configured_open += 1
                 return self
@@ -137,10 +225,19 @@ class FakeHailo:
                 for b in bindings:
                     frame = b.input().get_buffer()
                     fake.inputs.append(frame.copy())
-                    # get_buffer() of an NMS output returns the per-class list.
-                    b.output().result = fake.respond(frame)
+                    fake.runs.append(self.hef)
+                    respond = fake.respond_by_hef.get(self.hef, fake.respond)
+                    # The host-side NMS drops boxes under the HEF's score threshold; get_buffer()
+                    # of an NMS output returns the per-class list.
+                    b.output().result = [
+                        a[a[:, 4] >= self.threshold] if len(a) else a for a in respond(frame)
+                    ]
 
         class InferModel:
+            def __init__(self, hef: str) -> None:
+                self.hef = hef
+                self.nms_score_threshold = ZOO_NMS_SCORE_THRESHOLD
+
             @property
             def output_names(self) -> list[str]:
                 return list(fake.output_names)
@@ -152,10 +249,10 @@ class FakeHailo:
                 return Stream("input", fake.input_shape)
 
             def output(self, name: str = "") -> Stream:
-                return Stream(name or fake.output_names[0], (CLASSES * 501,))
+                return Stream(name or fake.output_names[0], (CLASSES * 501,), self)
 
             def configure(self) -> Configured:
-                return Configured()
+                return Configured(self)
 
         class Control:
             def identify(self) -> Any:
@@ -176,14 +273,21 @@ class FakeHailo:
 
         class VDevice:
             def __init__(self, params: Any = None) -> None:
+                self._open = False
                 if fake.fail_create:
                     raise fake.fail_create
+                if fake.open_vdevices and not params.multi_process_service:
+                    raise status_exception(74)
                 fake.scheduling.append(params.scheduling_algorithm)
+                fake.vdevice_params.append(params)
                 fake.open_vdevices += 1
+                self._open = True
 
             @staticmethod
             def create_params() -> Any:
-                return types.SimpleNamespace(scheduling_algorithm=None)
+                return types.SimpleNamespace(
+                    scheduling_algorithm=None, group_id="UNIQUE", multi_process_service=False
+                )
 
             def __enter__(self) -> VDevice:
                 return self
@@ -192,17 +296,30 @@ class FakeHailo:
                 self.release()
 
             def release(self) -> None:
-                fake.open_vdevices -= 1
+                # Like pyhailort: releasing twice is harmless.
+                if self._open:
+                    self._open = False
+                    fake.open_vdevices -= 1
 
             def get_physical_devices(self) -> list[Device]:
                 return [Device()]
 
             def create_infer_model(self, hef_source: str) -> InferModel:
                 assert isinstance(hef_source, str)
+                assert self._open, "create_infer_model on a released VDevice"
                 if fake.fail_load:
                     raise fake.fail_load
+                built_for = hef_arch(hef_source)
+                if built_for is not None:
+                    if fake.arch == FakeArch.HAILO8L and built_for != "hailo8l":
+                        raise status_exception(93)
+                    if fake.arch == FakeArch.HAILO8 and built_for == "hailo8l":
+                        fake.warnings.append(
+                            "HEF was compiled for Hailo8L device, while the device itself is "
+                            "Hailo8. This will result in lower performance."
+                        )
                 fake.loaded.append(hef_source)
-                return InferModel()
+                return InferModel(hef_source)
 
         mod = types.ModuleType("hailo_platform")
         mod.VDevice = VDevice  # type: ignore[attr-defined]
