@@ -96,7 +96,9 @@ class FakeIMX500:
 
     @property
     def camera_num(self) -> int:
-        return 0
+        # As picamera2 does: libcamera's "Num" of the imx500 entry, not its place in the list.
+        cameras = self.net.sdk.cameras
+        return next(c["Num"] for c in cameras if c["Model"] == "imx500")
 
     @property
     def network_intrinsics(self) -> FakeIntrinsics | None:
@@ -432,3 +434,17 @@ def test_on_sensor_detector_is_only_a_marker() -> None:
     assert "sensor" in description and "source" in description
     with pytest.raises(DetectorError, match="use source type imx500 with detector type imx500"):
         OnSensorDetector(config).detect(np.zeros((8, 8, 3), np.uint8))
+
+
+def test_with_two_cameras_the_ai_camera_is_the_one_opened(net: FakeNetwork, rpk: Path) -> None:
+    """IMX500.camera_num is libcamera's "Num", but Picamera2(n) indexes the sorted list
+    (picamera2 v0.3.36 picamera2.py: `global_camera_info()[camera_num]['Num']`)."""
+    net.sdk.cameras = [
+        {"Model": "imx500", "Num": 0, "Id": "/base/axi/pcie@120000/rp1/i2c@80000/imx500@1a"},
+        {"Model": "imx708", "Num": 1, "Id": "/base/axi/pcie@120000/rp1/i2c@88000/imx708@1a"},
+    ]
+    net.default = ssd_outputs([])
+    src, _ = make(net, rpk)
+    frames_of(src, 1)
+    assert [cam.model for cam in net.sdk.opened] == ["imx500"]
+    assert net.sdk.events == ["IMX500", "Picamera2(1)"]

@@ -3,6 +3,16 @@
 The fake replaces the SDK at the seam only: `picamera2.Picamera2` with the calls the adapter
 makes, returning a real photo in the memory layouts picamera2 documents ("RGB888" is B, G, R
 in memory; YUV420 is I420 planes of (h * 3 / 2, stride)). The IMX500 tests reuse it.
+
+It behaves as raspberrypi/picamera2 v0.3.36 (picamera2/picamera2.py, picamera2/job.py) does:
+
+- `global_camera_info()` lists cameras sorted by id, descending, USB cameras last, each with
+  libcamera's own number as "Num"; `Picamera2(n)` opens `global_camera_info()[n]["Num"]`.
+- `capture_request(wait=None)` waits for ever for a frame (`Job.get_result(timeout=None)`);
+  with a number it raises TimeoutError (concurrent.futures.TimeoutError, the builtin one
+  since Python 3.11) after that many seconds and leaves the job queued.
+  `cancel_all_and_flush()` cancels queued jobs, so a waiting call raises CancelledError.
+  A stalled camera ("Camera frontend has timed out!") never completes a request again.
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ import sys
 import threading
 import types
 from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
 from typing import Any
 
 import cv2
@@ -85,6 +96,12 @@ class FakeSdk:
         self.wall_jump = 0.0
         self.captures = 0
         self.fail_captures: set[int] = set()
+        #: Capture numbers at which the camera stalls: no request completes after them.
+        self.stall_captures: set[int] = set()
+        #: Set to let every waiting capture go (test teardown), like unplugging the Pi.
+        self.release_waiters = threading.Event()
+        self.waits: list[float | None] = []
+        self.cancelled = 0
         self.open_failures = 0
         self.open_error: Exception | None = None
         self.with_timestamp = True
@@ -130,7 +147,8 @@ class FakePicamera2:
 
     @staticmethod
     def global_camera_info() -> list[dict[str, Any]]:
-        return [dict(c) for c in FakePicamera2.sdk.cameras]
+        cameras = [dict(c) for c in FakePicamera2.sdk.cameras]
+        return sorted(cameras, key=lambda c: ("/usb" not in c["Id"], c["Id"]), reverse=True)
 
     def __init__(self, camera_num: int = 0) -> None:
         sdk = self.sdk
@@ -139,15 +157,17 @@ class FakePicamera2:
         if sdk.open_failures:
             sdk.open_failures -= 1
             raise RuntimeError("Camera __init__ sequence did not complete.")
-        if camera_num >= len(sdk.cameras):
-            raise IndexError("list index out of range")
+        info = self.global_camera_info()[camera_num]  # IndexError like picamera2
         sdk.events.append(f"Picamera2({camera_num})")
         sdk.opened.append(self)
         self.camera_num = camera_num
+        self.model = info["Model"]
         self.config: dict[str, Any] | None = None
         self.started = False
         self.stopped = False
         self.closed = False
+        self.stalled = False
+        self._cancel = threading.Event()
 
     def create_video_configuration(
         self,
@@ -177,10 +197,24 @@ class FakePicamera2:
         assert self.config is not None, "start before configure"
         self.started = True
 
-    def capture_request(self) -> FakeRequest:
+    def capture_request(
+        self, wait: bool | float | None = None, signal_function: Any = None, flush: Any = None
+    ) -> FakeRequest:
         sdk = self.sdk
         assert self.started and not self.closed
+        assert signal_function is None and flush is None
+        timeout = None if wait in (None, True) else float(wait)
+        sdk.waits.append(timeout)
         sdk.captures += 1
+        if sdk.captures in sdk.stall_captures:
+            self.stalled = True
+        if self.stalled:
+            # The request never completes: wait for ever, or time out, or be cancelled.
+            self._cancel.clear()
+            deadline_hit = not _wait_any(self._cancel, sdk.release_waiters, timeout)
+            if deadline_hit:
+                raise TimeoutError()
+            raise CancelledError()
         sdk.mono_ns += PERIOD_NS
         if sdk.captures in sdk.fail_captures:
             raise RuntimeError("Camera frontend has timed out!")
@@ -203,11 +237,27 @@ class FakePicamera2:
             metadata.update(sdk.metadata_hook(sdk.captures, self))
         return FakeRequest(sdk, arrays, metadata)
 
+    def cancel_all_and_flush(self) -> None:
+        self.sdk.cancelled += 1
+        self._cancel.set()
+
     def stop(self) -> None:
         self.stopped = True
 
     def close(self) -> None:
         self.closed = True
+
+
+def _wait_any(a: threading.Event, b: threading.Event, timeout: float | None) -> bool:
+    """Wait until either event is set (True) or the timeout passes (False)."""
+    step = 0.01
+    waited = 0.0
+    while not (a.is_set() or b.is_set()):
+        if timeout is not None and waited >= timeout:
+            return False
+        a.wait(step)
+        waited += step
+    return True
 
 
 def install(monkeypatch: pytest.MonkeyPatch, sdk: FakeSdk) -> types.ModuleType:
@@ -220,10 +270,11 @@ def install(monkeypatch: pytest.MonkeyPatch, sdk: FakeSdk) -> types.ModuleType:
 
 
 @pytest.fixture
-def sdk(monkeypatch: pytest.MonkeyPatch) -> FakeSdk:
+def sdk(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSdk]:
     fake = FakeSdk()
     install(monkeypatch, fake)
-    return fake
+    yield fake
+    fake.release_waiters.set()  # no thread stays blocked after the test
 
 
 def source(sdk: FakeSdk, **config: Any) -> tuple[PiCameraSource, list[float]]:
@@ -468,3 +519,72 @@ def test_config_defaults_and_yaml_lists() -> None:
     assert four_three.lores_size == (640, 480)
     for name, field in PiCameraSourceConfig.model_fields.items():
         assert field.description, name
+
+
+def run_in_thread(src: PiCameraSource, n: int) -> tuple[threading.Thread, list[Frame]]:
+    """Consume up to n frames in a worker thread (a hung camera must not hang the test)."""
+    got: list[Frame] = []
+
+    def consume() -> None:
+        for frame in src.frames():
+            got.append(frame)
+            if len(got) == n:
+                break
+
+    worker = threading.Thread(target=consume, daemon=True)
+    worker.start()
+    return worker, got
+
+
+def test_a_stalled_camera_times_out_and_is_reopened(
+    sdk: FakeSdk, caplog: pytest.LogCaptureFixture
+) -> None:
+    """picamera2 waits for ever without `wait`; the old code hung here and never reopened."""
+    sdk.stall_captures = {3}
+    src, delays = source(sdk, capture_timeout_seconds=0.2)
+    with caplog.at_level("WARNING", logger="pipelines.sources.picamera"):
+        worker, got = run_in_thread(src, 4)
+        worker.join(10)
+    src.close()
+    assert not worker.is_alive(), "the source hung on a stalled camera"
+    assert [f.index for f in got] == [0, 1, 2, 3]
+    assert sdk.waits and all(w == pytest.approx(0.2) for w in sdk.waits)
+    assert sdk.cancelled >= 1  # the timed-out request was dropped before closing
+    assert len(sdk.opened) == 2 and sdk.opened[0].closed and sdk.opened[0].stalled
+    assert delays == [0.5]
+    assert "delivered no frame for 0.2 s" in caplog.text and "reopening" in caplog.text
+
+
+def test_the_capture_timeout_allows_three_frame_intervals(sdk: FakeSdk) -> None:
+    src, _ = source(sdk, fps=1.0, capture_timeout_seconds=0.5)
+    take(src.frames(), 1)
+    src.close()
+    assert sdk.waits == [3.0]
+
+
+def test_close_cancels_a_capture_waiting_on_a_stalled_camera(sdk: FakeSdk) -> None:
+    sdk.stall_captures = {2}
+    src, _ = source(sdk, capture_timeout_seconds=600.0)
+    worker, got = run_in_thread(src, 5)
+    for _ in range(500):  # until the second capture is waiting
+        if len(sdk.waits) >= 2:
+            break
+        threading.Event().wait(0.01)
+    assert len(sdk.waits) == 2 and len(got) == 1
+    src.close()
+    worker.join(5)
+    assert not worker.is_alive(), "close() did not interrupt the waiting capture"
+    assert sdk.cancelled >= 1
+    assert sdk.opened[0].closed and len(sdk.opened) == 1
+
+
+def test_camera_num_is_the_listed_number(sdk: FakeSdk) -> None:
+    """`rpicam-hello --list-cameras` and `Picamera2(n)` both sort by id (descending)."""
+    sdk.cameras = [
+        {"Model": "imx500", "Num": 0, "Id": "/base/axi/pcie@120000/rp1/i2c@80000/imx500@1a"},
+        {"Model": "imx708", "Num": 1, "Id": "/base/axi/pcie@120000/rp1/i2c@88000/imx708@1a"},
+    ]
+    src, _ = source(sdk, camera_num=0)
+    take(src.frames(), 1)
+    src.close()
+    assert sdk.opened[0].model == "imx708"

@@ -30,12 +30,14 @@ from pipelines.frames import Frame
 from pipelines.models.labels import read_labels
 from pipelines.sources.base import SourceError
 from pipelines.sources.picamera import (
+    DEFAULT_CAPTURE_TIMEOUT,
     LIST_CAMERAS,
     MAIN_FORMAT,
     Capture,
     LiveCameraSource,
     LiveTiming,
     _Picamera2Adapter,
+    camera_index,
     import_picamera2,
     to_bgr,
 )
@@ -98,6 +100,12 @@ class Imx500SourceConfig(BaseModel):
     reconnect_max_seconds: float = Field(
         30.0, gt=0, description="Longest wait between attempts to reopen a failed camera."
     )
+    capture_timeout_seconds: float = Field(
+        DEFAULT_CAPTURE_TIMEOUT,
+        gt=0,
+        description="A camera that delivers no frame for this long counts as stalled and is "
+        "reopened (at least three frame intervals are always allowed).",
+    )
 
 
 class _Imx500Adapter:
@@ -135,7 +143,14 @@ class _Imx500Adapter:
         _check_task(intrinsics, network)
         self.layout = _layout(config, intrinsics, tuple(self.imx500.get_input_size()))
         fps = config.fps or float(intrinsics.inference_rate or 30.0)
-        self._camera = _Picamera2Adapter(self.imx500.camera_num, config.main_size, None, fps)
+        # IMX500.camera_num is libcamera's number; Picamera2(n) wants its place in the list.
+        self._camera = _Picamera2Adapter(
+            camera_index(self.imx500.camera_num),
+            config.main_size,
+            None,
+            fps,
+            config.capture_timeout_seconds,
+        )
         self.camera = self._camera.camera
         if intrinsics.preserve_aspect_ratio:
             self.imx500.set_auto_aspect_ratio()
@@ -153,6 +168,9 @@ class _Imx500Adapter:
 
     def capture(self) -> Capture:
         return self._camera.capture()
+
+    def interrupt(self) -> None:
+        self._camera.interrupt()
 
     def outputs(self, metadata: Mapping[str, Any]) -> Sequence[npt.NDArray[np.float32]] | None:
         result: Sequence[npt.NDArray[np.float32]] | None = self.imx500.get_outputs(

@@ -21,6 +21,17 @@ wall-minus-monotonic offset measured when the camera starts gives epoch seconds 
 the sensor's exact frame spacing. A Pi has no real-time clock, so the wall clock can jump
 when NTP first syncs after boot; the offset is measured again whenever the two disagree by
 more than `MAX_CLOCK_SKEW`. Frames without a SensorTimestamp get the wall clock.
+
+A stalled camera: when the sensor stops delivering (libcamera logs "Camera frontend has
+timed out!", e.g. a loose ribbon cable), picamera2's `capture_request()` waits for ever by
+default. Every capture therefore passes `wait=<capture_timeout_seconds>`, which raises
+TimeoutError; the source then cancels the pending request (`cancel_all_and_flush`), closes
+the camera and reopens it with backoff. `close()` from another thread cancels a capture
+that is waiting, so stopping the agent never waits for a dead camera.
+
+Camera numbers: `Picamera2(n)` takes the n-th entry of `Picamera2.global_camera_info()`,
+which is sorted by camera id (as `rpicam-hello --list-cameras` numbers them), not
+libcamera's own order (the "Num" of each entry). `camera_index` converts a "Num".
 """
 
 from __future__ import annotations
@@ -64,6 +75,9 @@ LIST_CAMERAS = "rpicam-hello --list-cameras"
 MAX_CLOCK_SKEW = 2.0
 _ASPECT_TOLERANCE = 0.02
 
+#: Longest wait for one frame before a camera counts as stalled (see the module docstring).
+DEFAULT_CAPTURE_TIMEOUT = 5.0
+
 MAIN_FORMAT = "RGB888"  # BGR in memory: OpenCV's order, no conversion needed
 LORES_FORMAT = "YUV420"
 
@@ -93,6 +107,12 @@ class PiCameraSourceConfig(BaseModel):
     fps: float = Field(15.0, gt=0, le=120, description="Frames per second the camera delivers.")
     reconnect_max_seconds: float = Field(
         30.0, gt=0, description="Longest wait between attempts to reopen a failed camera."
+    )
+    capture_timeout_seconds: float = Field(
+        DEFAULT_CAPTURE_TIMEOUT,
+        gt=0,
+        description="A camera that delivers no frame for this long counts as stalled and is "
+        "reopened (at least three frame intervals are always allowed).",
     )
 
     @model_validator(mode="after")
@@ -165,6 +185,23 @@ def import_picamera2() -> ModuleType:
     return module
 
 
+def camera_index(libcamera_num: int) -> int:
+    """The `Picamera2(n)` index of the camera that libcamera numbers `libcamera_num`
+    (what `IMX500.camera_num` returns)."""
+    cameras = import_picamera2().Picamera2.global_camera_info()
+    for index, camera in enumerate(cameras):
+        if camera.get("Num") == libcamera_num:
+            return index
+    raise SourceError(
+        f"libcamera camera {libcamera_num} is not in picamera2's camera list: check "
+        f"`{LIST_CAMERAS}`"
+    )
+
+
+class CameraStalledError(SourceError):
+    """The camera delivered no frame within the capture timeout."""
+
+
 class _Picamera2Adapter:
     """The few picamera2 calls the sources make: configure, start, capture a request, stop."""
 
@@ -174,7 +211,11 @@ class _Picamera2Adapter:
         main_size: tuple[int, int],
         lores_size: tuple[int, int] | None,
         fps: float,
+        capture_timeout: float = DEFAULT_CAPTURE_TIMEOUT,
     ) -> None:
+        # A slow frame rate must not look like a stall.
+        self.timeout = max(capture_timeout, 3.0 / fps)
+        self.camera_num = camera_num
         picamera2 = import_picamera2()
         cameras = picamera2.Picamera2.global_camera_info()
         if camera_num >= len(cameras):
@@ -207,13 +248,31 @@ class _Picamera2Adapter:
             raise SourceError(f"cannot start camera {camera_num}: {exc}") from exc
 
     def capture(self) -> Capture:
-        request = self.camera.capture_request()
+        try:
+            # Without `wait`, picamera2 waits for ever on a stalled camera.
+            request = self.camera.capture_request(wait=self.timeout)
+        except TimeoutError as exc:
+            self.interrupt()  # the timed-out request is still queued; drop it before closing
+            raise CameraStalledError(
+                f"camera {self.camera_num} delivered no frame for {self.timeout:g} s "
+                "(stalled: check the ribbon cable and `dmesg` for 'Camera frontend has timed out')"
+            ) from exc
         try:
             arrays = {name: np.asarray(request.make_array(name)) for name in self.sizes}
             metadata = dict(request.get_metadata())
         finally:
             request.release()
         return Capture(arrays, metadata)
+
+    def interrupt(self) -> None:
+        """Cancel a capture that is waiting (from any thread); it raises CancelledError."""
+        cancel = getattr(self.camera, "cancel_all_and_flush", None)  # picamera2 0.3.13 and later
+        if cancel is None:
+            return
+        try:
+            cancel()
+        except Exception as exc:  # a camera that already failed may fail again
+            log.debug("cancelling the camera's pending capture: %s", exc)
 
     def close(self) -> None:
         for step in (self.camera.stop, self.camera.close):
@@ -225,6 +284,8 @@ class _Picamera2Adapter:
 
 class _Device(Protocol):
     def capture(self) -> Capture: ...
+
+    def interrupt(self) -> None: ...
 
     def close(self) -> None: ...
 
@@ -246,8 +307,9 @@ class LiveCameraSource(StoppableSource, Generic[D]):
     """Opens a picamera2 device, yields its frames and reopens it with backoff when it fails.
 
     The first open raises SourceError (not installed, no camera, busy), since retrying
-    cannot fix those; a camera lost later is reopened for ever (or `max_attempts`
-    consecutive tries). `close()` from another thread ends the wait and the iterator.
+    cannot fix those; a camera lost later (an error, or no frame within the capture
+    timeout) is reopened for ever (or `max_attempts` consecutive tries). `close()` from
+    another thread ends the wait, cancels a capture in progress, and ends the iterator.
     `Frame.index` counts every captured frame, skipped ones included.
     """
 
@@ -272,6 +334,7 @@ class LiveCameraSource(StoppableSource, Generic[D]):
         self._initial_backoff = initial_backoff
         self._max_attempts = max_attempts
         self._offset_ns: int | None = None
+        self._device: D | None = None  # the open device, for close() from another thread
 
     @abstractmethod
     def _open(self) -> D:
@@ -284,6 +347,14 @@ class LiveCameraSource(StoppableSource, Generic[D]):
     def frames(self) -> Iterator[Frame]:
         """Frames in capture order until close(); the camera opens at the first next()."""
         return self._track(self._run())
+
+    def close(self) -> None:
+        """Stop the iterator, cancelling a capture that is waiting for a frame."""
+        self._stop.set()
+        device = self._device
+        if device is not None:
+            device.interrupt()
+        super().close()
 
     def timestamp(self, metadata: Mapping[str, Any]) -> float:
         """Epoch seconds of a capture, from its SensorTimestamp when it has one."""
@@ -306,6 +377,7 @@ class LiveCameraSource(StoppableSource, Generic[D]):
 
     def _open_timed(self) -> D:
         device = self._open()
+        self._device = device
         self._measure_offset()
         return device
 
@@ -333,7 +405,9 @@ class LiveCameraSource(StoppableSource, Generic[D]):
                         continue
                 try:
                     capture = device.capture()
-                except Exception as exc:  # any SDK error means the stream is gone
+                except Exception as exc:  # any SDK error (or a stall) means the stream is gone
+                    if self._stop.is_set():
+                        return  # close() cancelled the capture
                     if not lost:
                         log.warning(
                             "lost %s (%s); reopening with backoff up to %gs",
@@ -342,6 +416,7 @@ class LiveCameraSource(StoppableSource, Generic[D]):
                             self._reconnect_max,
                         )
                     lost = True
+                    self._device = None
                     device.close()
                     device = None
                     continue
@@ -356,6 +431,7 @@ class LiveCameraSource(StoppableSource, Generic[D]):
                 if frame is not None:
                     yield frame
         finally:
+            self._device = None
             if device is not None:
                 device.close()
 
@@ -373,7 +449,9 @@ class PiCameraSource(LiveCameraSource[_Picamera2Adapter]):
 
     def _open(self) -> _Picamera2Adapter:
         c = self.config
-        return _Picamera2Adapter(c.camera_num, c.main_size, c.lores_size, c.fps)
+        return _Picamera2Adapter(
+            c.camera_num, c.main_size, c.lores_size, c.fps, c.capture_timeout_seconds
+        )
 
     def _frame(
         self, device: _Picamera2Adapter, capture: Capture, timestamp: float, index: int
