@@ -1,19 +1,30 @@
 """Imx500Source against fakes of picamera2 and its IMX500 helper.
 
-The IMX500 fake keeps the real helper's behaviour where it matters: it must be built
-before Picamera2, `get_outputs` rebuilds the tensors from the flat metadata list in
-Fortran order as picamera2 does, and `convert_inference_coords` maps through the
-4056x3040 sensor and the frame's ScalerCrop into the main stream.
+The IMX500 fake keeps the real helper's behaviour where it matters (raspberrypi/picamera2
+v0.3.36, picamera2/devices/imx500/imx500.py): it must be built before Picamera2,
+`camera_num` is libcamera's "Num", `network_intrinsics` is None when the .rpk has none,
+`get_outputs` rebuilds the tensors from the flat metadata list in Fortran order, the
+inference region starts as the whole 4056x3040 sensor and `set_auto_aspect_ratio` makes it
+a centred crop with the input tensor's aspect ratio, and `convert_inference_coords` scales
+a box to the whole sensor, only clips it to that region, then maps it through the raw
+size and the frame's ScalerCrop into the main stream (libcamera Rectangle arithmetic).
+
+The networks are described as raspberrypi/imx500-models (commit ddfe4c7, July 2025) ships
+them: the SSD and EfficientDet .rpk files carry `network_intrinsics` (copied below), the
+YOLOv8n / YOLO11n ones carry none, and their four outputs hold 1200, 300, 300 and 1
+values (network_info.txt `outputTensorDimSize1..4`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import struct
 import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +51,37 @@ from pipelines.sources.picamera import SDK_MISSING
 F32 = npt.NDArray[np.float32]
 SENSOR = (4056, 3040)
 ROWS = 100
+YOLO_ROWS = 300
+#: picamera2's examples/imx500/assets/coco_labels.txt, as the SSD .rpk's intrinsics carry it.
+COCO90 = (  # noqa: SIM905 - the file's lines, kept readable
+    "person,bicycle,car,motorcycle,airplane,bus,train,truck,boat,traffic light,"
+    "fire hydrant,-,stop sign,parking meter,bench,bird,cat,dog,horse,sheep,cow,elephant,"
+    "bear,zebra,giraffe,-,backpack,umbrella,-,-,handbag,tie,suitcase,frisbee,skis,"
+    "snowboard,sports ball,kite,baseball bat,baseball glove,skateboard,surfboard,"
+    "tennis racket,bottle,-,wine glass,cup,fork,knife,spoon,bowl,banana,apple,sandwich,"
+    "orange,broccoli,carrot,hot dog,pizza,donut,cake,chair,couch,potted plant,bed,-,"
+    "dining table,-,-,toilet,-,tv,laptop,mouse,remote,keyboard,cell phone,microwave,oven,"
+    "toaster,sink,refrigerator,-,book,clock,vase,scissors,teddy bear,hair drier,toothbrush"
+).split(",")
+#: File name -> (input tensor size, network_intrinsics JSON or None), as shipped.
+REAL_NETWORKS: dict[str, tuple[tuple[int, int], dict[str, Any] | None]] = {
+    "imx500_network_ssd_mobilenetv2_fpnlite_320x320_pp.rpk": (
+        (320, 320),
+        {"inference_rate": 26, "task": "object detection", "classes": {"labels": COCO90}},
+    ),
+    "imx500_network_efficientdet_lite0_pp.rpk": (
+        (320, 320),
+        {
+            "inference_rate": 23,
+            "task": "object detection",
+            "cpu": {"bbox_normalization": True},
+            "input_aspect_ratio": {"width": 1, "height": 1},
+            "classes": {"labels": COCO90},
+        },
+    ),
+    "imx500_network_yolov8n_pp.rpk": ((640, 640), None),
+    "imx500_network_yolo11n_pp.rpk": ((640, 640), None),
+}
 # The astronaut fills most of the photo; the red patch is on the right of her helmet.
 PERSON_YX = (0.04, 0.12, 0.98, 0.78)
 
@@ -64,6 +106,49 @@ class FakeIntrinsics:
         if self.inference_rate is None:
             self.inference_rate = 30.0
 
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> FakeIntrinsics:
+        """What NetworkIntrinsics(val) answers for an .rpk's network_intrinsics JSON."""
+        cpu = value.get("cpu", {})
+        classes = value.get("classes", {})
+        aspect = value.get("input_aspect_ratio")
+        return cls(
+            task=value.get("task"),
+            inference_rate=value.get("inference_rate"),
+            bbox_normalization=cpu.get("bbox_normalization"),
+            bbox_order=cpu.get("bbox_order"),
+            postprocess=cpu.get("post_processing"),
+            labels=classes.get("labels"),
+            ignore_dash_labels=classes.get("ignore_undefined"),
+            preserve_aspect_ratio=None if aspect is None else aspect["width"] == aspect["height"],
+        )
+
+
+class Rect(NamedTuple):
+    """libcamera.Rectangle with the operations picamera2's box mapping uses."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+    def scaled_by(self, num: tuple[int, int], den: tuple[int, int]) -> Rect:
+        return Rect(
+            self.x * num[0] // den[0],
+            self.y * num[1] // den[1],
+            self.width * num[0] // den[0],
+            self.height * num[1] // den[1],
+        )
+
+    def bounded_to(self, b: Rect) -> Rect:
+        left, top = max(self.x, b.x), max(self.y, b.y)
+        right = min(self.x + self.width, b.x + b.width)
+        bottom = min(self.y + self.height, b.y + b.height)
+        return Rect(left, top, max(right - left, 0), max(bottom - top, 0))
+
+    def translated_by(self, dx: int, dy: int) -> Rect:
+        return Rect(self.x + dx, self.y + dy, self.width, self.height)
+
 
 class FakeNetwork:
     """What the IMX500 fake knows: is it there, the network, and the tensors per capture."""
@@ -76,6 +161,7 @@ class FakeNetwork:
         self.scaler_crop = (0, 0, *SENSOR)
         self.loaded: list[str] = []
         self.auto_aspect = False
+        self.roi: Rect | None = None
         #: Capture number -> output tensors (as get_outputs returns them, batch included).
         self.outputs: dict[int, list[F32]] = {}
         self.default: list[F32] | None = None
@@ -93,6 +179,8 @@ class FakeIMX500:
         assert all(c.closed for c in net.sdk.opened), "IMX500 must be created before Picamera2"
         net.sdk.events.append("IMX500")
         net.loaded.append(network_file)
+        # The constructor ends with set_inference_roi_abs(full sensor).
+        self.config: dict[str, Any] = {"roi": Rect(0, 0, *SENSOR)}
 
     @property
     def camera_num(self) -> int:
@@ -123,17 +211,29 @@ class FakeIMX500:
     def convert_inference_coords(
         self, coords: tuple[float, ...], metadata: dict[str, Any], picam2: FakePicamera2
     ) -> tuple[int, int, int, int]:
-        main_w, main_h = picam2.camera_configuration()["main"]["size"]
-        cx, cy, cw, ch = metadata["ScalerCrop"]
+        conf = picam2.camera_configuration()
+        isp = tuple(conf["main"]["size"])
+        raw = tuple(conf["raw"]["size"])
+        scaler_crop = Rect(*metadata["ScalerCrop"])
         y0, x0, y1, x1 = coords
-        left, top = max(x0 * SENSOR[0], cx), max(y0 * SENSOR[1], cy)
-        right, bottom = min(x1 * SENSOR[0], cx + cw), min(y1 * SENSOR[1], cy + ch)
-        sx, sy = main_w / cw, main_h / ch
-        w, h = max(right - left, 0), max(bottom - top, 0)
-        return (int((left - cx) * sx), int((top - cy) * sy), int(w * sx), int(h * sy))
+        w, h = SENSOR
+        obj = Rect(*(max(int(v), 0) for v in (x0 * w, y0 * h, (x1 - x0) * w, (y1 - y0) * h)))
+        sensor_crop = scaler_crop.scaled_by(raw, SENSOR)
+        obj = obj.bounded_to(self.config["roi"])  # clipped to the region, not mapped through it
+        obj = obj.scaled_by(raw, SENSOR).bounded_to(sensor_crop)
+        obj = obj.translated_by(-sensor_crop.x, -sensor_crop.y)
+        return tuple(obj.scaled_by(isp, (sensor_crop.width, sensor_crop.height)))  # type: ignore[return-value]
 
     def set_auto_aspect_ratio(self) -> None:
         self.net.auto_aspect = True
+        # set_inference_aspect_ratio(input size): the largest centred crop of that shape.
+        in_w, in_h = self.net.input_size
+        w, h = SENSOR
+        if w * in_h > h * in_w:
+            cw, ch = h * in_w // in_h, h
+        else:
+            cw, ch = w, w * in_h // in_w
+        self.config["roi"] = self.net.roi = Rect((w - cw) // 2, (h - ch) // 2, cw, ch)
 
 
 def metadata_for(net: FakeNetwork, capture: int) -> dict[str, Any]:
@@ -169,11 +269,39 @@ def net(monkeypatch: pytest.MonkeyPatch) -> FakeNetwork:
     return network
 
 
-@pytest.fixture
-def rpk(tmp_path: Path) -> Path:
-    path = tmp_path / "imx500_network_ssd_mobilenetv2_fpnlite_320x320_pp.rpk"
-    path.write_bytes(b"9464" + bytes(60))
+def write_rpk(path: Path, intrinsics: dict[str, Any] | None, outputs: tuple[int, ...]) -> Path:
+    """An .rpk laid out as the real ones: one firmware block ("9464", size, flags, body,
+    "3695") and a cpio "newc" archive with imx500_regs, network_info.txt and, when given,
+    network_intrinsics."""
+    size = 64
+    block = b"9464" + struct.pack(">I", size) + bytes(8) + bytes(size + 44) + b"3695"
+    info = "".join(f"outputTensorDimSize{i}={n}\n" for i, n in enumerate(outputs, start=1))
+    files = {"imx500_regs": bytes(392), "network_info.txt": info.encode()}
+    if intrinsics is not None:
+        files["network_intrinsics"] = json.dumps(intrinsics).encode()
+    archive = b""
+    for name, data in [*files.items(), ("TRAILER!!!", b"")]:
+        fields = [0, 0o100644, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0]
+        header = b"070701" + b"".join(b"%08X" % v for v in fields)
+        entry = header + name.encode() + b"\0"
+        entry += bytes(-len(entry) % 4) + data
+        archive += entry + bytes(-len(entry) % 4)
+    path.write_bytes(block + archive)
     return path
+
+
+def use_network(net: FakeNetwork, folder: Path, name: str) -> Path:
+    """Install one of the real networks: its .rpk file and what picamera2 reads from it."""
+    size, intrinsics = REAL_NETWORKS[name]
+    yolo = intrinsics is None
+    net.input_size = size
+    net.intrinsics = None if intrinsics is None else FakeIntrinsics.from_json(intrinsics)
+    return write_rpk(folder / name, intrinsics, (1200, 300, 300, 1) if yolo else (400, 100, 100, 1))
+
+
+@pytest.fixture
+def rpk(net: FakeNetwork, tmp_path: Path) -> Path:
+    return use_network(net, tmp_path, "imx500_network_ssd_mobilenetv2_fpnlite_320x320_pp.rpk")
 
 
 def ssd_outputs(rows: list[tuple[tuple[float, float, float, float], float, int]]) -> list[F32]:
@@ -187,13 +315,17 @@ def ssd_outputs(rows: list[tuple[tuple[float, float, float, float], float, int]]
 
 
 def yolo_outputs(rows: list[tuple[tuple[float, float, float, float], float, int]]) -> list[F32]:
-    """YOLOv8n pp at 640: boxes [1,N,4] in input pixels x0,y0,x1,y1; scores; class ids."""
-    boxes = np.zeros((1, ROWS, 4), np.float32)
-    scores = np.zeros((1, ROWS), np.float32)
-    classes = np.zeros((1, ROWS), np.float32)
+    """YOLOv8n / YOLO11n pp at 640, as the .rpk's network_info.txt lays them out: boxes
+    [1, 300, 4] (1200 values) in input pixels as x0, y0, x1, y1; scores [1, 300]; class ids
+    [1, 300]; the number of valid rows [1, 1]."""
+    boxes = np.zeros((1, YOLO_ROWS, 4), np.float32)
+    scores = np.zeros((1, YOLO_ROWS), np.float32)
+    classes = np.zeros((1, YOLO_ROWS), np.float32)
     for i, (box, score, cls) in enumerate(rows):
         boxes[0, i], scores[0, i], classes[0, i] = box, score, cls
-    return [boxes, scores, classes]
+    outs = [boxes, scores, classes, np.array([[len(rows)]], np.float32)]
+    assert [o.size for o in outs] == [1200, 300, 300, 1]
+    return outs
 
 
 def make(net: FakeNetwork, rpk: Path, **config: Any) -> tuple[Imx500Source, list[float]]:
@@ -448,3 +580,83 @@ def test_with_two_cameras_the_ai_camera_is_the_one_opened(net: FakeNetwork, rpk:
     frames_of(src, 1)
     assert [cam.model for cam in net.sdk.opened] == ["imx500"]
     assert net.sdk.events == ["IMX500", "Picamera2(1)"]
+
+
+@pytest.mark.parametrize("name", ["imx500_network_yolov8n_pp.rpk", "imx500_network_yolo11n_pp.rpk"])
+def test_yolo_networks_without_intrinsics_use_the_shipped_defaults(
+    net: FakeNetwork, tmp_path: Path, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The old fallback (normalized, yx, 90 labels) clipped these pixel boxes to nothing."""
+    rpk = use_network(net, tmp_path, name)
+    assert net.intrinsics is None
+    # x0, y0, x1, y1 in input pixels; Ultralytics' COCO id 16 is "dog", 2 is "car".
+    net.default = yolo_outputs([((64.0, 320.0, 320.0, 640.0), 0.9, 16), ((0, 0, 64, 64), 0.8, 2)])
+    src, _ = make(net, rpk)
+    with caplog.at_level(logging.INFO, logger="pipelines.sources.imx500"):
+        (frame,) = frames_of(src, 1)
+    det = frame.detections
+    assert det is not None and det.labels == ("dog", "car")
+    np.testing.assert_allclose(det.boxes[0], [0.1, 0.5, 0.5, 1.0], atol=2e-3)
+    assert "carries no network intrinsics; using the settings known for it" in caplog.text
+    assert probe(Imx500SourceConfig(network=str(rpk))) is None
+
+
+def test_the_label_list_is_a_setting(net: FakeNetwork, tmp_path: Path) -> None:
+    rpk = use_network(net, tmp_path, "imx500_network_yolov8n_pp.rpk")
+    net.default = yolo_outputs([((64.0, 320.0, 320.0, 640.0), 0.9, 16)])
+    src, _ = make(net, rpk, labels="coco90")
+    (frame,) = frames_of(src, 1)
+    assert frame.detections is not None and frame.detections.labels == ("cat",)
+
+
+def test_an_unknown_network_without_intrinsics_is_reported(
+    net: FakeNetwork, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rpk = write_rpk(tmp_path / "my_yolo_pp.rpk", None, (1200, 300, 300, 1))
+    net.intrinsics = None
+    net.input_size = (640, 640)
+    problem = probe(Imx500SourceConfig(network=str(rpk)))
+    assert problem is not None and "my_yolo_pp.rpk carries no network intrinsics" in problem
+    for setting in ("source.bbox_normalization", "source.bbox_order", "source.labels"):
+        assert setting in problem
+    configured = Imx500SourceConfig(network=str(rpk), bbox_order="xy", bbox_normalization=True)
+    assert probe(configured) is None
+    net.default = yolo_outputs([])
+    src, _ = make(net, rpk)
+    with caplog.at_level(logging.WARNING, logger="pipelines.sources.imx500"):
+        frames_of(src, 1)
+    assert "my_yolo_pp.rpk carries no network intrinsics" in caplog.text
+
+
+def test_boxes_that_keep_collapsing_name_the_settings(
+    net: FakeNetwork, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rpk = write_rpk(tmp_path / "my_yolo_pp.rpk", None, (1200, 300, 300, 1))
+    net.intrinsics = None
+    net.input_size = (640, 640)
+    # Pixel boxes read as normalized ones clip to (1, 1, 1, 1): no area, no detection.
+    net.default = yolo_outputs([((64.0, 320.0, 320.0, 640.0), 0.9, 16)])
+    src, _ = make(net, rpk)
+    with caplog.at_level(logging.WARNING, logger="pipelines.sources.imx500"):
+        frames = frames_of(src, 12)
+    assert all(f.detections is not None and len(f.detections) == 0 for f in frames)
+    assert caplog.text.count("have no area after scaling") == 1
+    assert "bbox_normalization=false, bbox_order=yx" in caplog.text
+    assert "source.bbox_normalization, source.bbox_order and source.labels" in caplog.text
+
+
+def test_a_square_inference_region_maps_boxes_through_it(net: FakeNetwork, tmp_path: Path) -> None:
+    """efficientdet_lite0_pp asks for a 1:1 input: the sensor's centred 3040x3040 crop.
+    picamera2's convert_inference_coords scales to the whole 4056 wide sensor instead."""
+    rpk = use_network(net, tmp_path, "imx500_network_efficientdet_lite0_pp.rpk")
+    # Its intrinsics say bbox_normalization: boxes in input pixels, y0, x0, y1, x1.
+    net.default = ssd_outputs([((160.0, 80.0, 240.0, 160.0), 0.9, 0)])
+    src, _ = make(net, rpk)
+    (frame,) = frames_of(src, 1)
+    assert net.roi == Rect(508, 0, 3040, 3040)
+    left = 508
+    det = frame.detections
+    assert det is not None and det.labels == ("person",)
+    x0 = (left + 0.25 * 3040) / SENSOR[0]
+    x1 = (left + 0.5 * 3040) / SENSOR[0]
+    np.testing.assert_allclose(det.boxes[0], [x0, 0.5, x1, 0.75], atol=2e-3)

@@ -72,6 +72,9 @@ class SensorDetections(NamedTuple):
     scores: FloatArray
     class_ids: IntArray
     labels: tuple[str, ...]
+    #: Rows that scored high enough but had no area once scaled and clipped to the input:
+    #: the sign of a box order or scale that does not match the network.
+    degenerate: int = 0
 
 
 def decode_outputs(
@@ -121,14 +124,15 @@ def decode_outputs(
     names = layout.names
     labels = [names[i] if 0 <= i < len(names) else f"class_{i}" for i in ids.tolist()]
 
-    keep = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-    keep &= np.array([label not in ("-", "") for label in labels], bool).reshape(-1)
+    has_area = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+    keep = has_area & np.array([label not in ("-", "") for label in labels], bool).reshape(-1)
     idx = np.flatnonzero(keep)
     return SensorDetections(
         boxes=boxes[idx],
         scores=np.clip(scores[idx], 0.0, 1.0),
         class_ids=ids[idx],
         labels=tuple(labels[i] for i in idx.tolist()),
+        degenerate=int(np.count_nonzero(~has_area)),
     )
 
 

@@ -7,6 +7,17 @@ camera's detector section says `type: imx500`, see `pipelines.detectors.on_senso
 
 picamera2 and its IMX500 helper are imported only inside `_Imx500Adapter`. Colour order
 and timestamps are as in `pipelines.sources.picamera`.
+
+Box layout and labels come, in order, from the source settings (bbox_order,
+bbox_normalization, labels_file / labels), the network's own `network_intrinsics`, the
+defaults we ship for known networks without intrinsics (the YOLO ones, see
+`pipelines.detectors.imx500_networks`), and last picamera2's defaults (normalized boxes,
+y-first, COCO with gaps), which are logged as a guess.
+
+Inference region: networks with a 1:1 input aspect ratio (efficientdet_lite0_pp) run on a
+centred square crop of the 4056x3040 sensor (`set_auto_aspect_ratio`). picamera2's
+`convert_inference_coords` scales boxes to the whole sensor and only clips them to that
+region, so `_Imx500Adapter.convert` first maps them through the region itself.
 """
 
 from __future__ import annotations
@@ -21,12 +32,20 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from pipelines.detectors.imx500_decode import (
+    SensorDetections,
     TensorLayout,
     coco90_names,
     decode_outputs,
     map_to_frame,
 )
+from pipelines.detectors.imx500_networks import (
+    LabelSet,
+    RpkError,
+    known_defaults,
+    rpk_intrinsics,
+)
 from pipelines.frames import Frame
+from pipelines.models.builtin import coco80_names
 from pipelines.models.labels import read_labels
 from pipelines.sources.base import SourceError
 from pipelines.sources.picamera import (
@@ -51,6 +70,11 @@ NO_IMX500 = (
     f"`{LIST_CAMERAS}` lists an imx500 (after `{INSTALL_MODELS}` and a reboot)"
 )
 _LOG_EVERY = 100
+#: Full sensor size; picamera2's IMX500 helper hard-codes it too (inference region units).
+SENSOR_SIZE = (4056, 3040)
+#: Frames in a row whose scored boxes all collapse before the layout is called wrong.
+DEGENERATE_FRAMES = 10
+LAYOUT_SETTINGS = "source.bbox_normalization, source.bbox_order and source.labels"
 
 
 class Imx500SourceConfig(BaseModel):
@@ -81,8 +105,13 @@ class Imx500SourceConfig(BaseModel):
     )
     labels_file: str | None = Field(
         None,
-        description="Class names, one per line ('-' for unused ids); empty = the network's, "
-        "else COCO.",
+        description="Class names, one per line ('-' for unused ids); empty = `labels`, else "
+        "the network's, else the known default for its file name, else COCO with gaps.",
+    )
+    labels: LabelSet | None = Field(
+        None,
+        description="A built-in class list: coco80 (ids 0-79, Ultralytics YOLO) or coco90 "
+        "(ids with '-' gaps, TensorFlow SSD); empty = the network's, else the known default.",
     )
     bbox_order: Literal["xy", "yx"] | None = Field(
         None, description="Box corner order the network outputs; empty = from the network."
@@ -138,10 +167,13 @@ class _Imx500Adapter:
             if "not found" in str(exc) or isinstance(exc, StopIteration):
                 raise SourceError(NO_IMX500) from exc
             raise SourceError(f"cannot load {network} onto the IMX500: {exc}") from exc
+        described = self.imx500.network_intrinsics is not None
         intrinsics = self.imx500.network_intrinsics or NetworkIntrinsics()
         intrinsics.update_with_defaults()
         _check_task(intrinsics, network)
         self.layout = _layout(config, intrinsics, tuple(self.imx500.get_input_size()))
+        if not described:
+            _log_missing_intrinsics(config, network)
         fps = config.fps or float(intrinsics.inference_rate or 30.0)
         # IMX500.camera_num is libcamera's number; Picamera2(n) wants its place in the list.
         self._camera = _Picamera2Adapter(
@@ -181,14 +213,70 @@ class _Imx500Adapter:
     def convert(
         self, box: tuple[float, float, float, float], metadata: Mapping[str, Any]
     ) -> tuple[float, float, float, float]:
-        r = self.imx500.convert_inference_coords(box, metadata, self.camera)
+        r = self.imx500.convert_inference_coords(
+            through_roi(box, self._roi()), metadata, self.camera
+        )
         if hasattr(r, "width"):  # a libcamera Rectangle in some picamera2 versions
             return (r.x, r.y, r.width, r.height)
         x, y, w, h = r
         return (x, y, w, h)
 
+    def _roi(self) -> tuple[int, int, int, int]:
+        """The inference region (x, y, width, height) on the full sensor."""
+        roi = getattr(self.imx500, "config", {}).get("roi")
+        if roi is None:
+            return (0, 0, *SENSOR_SIZE)
+        if hasattr(roi, "width"):  # a libcamera Rectangle
+            return (int(roi.x), int(roi.y), int(roi.width), int(roi.height))
+        x, y, w, h = roi
+        return (int(x), int(y), int(w), int(h))
+
     def close(self) -> None:
         self._camera.close()
+
+
+def through_roi(
+    box: tuple[float, float, float, float], roi: tuple[int, int, int, int]
+) -> tuple[float, float, float, float]:
+    """A box normalized to the input tensor (y0, x0, y1, x1) as fractions of the full sensor.
+
+    The input tensor shows only the inference region, so 0..1 spans the region, not the
+    sensor; `convert_inference_coords` expects fractions of the sensor.
+    """
+    rx, ry, rw, rh = roi
+    sw, sh = SENSOR_SIZE
+    y0, x0, y1, x1 = box
+    return (
+        (ry + y0 * rh) / sh,
+        (rx + x0 * rw) / sw,
+        (ry + y1 * rh) / sh,
+        (rx + x1 * rw) / sw,
+    )
+
+
+def _log_missing_intrinsics(config: Imx500SourceConfig, network: Path) -> None:
+    known = known_defaults(network)
+    if known is not None:
+        log.info(
+            "%s carries no network intrinsics; using the settings known for it (boxes %s, "
+            "%s order, %s labels)",
+            network.name,
+            "in pixels" if known.bbox_normalization else "normalized",
+            known.bbox_order,
+            known.labels,
+        )
+    elif config.bbox_order is None or config.bbox_normalization is None:
+        log.warning("%s", no_intrinsics_message(network))
+
+
+def no_intrinsics_message(network: Path) -> str:
+    """What to do about a network that describes neither its boxes nor its labels."""
+    return (
+        f"{network.name} carries no network intrinsics and is not a network we know: "
+        "assuming normalized boxes in y0, x0, y1, x1 order and COCO labels with gaps; if no "
+        f"or odd detections arrive, set {LAYOUT_SETTINGS} (YOLO exports: bbox_normalization: "
+        "true, bbox_order: xy, labels: coco80)"
+    )
 
 
 def _check_task(intrinsics: Any, network: Path) -> None:
@@ -208,31 +296,46 @@ def _check_task(intrinsics: Any, network: Path) -> None:
 def _layout(
     config: Imx500SourceConfig, intrinsics: Any, input_size: tuple[int, ...]
 ) -> TensorLayout:
+    known = known_defaults(Path(config.network))
     if config.labels_file:
         path = Path(config.labels_file).expanduser()
         labels = read_labels(path, "source.labels_file", SourceError)
+    elif config.labels is not None:
+        labels = _label_set(config.labels)
     elif intrinsics.labels:
         labels = tuple(str(label) for label in intrinsics.labels)
+    elif known is not None:
+        labels = _label_set(known.labels)
     else:
         labels = coco90_names()
 
-    def pick(override: Any, value: Any, default: Any) -> Any:
-        if override is not None:
-            return override
-        return default if value is None else value
+    def pick(override: Any, value: Any, shipped: Any, default: Any) -> Any:
+        for candidate in (override, value, shipped):
+            if candidate is not None:
+                return candidate
+        return default
 
     width, height = (int(v) for v in input_size)
     return TensorLayout(
         input_size=(width, height),
         bbox_normalization=bool(
-            pick(config.bbox_normalization, intrinsics.bbox_normalization, False)
+            pick(
+                config.bbox_normalization,
+                intrinsics.bbox_normalization,
+                known and known.bbox_normalization,
+                False,
+            )
         ),
-        bbox_order=pick(config.bbox_order, intrinsics.bbox_order, "yx"),
+        bbox_order=pick(config.bbox_order, intrinsics.bbox_order, known and known.bbox_order, "yx"),
         labels=labels,
         ignore_dash_labels=bool(
-            pick(config.ignore_dash_labels, intrinsics.ignore_dash_labels, False)
+            pick(config.ignore_dash_labels, intrinsics.ignore_dash_labels, None, False)
         ),
     )
+
+
+def _label_set(name: LabelSet) -> tuple[str, ...]:
+    return coco80_names() if name == "coco80" else coco90_names()
 
 
 class Imx500Source(LiveCameraSource[_Imx500Adapter]):
@@ -253,10 +356,13 @@ class Imx500Source(LiveCameraSource[_Imx500Adapter]):
         self._waiting = 0
         self._seen_output = False
         self._decode_errors = 0
+        self._degenerate_run = 0
+        self._warned_degenerate = False
 
     def _open(self) -> _Imx500Adapter:
         self._waiting = 0
         self._seen_output = False
+        self._degenerate_run = 0
         return _Imx500Adapter(self.config)
 
     def _frame(
@@ -284,10 +390,31 @@ class Imx500Source(LiveCameraSource[_Imx500Adapter]):
         if not self._seen_output:
             log.info("IMX500 output arrived after %d frames without one", self._waiting)
             self._seen_output = True
+        self._watch_degenerate(found, device.layout)
         image = to_bgr(capture.arrays["main"], MAIN_FORMAT)
         height, width = image.shape[:2]
         detections = map_to_frame(found, lambda box: device.convert(box, metadata), (width, height))
         return Frame(image, timestamp, index, detections)
+
+    def _watch_degenerate(self, found: SensorDetections, layout: TensorLayout) -> None:
+        """Warn once when every scored box keeps collapsing to nothing: a layout mismatch."""
+        if found.degenerate and not len(found.labels):
+            self._degenerate_run += 1
+        elif len(found.labels):
+            self._degenerate_run = 0
+        if self._degenerate_run < DEGENERATE_FRAMES or self._warned_degenerate:
+            return
+        self._warned_degenerate = True
+        log.warning(
+            "%s: the network's boxes have no area after scaling in %d frames in a row, so no "
+            "detection is reported. Its box format does not match bbox_normalization=%s, "
+            "bbox_order=%s: set %s (YOLO exports: bbox_normalization: true, bbox_order: xy)",
+            Path(self.config.network).name,
+            self._degenerate_run,
+            str(layout.bbox_normalization).lower(),
+            layout.bbox_order,
+            LAYOUT_SETTINGS,
+        )
 
 
 def probe(config: Imx500SourceConfig) -> str | None:
@@ -303,4 +430,19 @@ def probe(config: Imx500SourceConfig) -> str | None:
         return f"libcamera cannot list cameras: {exc}"
     if not any(str(c.get("Model", "")).lower() == "imx500" for c in cameras):
         return NO_IMX500
-    return None
+    return layout_problem(config)
+
+
+def layout_problem(config: Imx500SourceConfig) -> str | None:
+    """Why detections may not decode: the network neither describes itself nor is known
+    (and the settings do not say); None when the layout is known."""
+    network = Path(config.network).expanduser()
+    if config.bbox_order is not None and config.bbox_normalization is not None:
+        return None
+    try:
+        intrinsics = rpk_intrinsics(network)
+    except (OSError, RpkError) as exc:
+        return f"cannot read {network}: {exc}"
+    if intrinsics is not None or known_defaults(network) is not None:
+        return None
+    return no_intrinsics_message(network)
