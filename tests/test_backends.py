@@ -306,3 +306,21 @@ def test_check_on_a_machine_without_pi_hardware(no_hailo: None) -> None:
     assert "[info] hardware: Hailo chip: none; Pi cameras: picamera2 not installed" in (
         out.getvalue()
     )
+
+
+def test_the_ollama_client_requirement_accepts_a_json_schema_format() -> None:
+    """ollama-python 0.4.0-0.4.2 typed `format` as '' | 'json' and refused a schema before
+    sending (ollama/_types.py at v0.4.2); v0.4.3 added JsonSchemaValue. The agent sends one."""
+    import tomllib
+
+    from ollama._types import ChatRequest
+    from packaging.requirements import Requirement
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    (ollama,) = [
+        Requirement(d) for d in pyproject["project"]["dependencies"] if d.startswith("ollama")
+    ]
+    assert "0.4.2" not in ollama.specifier and "0.4.3" in ollama.specifier
+    schema = {"type": "object", "properties": {"text": {"type": "string"}}}
+    request = ChatRequest(model="m", messages=[], format=schema)
+    assert request.format == schema

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import subprocess
+import sys
 import threading
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +70,45 @@ def test_manifest_labels_are_coco80() -> None:
 def test_manifest_header_documents_null_checksums() -> None:
     text = (hm.MANIFEST_DIR / "manifest.yaml").read_text()
     assert "record on first fetch" in text and "MAINTAINERS" in text
+
+
+@pytest.mark.slow
+def test_an_installed_wheel_carries_the_manifest_and_labels(tmp_path: Path) -> None:
+    """`eva models` and the Hailo detector must work from a wheel, not only from a checkout."""
+    root = Path(__file__).resolve().parents[1]
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(root)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = tmp_path.glob("edge_vision_agent-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "pipelines/models/hailo_models/manifest.yaml" in names
+    for e in MANIFEST.models:
+        assert f"pipelines/models/hailo_models/{e.labels}" in names
+    # Unpacked as pip installs it, the manifest and labels load from there.
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    probe = (
+        "from pipelines.models.hailo_manifest import MANIFEST_DIR, load_manifest, labels_path\n"
+        "m = load_manifest()\n"
+        "print(MANIFEST_DIR, len(m.models), labels_path(m.models[0]).is_file())\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r})\n{probe}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    folder, count, labels_ok = run.stdout.split()
+    assert Path(folder).is_relative_to(site)
+    assert int(count) == len(MANIFEST.models) and labels_ok == "True"
 
 
 def write_manifest(tmp_path: Path, models: list[dict[str, object]]) -> Path:

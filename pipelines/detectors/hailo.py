@@ -94,7 +94,7 @@ class HailoDetectorConfig(BaseModel):
     model: str = Field(
         "yolov8s",
         description=(
-            "A model name from hailo_models/manifest.yaml (yolov8s, yolov8n, yolov6n, "
+            "A model name from the Hailo manifest, `eva models list` (yolov8s, yolov8n, yolov6n, "
             "yolo11n; the file for the chip found is used; get it with `eva models fetch`) "
             "or a path to a .hef file."
         ),

@@ -29,8 +29,9 @@ ARCH_NAMES: dict[Arch, str] = {"hailo8": "Hailo-8", "hailo8l": "Hailo-8L"}
 
 #: Where the Raspberry Pi `hailo-models` package installs its HEFs.
 SYSTEM_MODELS_DIR = Path("/usr/share/hailo-models")
-#: The repository folder holding manifest.yaml and the label files.
-MANIFEST_DIR = Path(__file__).resolve().parents[2] / "hailo_models"
+#: The package folder holding manifest.yaml and the label files (package data, so it is
+#: there in an installed wheel as well as in a source checkout).
+MANIFEST_DIR = Path(__file__).resolve().parent / "hailo_models"
 FETCH_COMMAND = "eva models fetch"
 
 #: Writes the body at a URL into a file; raises on any failure.
@@ -108,7 +109,7 @@ class HailoManifest(BaseModel):
 
 
 def load_manifest(path: Path | None = None) -> HailoManifest:
-    """Read and validate a manifest (default: the bundled hailo_models/manifest.yaml)."""
+    """Read and validate a manifest (default: the bundled manifest.yaml)."""
     if path is None:
         return _bundled_manifest()
     return _read_manifest(path)
