@@ -62,3 +62,17 @@ def test_one_real_inference_finds_the_astronaut(detector: HailoDetector) -> None
     # The astronaut fills the left-centre of the photo from the top to the bottom.
     assert x1 < 0.4 and x2 > 0.5 and y1 < 0.2 and y2 > 0.8
     assert people.scores[0] >= 0.5
+
+
+def test_a_second_camera_shares_the_chip(detector: HailoDetector) -> None:
+    """A second VDevice in one process would fail (HAILO_OUT_OF_PHYSICAL_DEVICES); the
+    second detector joins the first one's instead and both run."""
+    data = pytest.importorskip("skimage.data")
+    frame = np.ascontiguousarray(data.astronaut()[..., ::-1])
+    second = HailoDetector.open(HailoDetectorConfig(model="yolov8s", score_threshold=0.3))
+    try:
+        assert "person" in second.detect(frame).labels
+        assert "person" in detector.detect(frame).labels
+    finally:
+        second.close()
+    assert "person" in detector.detect(frame).labels  # the first still holds the chip

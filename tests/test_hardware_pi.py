@@ -51,7 +51,8 @@ def first_frame(source: FrameSource, timeout: float) -> Frame | None:
 
 def test_picamera_grabs_a_bgr_frame_with_a_current_timestamp() -> None:
     found = cameras()
-    num = next((c["Num"] for c in found if str(c.get("Model")) != "imx500"), found[0]["Num"])
+    # camera_num is the place in this (sorted) list, as Picamera2(n) takes it, not "Num".
+    num = next((i for i, c in enumerate(found) if str(c.get("Model")) != "imx500"), 0)
     config = PiCameraSourceConfig(camera_num=num, main_size=(1280, 720), lores_size=(640, 360))
     frame = first_frame(PiCameraSource(config), timeout=30)
     assert frame is not None, "no frame within 30 s"
@@ -62,13 +63,19 @@ def test_picamera_grabs_a_bgr_frame_with_a_current_timestamp() -> None:
     assert frame.image.std() > 1, "the image is flat: lens cap on, or no light?"
 
 
-def test_imx500_grabs_a_frame_with_detections() -> None:
+@pytest.mark.parametrize(
+    "network",
+    [DEFAULT_NETWORK, str(MODELS / "imx500_network_yolov8n_pp.rpk")],
+    ids=["ssd", "yolov8n-without-intrinsics"],
+)
+def test_imx500_grabs_a_frame_with_detections(network: str) -> None:
     found = cameras()
     if not any(str(c.get("Model")) == "imx500" for c in found):
         pytest.skip("no Raspberry Pi AI Camera (IMX500) connected")
-    if not MODELS.is_dir() or not Path(DEFAULT_NETWORK).is_file():
-        pytest.skip(f"{DEFAULT_NETWORK} missing: `sudo apt install imx500-all`")
-    frame = first_frame(Imx500Source(Imx500SourceConfig()), timeout=IMX500_WAIT)
+    if not MODELS.is_dir() or not Path(network).is_file():
+        pytest.skip(f"{network} missing: `sudo apt install imx500-all`")
+    config = Imx500SourceConfig(network=network)
+    frame = first_frame(Imx500Source(config), timeout=IMX500_WAIT)
     assert frame is not None, f"no IMX500 output within {IMX500_WAIT:.0f} s"
     assert frame.image.shape == (1520, 2028, 3)
     assert frame.detections is not None
