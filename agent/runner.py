@@ -163,6 +163,14 @@ def deliver(fn: Callable[[T], None], item: T, camera: str) -> None:
         log.exception("camera %s: a sink failed", camera)
 
 
+def _close_on_stop(stop: threading.Event, done: threading.Event, source: FrameSource) -> None:
+    """Close `source` once `stop` is set, unless the camera's run ends first."""
+    while not done.wait(0.2):
+        if stop.is_set():
+            source.close()
+            return
+
+
 class CameraWorker(threading.Thread):
     """One camera in its own thread; opens its source and detector when it starts."""
 
@@ -200,6 +208,15 @@ class CameraWorker(threading.Thread):
             return
         log.info("camera %s started", self.camera.name)
         self._pipeline = CameraPipeline(self.camera, self._language, self._sinks, self.stats)
+        done = threading.Event()
+        # A live source may be waiting on a stalled camera, where no frame comes to notice
+        # `stop`; closing it from outside cancels that wait.
+        threading.Thread(
+            target=_close_on_stop,
+            args=(self._stop_event, done, source),
+            name=f"close-{self.camera.name}",
+            daemon=True,
+        ).start()
         try:
             with source:
                 process_stream(
@@ -218,6 +235,7 @@ class CameraWorker(threading.Thread):
             self.error = str(e)
             log.error("camera %s stopped: %s", self.camera.name, e)
         finally:
+            done.set()
             detector.close()
         s = self.stats
         log.info(

@@ -324,3 +324,35 @@ def test_the_ollama_client_requirement_accepts_a_json_schema_format() -> None:
     schema = {"type": "object", "properties": {"text": {"type": "string"}}}
     request = ChatRequest(model="m", messages=[], format=schema)
     assert request.format == schema
+
+
+def test_stopping_the_agent_cancels_a_capture_on_a_stalled_camera(
+    hailo: FakeHailo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """picamera2's capture waits until its timeout on a stalled camera, and no frame comes to
+    notice the stop; the worker closes the source, which cancels the wait."""
+    from test_picamera_source import FakeSdk, install
+
+    camera = FakeSdk()
+    camera.stall_captures = {3}
+    install(monkeypatch, camera)
+    config = farm_with(
+        "{type: picamera, lores_size: [640, 360], capture_timeout_seconds: 600}",
+        "{type: hailo, model: yolov8s}",
+    )
+    stop = threading.Event()
+    worker = CameraWorker(config.cameras[0], "en", [Collect()], stop)
+    worker.start()
+    try:
+        for _ in range(500):  # until the third capture is waiting on the stalled camera
+            if len(camera.waits) >= 3:
+                break
+            threading.Event().wait(0.01)
+        assert len(camera.waits) == 3 and worker.stats.frames == 2
+        stop.set()
+        worker.join(5)
+        assert not worker.is_alive(), "the camera worker did not stop"
+    finally:
+        camera.release_waiters.set()
+    assert camera.cancelled >= 1 and camera.opened[0].closed
+    assert worker.error is None and hailo.open_vdevices == 0
