@@ -588,3 +588,22 @@ def test_camera_num_is_the_listed_number(sdk: FakeSdk) -> None:
     take(src.frames(), 1)
     src.close()
     assert sdk.opened[0].model == "imx708"
+
+
+def test_a_picamera2_without_timeouts_is_warned_about(
+    sdk: FakeSdk, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """cancel_all_and_flush and a numeric `wait` came together in picamera2 0.3.20."""
+
+    class OldPicamera2(FakePicamera2):
+        def __getattribute__(self, name: str) -> Any:
+            if name == "cancel_all_and_flush":
+                raise AttributeError(name)
+            return super().__getattribute__(name)
+
+    monkeypatch.setattr(sys.modules["picamera2"], "Picamera2", OldPicamera2)
+    src, _ = source(sdk)
+    with caplog.at_level("WARNING", logger="pipelines.sources.picamera"):
+        take(src.frames(), 1)
+    src.close()
+    assert "older than 0.3.20" in caplog.text and "sudo apt full-upgrade" in caplog.text

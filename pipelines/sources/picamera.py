@@ -27,7 +27,8 @@ timed out!", e.g. a loose ribbon cable), picamera2's `capture_request()` waits f
 default. Every capture therefore passes `wait=<capture_timeout_seconds>`, which raises
 TimeoutError; the source then cancels the pending request (`cancel_all_and_flush`), closes
 the camera and reopens it with backoff. `close()` from another thread cancels a capture
-that is waiting, so stopping the agent never waits for a dead camera.
+that is waiting, so stopping the agent never waits for a dead camera. Both need picamera2
+0.3.20 (July 2024) or later; with an older one a warning says so.
 
 Camera numbers: `Picamera2(n)` takes the n-th entry of `Picamera2.global_camera_info()`,
 which is sorted by camera id (as `rpicam-hello --list-cameras` numbers them), not
@@ -246,6 +247,12 @@ class _Picamera2Adapter:
         except Exception as exc:
             self.close()
             raise SourceError(f"cannot start camera {camera_num}: {exc}") from exc
+        if not hasattr(self.camera, "cancel_all_and_flush"):
+            # Timeouts (and cancelling) came with picamera2 0.3.20; before, `wait` only blocks.
+            log.warning(
+                "this picamera2 is older than 0.3.20 and cannot time out a capture, so a stalled "
+                "camera hangs until restarted: `sudo apt full-upgrade` updates python3-picamera2"
+            )
 
     def capture(self) -> Capture:
         try:
@@ -266,7 +273,7 @@ class _Picamera2Adapter:
 
     def interrupt(self) -> None:
         """Cancel a capture that is waiting (from any thread); it raises CancelledError."""
-        cancel = getattr(self.camera, "cancel_all_and_flush", None)  # picamera2 0.3.13 and later
+        cancel = getattr(self.camera, "cancel_all_and_flush", None)
         if cancel is None:
             return
         try:
