@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import struct
+from pathlib import Path
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -15,7 +19,9 @@ from pipelines.detectors.imx500_decode import (
     decode_outputs,
     map_to_frame,
 )
+from pipelines.detectors.imx500_networks import RpkError, rpk_intrinsics
 from pipelines.models.builtin import coco80_names
+from pipelines.sources.imx500 import through_roi
 
 F32 = npt.NDArray[np.float32]
 ROWS = 100  # post-processed networks pad their outputs to a fixed number of rows
@@ -230,3 +236,43 @@ def test_frame_boxes_past_the_edges_are_clipped() -> None:
 
     dets = map_to_frame(found_one((0.1, 0.1, 0.2, 0.2)), sloppy, (640, 480))
     np.testing.assert_allclose(dets.boxes, [[0.0, 100 / 480, 1.0, 1.0]], atol=1e-6)
+
+
+def test_pixel_boxes_read_as_normalized_ones_are_counted_as_degenerate() -> None:
+    """What the old fallback did to the YOLO networks: every box clipped to (1, 1, 1, 1)."""
+    wrong = TensorLayout(input_size=(640, 640), labels=coco90_names())
+    out = tensors([((64.0, 320.0, 320.0, 640.0), 0.9, 16), ((10, 10, 90, 90), 0.8, 2)], count=2)
+    found = decode_outputs(out, wrong, 0.5)
+    assert found is not None and found.labels == () and found.degenerate == 2
+    right = decode_outputs(out, YOLO, 0.5)
+    assert right is not None and len(right.labels) == 2 and right.degenerate == 0
+
+
+def test_rpk_walk_skips_a_locked_firmware_block(tmp_path: Path) -> None:
+    """picamera2's __ni_from_network skips 32 more bytes when flag byte 6 has bit 0 set."""
+    size = 16
+    flags = bytes([0, 0, 0, 0, 0, 0, 1, 0])
+    block = b"9464" + struct.pack(">I", size) + flags + bytes(size + 44) + b"3695" + bytes(32)
+    intrinsics = json.dumps({"task": "object detection"}).encode()
+    archive = b""
+    for name, data in [("network_intrinsics", intrinsics), ("TRAILER!!!", b"")]:
+        fields = [0, 0o100644, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0]
+        entry = b"070701" + b"".join(b"%08X" % v for v in fields) + name.encode() + b"\0"
+        entry += bytes(-len(entry) % 4) + data
+        archive += entry + bytes(-len(entry) % 4)
+    path = tmp_path / "locked.rpk"
+    path.write_bytes(block + archive)
+    assert rpk_intrinsics(path) == {"task": "object detection"}
+    path.write_bytes(b"not an rpk")
+    with pytest.raises(RpkError, match="not an IMX500 network package"):
+        rpk_intrinsics(path)
+
+
+def test_a_box_maps_through_the_square_inference_region() -> None:
+    """4056x3040 sensor, centred 3040x3040 region: input x 0..1 spans sensor x 508..3548."""
+    y0, x0, y1, x1 = through_roi((0.0, 0.0, 1.0, 0.5), (508, 0, 3040, 3040))
+    assert (y0, y1) == (0.0, 1.0)
+    assert x0 == pytest.approx(508 / 4056) and x1 == pytest.approx((508 + 1520) / 4056)
+    assert through_roi((0.1, 0.2, 0.3, 0.4), (0, 0, 4056, 3040)) == pytest.approx(
+        (0.1, 0.2, 0.3, 0.4)
+    )
