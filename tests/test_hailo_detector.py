@@ -526,3 +526,16 @@ def test_a_broken_sdk_install_gives_the_install_message(
     assert str(err.value).startswith(SDK_MISSING)
     assert "MissingPyHRTLib" in str(err.value)
     assert detect_architecture() is None  # eva check's hardware line does not crash either
+
+
+def test_a_hef_that_refuses_the_lower_threshold_still_loads(
+    fake: FakeHailo, models_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    put_hef(models_dir, "yolov8s_h8l.hef")
+    fake.host_nms = False
+    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo"):
+        detector = HailoDetector.open(HailoDetectorConfig(score_threshold=0.1))
+    assert "does not take a lower NMS score threshold" in caplog.text
+    assert len(fake.loaded) == 2 and fake.configured_open == 1
+    detector.close()
+    assert fake.open_vdevices == 0 and fake.configured_open == 0

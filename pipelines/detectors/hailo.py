@@ -360,8 +360,21 @@ class _HailoRuntime:
                 "HEF with HailoRT NMS post-processing (a single NMS output), like the "
                 "manifest's models"
             )
-        with _sdk_errors(f"configuring {hef_path}", hef=hef_path):
-            self._configured = self._stack.enter_context(model.configure())
+        try:
+            with _sdk_errors(f"configuring {hef_path}", hef=hef_path):
+                self._configured = self._stack.enter_context(model.configure())
+        except DetectorError as exc:
+            if nms_score_threshold is None:
+                raise
+            # HailoRT refuses the override at configure() when the NMS is not on the host.
+            log.warning(
+                "%s does not take a lower NMS score threshold (%s); boxes scoring under its "
+                "own threshold (typically %g) will not arrive",
+                hef_path,
+                exc,
+                HEF_NMS_SCORE_THRESHOLD,
+            )
+            return self._load(hef_path, None)
         self._model = model
         self.input_shape = (shape[0], shape[1], shape[2])
         return self.input_shape

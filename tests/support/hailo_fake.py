@@ -28,7 +28,8 @@ unless noted):
 - The NMS runs on the host with the HEF's own score threshold (0.2 for the Model Zoo HEFs,
   hailo-ai/hailo_model_zoo v2.14 cfg/postprocess_config/yolov8s_nms_config.json): boxes
   scoring below it never reach the caller unless `output().set_nms_score_threshold()` lowers
-  it before `configure()` (pyhailort.py `InferModel.InferStream.set_nms_score_threshold`).
+  it before `configure()` (pyhailort.py `InferModel.InferStream.set_nms_score_threshold`;
+  when the NMS is not on the host the setter "will not fail, but make configure() fail").
 - `DeviceArchitectureTypes` is `HAILO8_A0=0, HAILO8=1, HAILO8L=2, HAILO15H=3, HAILO15L=4,
   HAILO15M=5, HAILO10H=6` (pyhailort.py, include/hailo/hailort.h
   `hailo_device_architecture_e`).
@@ -80,6 +81,10 @@ class HailoRTInvalidHEFException(HailoRTException):
 
 
 class HailoRTTimeout(HailoRTException):
+    pass
+
+
+class HailoRTInvalidOperationException(HailoRTException):
     pass
 
 
@@ -141,6 +146,8 @@ class FakeHailo:
     fail_load: Exception | None = None
     fail_run: Exception | None = None
     fail_identify: Exception | None = None
+    #: False: the HEF's NMS runs on the chip, so its score threshold cannot be changed.
+    host_nms: bool = True
     #: Output per HEF path; HEFs not listed use `respond`.
     respond_by_hef: dict[str, Respond] = field(default_factory=dict)
     # Recorded calls.
@@ -252,6 +259,11 @@ class FakeHailo:
                 return Stream(name or fake.output_names[0], (CLASSES * 501,), self)
 
             def configure(self) -> Configured:
+                if self.nms_score_threshold != ZOO_NMS_SCORE_THRESHOLD and not fake.host_nms:
+                    # pyhailort: the setter "will not fail, but make configure() fail".
+                    raise HailoRTInvalidOperationException(
+                        "Invalid operation. See hailort.log for more information"
+                    )
                 return Configured(self)
 
         class Control:
