@@ -62,6 +62,12 @@ def no_hailo(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hailo_mod, "hailortcli_architecture", lambda: None)
 
 
+@pytest.fixture(autouse=True)
+def fresh_chip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no Hailo VDevice open in the process."""
+    monkeypatch.setattr(hailo_mod, "_CHIP", hailo_mod._SharedChip())
+
+
 @pytest.fixture
 def hailo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHailo]:
     """A Hailo-8L at the SDK seam, with yolov8s fetched into $EVA_MODELS_DIR."""
