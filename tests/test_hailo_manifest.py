@@ -86,9 +86,9 @@ def test_an_installed_wheel_carries_the_manifest_and_labels(tmp_path: Path) -> N
     assert built.returncode == 0, built.stderr[-2000:]
     (wheel,) = tmp_path.glob("edge_vision_agent-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "pipelines/models/hailo_models/manifest.yaml" in names
+    assert "hailo_models/manifest.yaml" in names
     for e in MANIFEST.models:
-        assert f"pipelines/models/hailo_models/{e.labels}" in names
+        assert f"hailo_models/{e.labels}" in names
     # Unpacked as pip installs it, the manifest and labels load from there.
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

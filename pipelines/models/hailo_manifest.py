@@ -17,6 +17,7 @@ from typing import Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hailo_models import MANIFEST_DIR
 from pipelines.detectors.base import DetectorError
 from pipelines.models.builtin import sha256_file
 from pipelines.models.paths import cache_dir
@@ -29,9 +30,6 @@ ARCH_NAMES: dict[Arch, str] = {"hailo8": "Hailo-8", "hailo8l": "Hailo-8L"}
 
 #: Where the Raspberry Pi `hailo-models` package installs its HEFs.
 SYSTEM_MODELS_DIR = Path("/usr/share/hailo-models")
-#: The package folder holding manifest.yaml and the label files (package data, so it is
-#: there in an installed wheel as well as in a source checkout).
-MANIFEST_DIR = Path(__file__).resolve().parent / "hailo_models"
 FETCH_COMMAND = "eva models fetch"
 
 #: Writes the body at a URL into a file; raises on any failure.
