@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.cameras import FramesArriving
 from support.mqtt_helpers import Mosquitto, Subscriber
 
 from agent.commands import CommandHandler, CommandResult
@@ -18,9 +20,13 @@ from agent.mqtt import MqttPublisher
 Sent = list[tuple[str, bytes, bool]]
 
 
-def handler(digest_calls: list[str | None] | None = None) -> tuple[CommandHandler, Sent]:
+def handler(
+    digest_calls: list[str | None] | None = None, controls: dict[str, CameraControl] | None = None
+) -> tuple[CommandHandler, Sent]:
     sent: Sent = []
-    controls = {n: CameraControl(n) for n in ("barn", "porch")}
+    controls = (
+        controls if controls is not None else {n: CameraControl(n) for n in ("barn", "porch")}
+    )
 
     def run_digest(name: str | None) -> dict[str, object]:
         assert digest_calls is not None
@@ -60,11 +66,54 @@ def test_pause_and_resume_switch_the_camera_and_its_retained_state() -> None:
 
 def test_snapshot_and_digest_requests() -> None:
     calls: list[str | None] = []
-    h, _ = handler(calls)
-    r = h.handle("snapshot", b'{"camera": "porch"}')
-    assert r.ok and r.result == {"camera": "porch", "topic": "eva/porch/snapshot"}
+    controls = {n: CameraControl(n) for n in ("barn", "porch")}
+    h, _ = handler(calls, controls)
+    with FramesArriving(controls.values()) as camera:
+        r = h.handle("snapshot", b'{"camera": "porch"}')
+    assert r.ok and r.result == {"camera": "porch", "topic": "eva/porch/snapshot", "paused": False}
+    assert camera.snapshots == ["porch"]
     assert h.handle("digest", b"").ok and h.handle("digest", b'{"name": "morning"}').ok
     assert calls == [None, "morning"]
+
+
+def test_a_snapshot_is_ok_only_once_the_camera_published_it() -> None:
+    controls = {"barn": CameraControl("barn")}
+    h = CommandHandler("eva", controls, lambda t, p, r: None, snapshot_wait_seconds=0.2)
+    barn = controls["barn"]
+    r = h.handle("snapshot", b'{"camera": "barn", "correlation_id": "s1"}')
+    assert not r.ok and r.correlation_id == "s1"
+    assert r.error == "camera barn has not delivered a frame yet; no snapshot"
+
+    barn.frame_arrived()  # frames arrive, but nobody takes the request (a stalled loop)
+    r = h.handle("snapshot", b'{"camera": "barn"}')
+    assert not r.ok and r.error == "no frame from camera barn within 0.2 s; no snapshot"
+    assert barn.take_snapshot_request() is None  # withdrawn: no picture later, unasked
+
+    barn.set_not_running("restarting after a failure: RuntimeError: boom")
+    r = h.handle("snapshot", b'{"camera": "barn"}')
+    assert not r.ok and r.error is not None and "is not running (restarting" in r.error
+
+    def fail_next_snapshot() -> None:
+        while (wanted := barn.take_snapshot_request()) is None:
+            barn.frame_arrived()
+            time.sleep(0.005)
+        wanted.finish("OSError: disk full")
+
+    barn.frame_arrived()
+    failing = threading.Thread(target=fail_next_snapshot)
+    failing.start()
+    r = h.handle("snapshot", b'{"camera": "barn"}')
+    failing.join()
+    assert not r.ok and r.error == "snapshot of camera barn failed: OSError: disk full"
+
+
+def test_a_stale_camera_answers_at_once_instead_of_waiting() -> None:
+    controls = {"barn": CameraControl("barn")}
+    h = CommandHandler("eva", controls, lambda t, p, r: None, snapshot_wait_seconds=0.0)
+    controls["barn"].frame_arrived()
+    time.sleep(0.01)
+    r = h.handle("snapshot", b'{"camera": "barn"}')
+    assert not r.ok and r.error is not None and "has sent no frame for" in r.error
 
 
 @pytest.mark.parametrize(
