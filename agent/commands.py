@@ -155,6 +155,12 @@ class CommandHandler:
             self._queue.put(None, timeout=5)
         thread.join(timeout=5)
 
+    @property
+    def running(self) -> bool:
+        """Whether the handler thread is alive (it is restarted by the next message if not)."""
+        with self._lock:
+            return self._thread.is_alive()
+
     def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
         """MQTT handler for `<base>/cmd/+`: queue the request, never block, never raise."""
         action = topic.removeprefix(self._prefix)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from support.cameras import FramesArriving
 from support.mqtt_helpers import Mosquitto, Subscriber
 
-from agent.commands import CommandHandler, CommandResult
+from agent.commands import MAX_QUEUED, CommandHandler, CommandResult
 from agent.config import MqttConfig
 from agent.control import CameraControl
 from agent.mqtt import MqttPublisher
@@ -208,3 +208,53 @@ def test_commands_over_mqtt_are_answered_on_the_result_topic(
         h.stop()
         publisher.close()
     assert threading.active_count() < 50
+
+
+def test_a_full_queue_is_answered_busy_with_the_correlation_id() -> None:
+    h, sent = handler()  # not started: nothing takes requests off the queue
+    for i in range(MAX_QUEUED + 5):
+        h.on_message(
+            "eva/cmd/pause", f'{{"correlation_id": "q{i}", "camera": "barn"}}'.encode(), False
+        )
+    h.on_message("eva/cmd/pause", b'{"correlation_id": "deep", "camera": ' + b"[" * 100_000, False)
+    busy = [CommandResult.model_validate_json(p) for t, p, _ in sent if t == "eva/cmd/result"]
+    assert [r.correlation_id for r in busy] == [
+        f"q{i}" for i in range(MAX_QUEUED, MAX_QUEUED + 5)
+    ] + ["deep"]
+    assert all(not r.ok and r.error is not None and r.error.startswith("busy") for r in busy)
+
+
+class Killed(BaseException):
+    """Ends a thread the way nothing in `handle` can: not an Exception."""
+
+
+def test_a_dead_handler_thread_is_restarted_and_its_death_logged(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h, sent = handler()
+    handle = h.handle
+
+    def die_once(action: str, payload: bytes) -> CommandResult:
+        monkeypatch.setattr(h, "handle", handle)
+        raise Killed
+
+    monkeypatch.setattr(h, "handle", die_once)
+    h.start()
+    try:
+        h.on_message("eva/cmd/pause", b'{"camera": "barn", "correlation_id": "lost"}', False)
+        deadline = time.monotonic() + 5
+        while h.running and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not h.running
+        h.on_message("eva/cmd/pause", b'{"camera": "barn", "correlation_id": "again"}', False)
+        deadline = time.monotonic() + 5
+        while not any(t == "eva/cmd/result" for t, _, _ in sent) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        h.stop()
+    answers = [CommandResult.model_validate_json(p) for t, p, _ in sent if t == "eva/cmd/result"]
+    assert [(r.correlation_id, r.ok) for r in answers] == [("again", True)]
+    assert h.restarts == 1
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "agent.commands"]
+    assert ("CRITICAL", "command handler stopped unexpectedly") in logged
+    assert ("ERROR", "command handler had stopped; restarted it (restart 1)") in logged
