@@ -178,7 +178,8 @@ class CommandHandler:
         try:
             return self._handle(action, payload)
         except Exception as e:  # a bug must not take the handler down
-            log.exception("command %s failed", action[:_MAX_NAME])
+            log.error("command %s failed (a bug): %s: %s", action[:_MAX_NAME], type(e).__name__, e)
+            log.debug("traceback of that failure", exc_info=e)
             return self._result(action, None, error=f"internal error: {type(e).__name__}")
 
     def _handle(self, action: str, payload: bytes) -> CommandResult:
@@ -238,8 +239,9 @@ class CommandHandler:
         """The handler thread: `_run`, with its death logged (the next message restarts it)."""
         try:
             self._run()
-        except BaseException:
-            log.critical("command handler stopped unexpectedly", exc_info=True)
+        except BaseException as e:
+            log.critical("command handler stopped unexpectedly: %s", type(e).__name__)
+            log.debug("traceback of that failure", exc_info=e)
 
     def _new_thread(self) -> threading.Thread:
         return threading.Thread(target=self._serve, name="commands", daemon=True)

@@ -267,17 +267,18 @@ class CameraWorker(threading.Thread):
         self.stats.last_frame_at = None  # offline at once, not after stall_seconds
         self.last_crash = f"{type(e).__name__}: {str(e)[:300]}"
         live = self._live
+        # One line for the operator; the traceback, for a bug report, at DEBUG.
         if live:
             self.control.set_not_running(f"restarting after a failure: {self.last_crash}")
-            log.error("camera %s failed: %s", self.camera.name, self.last_crash, exc_info=e)
+            log.error("camera %s failed (a bug): %s", self.camera.name, self.last_crash)
         else:
             self.error = f"failed: {self.last_crash}"
             log.error(
-                "camera %s failed and stopped (its input is a file, not replayed): %s",
+                "camera %s failed (a bug) and stopped; a file is not replayed: %s",
                 self.camera.name,
                 self.last_crash,
-                exc_info=e,
             )
+        log.debug("camera %s: traceback of that failure", self.camera.name, exc_info=e)
         return live
 
     def _run_once(self) -> None:

@@ -277,5 +277,5 @@ def test_no_command_payload_stops_the_agent(
     assert not repeated, f"answered more than once: {sorted(repeated)[:10]}"
     died = [r for r in caplog.records if "command handler" in r.getMessage()]
     assert not died, [r.getMessage() for r in died]
-    crashed = [r for r in caplog.records if r.name.startswith("agent.") and r.exc_info]
-    assert not crashed, [r.getMessage() for r in crashed]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]  # a bug says so here
+    assert not errors, [r.getMessage() for r in errors]

@@ -256,5 +256,5 @@ def test_a_dead_handler_thread_is_restarted_and_its_death_logged(
     assert [(r.correlation_id, r.ok) for r in answers] == [("again", True)]
     assert h.restarts == 1
     logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "agent.commands"]
-    assert ("CRITICAL", "command handler stopped unexpectedly") in logged
+    assert ("CRITICAL", "command handler stopped unexpectedly: Killed") in logged
     assert ("ERROR", "command handler had stopped; restarted it (restart 1)") in logged
