@@ -137,7 +137,9 @@ class CommandHandler:
         self.add_action("snapshot", CameraRequest, self._snapshot)
 
     def add_action(self, name: str, request: type[R], run: Callable[[R], dict[str, Any]]) -> None:
-        """Accept `<base>/cmd/<name>`; call before start()."""
+        """Accept `<base>/cmd/<name>` with payloads of `request` (a Request subclass), carried
+        out by `run`; call before start(). Limits, parsing, correlation ids and answers are
+        the handler's: `run` only does the work (or raises CommandError saying why not)."""
         if name in self._actions or name == "result" or not name or "/" in name:
             raise ValueError(f"cannot add command action {name!r}")
         self._actions[name] = Action(request, run)
@@ -166,12 +168,16 @@ class CommandHandler:
         action = topic.removeprefix(self._prefix)
         if action == "result" or retained:
             return  # our own answers; a stale retained command must not run again
-        self._keep_running()
         try:
+            self._keep_running()
             self._queue.put_nowait((action, payload))
         except queue.Full:
             busy = f"busy: {MAX_QUEUED} commands are waiting; try again shortly"
             self._answer(self._result(action, _peek_correlation_id(payload), error=busy))
+        except Exception as e:  # e.g. no thread can be started: answer, stay up
+            log.error("command %s not queued: %s: %s", action[:_MAX_NAME], type(e).__name__, e)
+            error = f"internal error: {type(e).__name__}"
+            self._answer(self._result(action, _peek_correlation_id(payload), error=error))
 
     def handle(self, action: str, payload: bytes) -> CommandResult:
         """Carry out one request and say how it went; never raises."""
@@ -180,7 +186,8 @@ class CommandHandler:
         except Exception as e:  # a bug must not take the handler down
             log.error("command %s failed (a bug): %s: %s", action[:_MAX_NAME], type(e).__name__, e)
             log.debug("traceback of that failure", exc_info=e)
-            return self._result(action, None, error=f"internal error: {type(e).__name__}")
+            error = f"internal error: {type(e).__name__}"
+            return self._result(action, _peek_correlation_id(payload), error=error)
 
     def _handle(self, action: str, payload: bytes) -> CommandResult:
         try:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from support.cameras import FramesArriving
 from support.mqtt_helpers import Mosquitto, Subscriber
 
-from agent.commands import MAX_QUEUED, CommandHandler, CommandResult
+from agent.commands import MAX_QUEUED, CommandHandler, CommandResult, Request
 from agent.config import MqttConfig
 from agent.control import CameraControl
 from agent.mqtt import MqttPublisher
@@ -258,3 +258,39 @@ def test_a_dead_handler_thread_is_restarted_and_its_death_logged(
     logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "agent.commands"]
     assert ("CRITICAL", "command handler stopped unexpectedly: Killed") in logged
     assert ("ERROR", "command handler had stopped; restarted it (restart 1)") in logged
+
+
+class NoteRequest(Request):
+    text: str
+
+
+def test_an_added_action_gets_the_same_limits_and_answers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    h, _ = handler()
+    notes: list[str] = []
+
+    def note(request: NoteRequest) -> dict[str, object]:
+        if request.text == "divide":
+            return {"x": 1 / 0}  # a bug in an action
+        notes.append(request.text)
+        return {"notes": len(notes)}
+
+    h.add_action("note", NoteRequest, note)
+    r = h.handle("note", b'{"text": "hello", "correlation_id": "n1"}')
+    assert r.ok and r.correlation_id == "n1" and r.result == {"notes": 1}
+    r = h.handle("note", b'{"text": 5, "correlation_id": "n2"}')
+    assert (
+        not r.ok
+        and r.correlation_id == "n2"
+        and "text: Input should be a valid string" in (r.error or "")
+    )
+    r = h.handle("note", b'{"correlation_id": "n3", "text": ' + b"[" * 10_000)
+    assert not r.ok and r.correlation_id == "n3" and "too large" in (r.error or "")
+    r = h.handle("note", b'{"text": "divide", "correlation_id": "n4"}')
+    assert not r.ok and r.correlation_id == "n4" and r.error == "internal error: ZeroDivisionError"
+    assert "command note failed (a bug): ZeroDivisionError: division by zero" in caplog.messages
+    assert "note" in (h.handle("nope", b"{}").error or "")  # listed among the actions
+    for taken in ("note", "pause", "result", "", "a/b"):
+        with pytest.raises(ValueError, match="cannot add command action"):
+            h.add_action(taken, NoteRequest, note)
