@@ -193,9 +193,10 @@ class CameraWorker(threading.Thread):
 
     A camera that fails in a way nobody foresaw (a bug in a source, a detector or the core)
     does not die silently. A live camera is restarted after a growing pause (1 s doubling to
-    60 s) and reported: an ERROR log line with the traceback, `offline` on its status topic,
-    and `restarts` and `error` in its diagnostics. A file or folder is not replayed, which
-    would repeat its events: the camera stops with `error` set, and `eva run` exits 1.
+    60 s) and reported: one ERROR log line (the traceback at DEBUG), `offline` on its status
+    topic, and `running`, `restarts` and `error` in its diagnostics. A file or folder is not
+    replayed, which would repeat its events: the camera stops with `error` set, and `eva run`
+    exits 1.
     """
 
     #: Pause before the first restart; it doubles up to restart_max_seconds.
@@ -243,17 +244,10 @@ class CameraWorker(threading.Thread):
                     self._run_once()
                     return
                 except Exception as e:
-                    live = self._crashed(e)
-                if not live:
-                    return
-                if time.monotonic() - started >= self.restart_reset_seconds:
-                    delay = self.restart_first_seconds
-                log.error(
-                    "camera %s: restarting in %g s (restart %d)",
-                    self.camera.name,
-                    delay,
-                    self.restarts + 1,
-                )
+                    if time.monotonic() - started >= self.restart_reset_seconds:
+                        delay = self.restart_first_seconds
+                    if not self._failed(e, delay):
+                        return
                 if self._stop_event.wait(delay):
                     return
                 self.restarts += 1
@@ -261,25 +255,32 @@ class CameraWorker(threading.Thread):
         finally:
             self.control.set_not_running(self.error or "stopped")
 
-    def _crashed(self, e: Exception) -> bool:
-        """Record and log an unexpected failure; True when the camera is to be restarted."""
+    def _failed(self, e: Exception, delay: float) -> bool:
+        """Record and report an unexpected failure; True when the camera is to be restarted
+        after `delay` seconds."""
         self._pipeline = None  # a broken core must not be flushed by another thread
         self.stats.last_frame_at = None  # offline at once, not after stall_seconds
         self.last_crash = f"{type(e).__name__}: {str(e)[:300]}"
-        live = self._live
+        name = self.camera.name
         # One line for the operator; the traceback, for a bug report, at DEBUG.
-        if live:
+        if self._live:
             self.control.set_not_running(f"restarting after a failure: {self.last_crash}")
-            log.error("camera %s failed (a bug): %s", self.camera.name, self.last_crash)
+            log.error(
+                "camera %s failed (a bug): %s; restarting in %g s (restart %d)",
+                name,
+                self.last_crash,
+                delay,
+                self.restarts + 1,
+            )
         else:
             self.error = f"failed: {self.last_crash}"
             log.error(
                 "camera %s failed (a bug) and stopped; a file is not replayed: %s",
-                self.camera.name,
+                name,
                 self.last_crash,
             )
-        log.debug("camera %s: traceback of that failure", self.camera.name, exc_info=e)
-        return live
+        log.debug("camera %s: traceback of that failure", name, exc_info=e)
+        return self._live
 
     def _run_once(self) -> None:
         """Open the source and detector and process frames until the input ends or `stop`;
