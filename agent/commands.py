@@ -168,6 +168,9 @@ class CommandHandler:
         action = topic.removeprefix(self._prefix)
         if action == "result" or retained:
             return  # our own answers; a stale retained command must not run again
+        if len(payload) > MAX_PAYLOAD_BYTES:  # refused at once, cheaply: never held in the queue
+            self._answer(self.handle(action, payload))
+            return
         try:
             self._keep_running()
             self._queue.put_nowait((action, payload))

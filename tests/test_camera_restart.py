@@ -168,6 +168,10 @@ def test_eva_run_exits_1_when_a_camera_fails(
         "llm:\n  type: template\n"
         "cameras:\n  - name: gate\n    source:\n      type: demo\n"
     )
+    root = logging.getLogger()
+    # `eva run` points the root logger at this test's captured stderr: put it back after.
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
     assert main(["run", "--config", str(config)]) == 1
     err = capsys.readouterr().err
     assert "camera gate failed (a bug) and stopped" in err and "Traceback" not in err

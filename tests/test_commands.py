@@ -216,12 +216,12 @@ def test_a_full_queue_is_answered_busy_with_the_correlation_id() -> None:
         h.on_message(
             "eva/cmd/pause", f'{{"correlation_id": "q{i}", "camera": "barn"}}'.encode(), False
         )
-    h.on_message("eva/cmd/pause", b'{"correlation_id": "deep", "camera": ' + b"[" * 100_000, False)
+    h.on_message("eva/cmd/pause", b'{"correlation_id": "deep", "camera": ' + b"[" * 2000, False)
     busy = [CommandResult.model_validate_json(p) for t, p, _ in sent if t == "eva/cmd/result"]
     assert [r.correlation_id for r in busy] == [
         f"q{i}" for i in range(MAX_QUEUED, MAX_QUEUED + 5)
     ] + ["deep"]
-    assert all(not r.ok and r.error is not None and r.error.startswith("busy") for r in busy)
+    assert all(r.error == "busy: 64 commands are waiting; try again shortly" for r in busy)
 
 
 class Killed(BaseException):
@@ -294,3 +294,13 @@ def test_an_added_action_gets_the_same_limits_and_answers(
     for taken in ("note", "pause", "result", "", "a/b"):
         with pytest.raises(ValueError, match="cannot add command action"):
             h.add_action(taken, NoteRequest, note)
+
+
+def test_oversized_payloads_are_answered_at_once_and_never_queued() -> None:
+    h, sent = handler()  # not started: a queued request would get no answer here
+    for i in range(MAX_QUEUED + 10):
+        payload = b'{"correlation_id": "big%03d", "camera": "' % i + b"x" * 100_000 + b'"}'
+        h.on_message("eva/cmd/pause", payload, False)
+    answers = [CommandResult.model_validate_json(p) for t, p, _ in sent if t == "eva/cmd/result"]
+    assert [r.correlation_id for r in answers] == [f"big{i:03d}" for i in range(MAX_QUEUED + 10)]
+    assert all(r.error == "payload too large (100042 bytes, at most 4096)" for r in answers)
