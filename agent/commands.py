@@ -159,7 +159,7 @@ class CommandHandler:
 
     @property
     def running(self) -> bool:
-        """Whether the handler thread is alive (it is restarted by the next message if not)."""
+        """Whether the handler thread is alive."""
         with self._lock:
             return self._thread.is_alive()
 
@@ -246,25 +246,32 @@ class CommandHandler:
             self._answer(result)
 
     def _serve(self) -> None:
-        """The handler thread: `_run`, with its death logged (the next message restarts it)."""
+        """The handler thread: `_run`; should it die, the death is logged and a new thread
+        takes over (every incoming message checks that too)."""
         try:
             self._run()
         except BaseException as e:
             log.critical("command handler stopped unexpectedly: %s", type(e).__name__)
             log.debug("traceback of that failure", exc_info=e)
+            self._replace(threading.current_thread())
 
     def _new_thread(self) -> threading.Thread:
         return threading.Thread(target=self._serve, name="commands", daemon=True)
 
     def _keep_running(self) -> None:
         """Restart the handler thread if it died (called for every incoming message)."""
+        thread = self._thread
+        if thread.ident is not None and not thread.is_alive():  # started once, and gone
+            self._replace(thread)
+
+    def _replace(self, dead: threading.Thread) -> None:
         with self._lock:
-            if self._stopping or self._thread.is_alive() or self._thread.ident is None:
-                return
+            if self._stopping or self._thread is not dead:
+                return  # stopping, or already replaced
             self.restarts += 1
             self._thread = self._new_thread()
             self._thread.start()
-        log.error("command handler had stopped; restarted it (restart %d)", self.restarts)
+        log.error("command handler restarted (restart %d)", self.restarts)
 
     # The actions.
 
