@@ -13,10 +13,6 @@ class SnapshotRequest:
         self._done = threading.Event()
         self.error: str | None = None
 
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
-
     def finish(self, error: str | None = None) -> None:
         """The snapshot was published (error None) or could not be (error says why)."""
         self.error = error
