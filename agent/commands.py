@@ -129,6 +129,7 @@ class CommandHandler:
         self._lock = threading.Lock()  # guards _thread, _stopping, restarts
         self._thread = self._new_thread()
         self._stopping = False
+        self._busy = False  # the queue was full at the last message (paho's thread only)
         self.restarts = 0
         self._actions: dict[str, Action[Any]] = {}
         self.add_action("digest", DigestRequest, self._digest)
@@ -174,7 +175,13 @@ class CommandHandler:
         try:
             self._keep_running()
             self._queue.put_nowait((action, payload))
+            self._busy = False
         except queue.Full:
+            if not self._busy:  # once per flood
+                self._busy = True
+                log.warning(
+                    "commands: %d waiting; answering 'busy' until they are done", MAX_QUEUED
+                )
             busy = f"busy: {MAX_QUEUED} commands are waiting; try again shortly"
             self._answer(self._result(action, _peek_correlation_id(payload), error=busy))
         except Exception as e:  # e.g. no thread can be started: answer, stay up

@@ -210,7 +210,9 @@ def test_commands_over_mqtt_are_answered_on_the_result_topic(
     assert threading.active_count() < 50
 
 
-def test_a_full_queue_is_answered_busy_with_the_correlation_id() -> None:
+def test_a_full_queue_is_answered_busy_with_the_correlation_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     h, sent = handler()  # not started: nothing takes requests off the queue
     for i in range(MAX_QUEUED + 5):
         h.on_message(
@@ -222,6 +224,9 @@ def test_a_full_queue_is_answered_busy_with_the_correlation_id() -> None:
         f"q{i}" for i in range(MAX_QUEUED, MAX_QUEUED + 5)
     ] + ["deep"]
     assert all(r.error == "busy: 64 commands are waiting; try again shortly" for r in busy)
+    assert [m for m in caplog.messages if "busy" in m] == [
+        "commands: 64 waiting; answering 'busy' until they are done"
+    ]  # once per flood, not once per message
 
 
 class Killed(BaseException):
