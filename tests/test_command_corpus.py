@@ -43,7 +43,8 @@ class Case:
         return self.ok is not None
 
 
-def obj(cid: str, body: str) -> bytes:
+def req(cid: str, body: str) -> bytes:
+    """A JSON object with this correlation_id first, then `body`."""
     return ('{"correlation_id": "' + cid + '", ' + body + "}").encode()
 
 
@@ -52,12 +53,12 @@ LONG_ID = "i" * 500
 
 CORPUS: list[Case] = [
     # Every action done right, including a snapshot while paused.
-    Case("pause", obj("c01", f'"camera": "{CAMERA}"'), True, "c01"),
-    Case("snapshot", obj("c02", f'"camera": "{CAMERA}"'), True, "c02"),
-    Case("resume", obj("c03", f'"camera": "{CAMERA}"'), True, "c03"),
-    Case("snapshot", obj("c04", f'"camera": "{CAMERA}"'), True, "c04"),
-    Case("digest", obj("c05", '"name": null'), True, "c05"),
-    Case("pause", obj("c06", f'"camera": "{CAMERA}", "paused": false'), True, "c06"),
+    Case("pause", req("c01", f'"camera": "{CAMERA}"'), True, "c01"),
+    Case("snapshot", req("c02", f'"camera": "{CAMERA}"'), True, "c02"),
+    Case("resume", req("c03", f'"camera": "{CAMERA}"'), True, "c03"),
+    Case("snapshot", req("c04", f'"camera": "{CAMERA}"'), True, "c04"),
+    Case("digest", req("c05", '"name": null'), True, "c05"),
+    Case("pause", req("c06", f'"camera": "{CAMERA}", "paused": false'), True, "c06"),
     # Deep nesting: 100k levels, and deep but small.
     Case("pause", b'{"correlation_id": "c07", "camera": ' + NESTED, False, "c07", "too large"),
     Case("pause", NESTED, False, None, "too large"),
@@ -79,16 +80,16 @@ CORPUS: list[Case] = [
     ),
     # Unknown actions with odd payloads.
     Case("explode", b'{"correlation_id": "c13", "x": ' + NESTED, False, "c13", "unknown action"),
-    Case("explode", obj("c14", '"camera": "demo"'), False, "c14", "unknown action 'explode'"),
+    Case("explode", req("c14", '"camera": "demo"'), False, "c14", "unknown action 'explode'"),
     Case("reboot", b"\xff\x00\xfe", False, None, "unknown action 'reboot'"),
-    Case("", obj("c16", '"camera": "demo"'), False, "c16", "unknown action ''"),
-    Case("пауза", obj("c17", '"camera": "demo"'), False, "c17", "unknown action 'пауза'"),
-    Case("a" * 10_000, obj("c18", ""), False, "c18", "unknown action 'aaaa"),
-    Case("Pause", obj("c19", '"camera": "demo"'), False, "c19", "unknown action 'Pause'"),
+    Case("", req("c16", '"camera": "demo"'), False, "c16", "unknown action ''"),
+    Case("пауза", req("c17", '"camera": "demo"'), False, "c17", "unknown action 'пауза'"),
+    Case("a" * 10_000, req("c18", ""), False, "c18", "unknown action 'aaaa"),
+    Case("Pause", req("c19", '"camera": "demo"'), False, "c19", "unknown action 'Pause'"),
     # Oversized payloads.
     Case(
         "pause",
-        obj("c20", '"camera": "' + "x" * 1_000_000 + '"'),
+        req("c20", '"camera": "' + "x" * 1_000_000 + '"'),
         False,
         "c20",
         "too large (1000",
@@ -100,8 +101,8 @@ CORPUS: list[Case] = [
     Case("pause", b'{"correlation_id": "c24", "camera": "\xff"}', False, "c24", "not UTF-8"),
     Case("pause", b"\x00\x00\x00", False, None, "not JSON"),
     Case("pause", b'{"correlation_id": "c26", "camera": "de\x00mo"}', False, "c26", "not JSON"),
-    Case("pause", obj("c27", '"camera": "de\\u0000mo"'), False, "c27", "no camera 'de\\x00mo'"),
-    Case("pause", b"\xef\xbb\xbf" + obj("c28", '"camera": "demo"'), False, None, "not JSON"),
+    Case("pause", req("c27", '"camera": "de\\u0000mo"'), False, "c27", "no camera 'de\\x00mo'"),
+    Case("pause", b"\xef\xbb\xbf" + req("c28", '"camera": "demo"'), False, None, "not JSON"),
     Case("pause", b"{not json", False, None, "not JSON"),
     Case("pause", b"[1, 2]", False, None, "must be a JSON object"),
     Case("pause", b'"demo"', False, None, "must be a JSON object"),
@@ -111,21 +112,21 @@ CORPUS: list[Case] = [
     Case("pause", b"", False, None, "camera: Field required"),
     Case("resume", b" \n\t ", False, None, "camera: Field required"),
     # Numbers: huge, NaN, infinite, where text or a boolean belongs.
-    Case("pause", obj("c37", '"camera": "demo", "paused": 1e999'), False, "c37", "paused"),
-    Case("pause", obj("c38", '"camera": "demo", "paused": ' + "9" * 4000), False, "c38", "paused"),
-    Case("pause", obj("c39", '"camera": "demo", "paused": NaN'), False, "c39", "paused"),
-    Case("snapshot", obj("c40", '"camera": Infinity'), False, "c40", "camera"),
-    Case("digest", obj("c41", '"name": -1e400'), False, "c41", "name"),
+    Case("pause", req("c37", '"camera": "demo", "paused": 1e999'), False, "c37", "paused"),
+    Case("pause", req("c38", '"camera": "demo", "paused": ' + "9" * 4000), False, "c38", "paused"),
+    Case("pause", req("c39", '"camera": "demo", "paused": NaN'), False, "c39", "paused"),
+    Case("snapshot", req("c40", '"camera": Infinity'), False, "c40", "camera"),
+    Case("digest", req("c41", '"name": -1e400'), False, "c41", "name"),
     # Wrong types and shapes.
-    Case("snapshot", obj("c42", '"camera": 7'), False, "c42", "camera: Input should be"),
-    Case("pause", obj("c43", '"camera": "demo", "paused": "yes"'), False, "c43", "paused"),
-    Case("pause", obj("c44", '"camera": "demo", "paused": 1'), False, "c44", "paused"),
-    Case("snapshot", obj("c45", '"camera": {"a": {"b": [1]}}'), False, "c45", "camera"),
-    Case("digest", obj("c46", '"name": ["daily"]'), False, "c46", "name"),
+    Case("snapshot", req("c42", '"camera": 7'), False, "c42", "camera: Input should be"),
+    Case("pause", req("c43", '"camera": "demo", "paused": "yes"'), False, "c43", "paused"),
+    Case("pause", req("c44", '"camera": "demo", "paused": 1'), False, "c44", "paused"),
+    Case("snapshot", req("c45", '"camera": {"a": {"b": [1]}}'), False, "c45", "camera"),
+    Case("digest", req("c46", '"name": ["daily"]'), False, "c46", "name"),
     Case("pause", b'{"camera": "demo", "correlation_id": 123}', False, None, "correlation_id"),
     Case(
         "resume",
-        obj(LONG_ID, '"camera": "demo"'),
+        req(LONG_ID, '"camera": "demo"'),
         False,
         LONG_ID[:100],
         "correlation_id: String should have at most 100",
@@ -137,22 +138,22 @@ CORPUS: list[Case] = [
         None,
         "correlation_id: Input should be a valid string",
     ),
-    Case("pause", obj("c50", '"camera": "demo", "rm": "-rf"'), False, "c50", "rm: Extra inputs"),
+    Case("pause", req("c50", '"camera": "demo", "rm": "-rf"'), False, "c50", "rm: Extra inputs"),
     Case(
         "pause",
-        obj("c51", ", ".join(f'"k{i}": {i}' for i in range(250))),
+        req("c51", ", ".join(f'"k{i}": {i}' for i in range(250))),
         False,
         "c51",
         "more",
     ),
-    Case("pause", obj("c52", '"' + "k" * 3000 + '": 1, "camera": "demo"'), False, "c52", "kkkk"),
-    Case("resume", obj("c53", '"camera": "nope", "camera": "demo"'), True, "c53"),
-    Case("snapshot", obj("c54", '"camera": "garage"'), False, "c54", "no camera 'garage'"),
-    Case("pause", obj("c55", '"camera": "' + "c" * 300 + '"'), False, "c55", "at most 200"),
-    Case("digest", obj("c56", '"name": "weekly"'), False, "c56", "no digest 'weekly'"),
+    Case("pause", req("c52", '"' + "k" * 3000 + '": 1, "camera": "demo"'), False, "c52", "kkkk"),
+    Case("resume", req("c53", '"camera": "nope", "camera": "demo"'), True, "c53"),
+    Case("snapshot", req("c54", '"camera": "garage"'), False, "c54", "no camera 'garage'"),
+    Case("pause", req("c55", '"camera": "' + "c" * 300 + '"'), False, "c55", "at most 200"),
+    Case("digest", req("c56", '"name": "weekly"'), False, "c56", "no digest 'weekly'"),
     Case("digest", b"[]", False, None, "must be a JSON object"),
     # Our own answers' topic is never obeyed and never answered.
-    Case("result", obj("c58", '"camera": "demo"'), None),
+    Case("result", req("c58", '"camera": "demo"'), None),
 ]
 
 
@@ -251,7 +252,7 @@ def test_no_command_payload_stops_the_agent(
         flood = [f"f{i}" for i in range(300)]
         for i, cid in enumerate(flood):
             action = "snapshot" if i < 4 else "pause" if i % 2 == 0 else "resume"
-            payload = obj(cid, f'"camera": "{CAMERA}"')
+            payload = req(cid, f'"camera": "{CAMERA}"')
             sub.publish(f"{base}/cmd/{action}", payload, wait=False)
         msgs = sub.wait_for(
             lambda ms: len(results(ms, base)) >= answered_before + len(flood), timeout=60
