@@ -103,6 +103,8 @@ class CameraAvailability(PeriodicThread):
             else:
                 log.info("camera %s: first frame received; online", name)
             self._was_online.add(name)
+        elif worker.is_alive() and worker.stats.last_frame_at is None:
+            log.warning("camera %s: restarting; marked offline until frames arrive", name)
         elif worker.is_alive():
             # Events that were collecting would otherwise wait for the next frame.
             sent = worker.flush_pending()

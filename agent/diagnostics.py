@@ -27,6 +27,13 @@ class CameraDiagnostics(BaseModel):
     events: int = Field(description="Events created since start.")
     paused: bool = Field(description="Whether the camera is paused by a command.")
     running: bool = Field(description="Whether the camera's thread is running.")
+    restarts: int = Field(
+        0, description="Times the camera was restarted after an unexpected failure."
+    )
+    error: str | None = Field(
+        None,
+        description="Why the camera stopped, or its latest unexpected failure; null if none.",
+    )
 
 
 class AgentDiagnostics(BaseModel):
@@ -53,7 +60,9 @@ def camera_diagnostics(worker: CameraWorker) -> CameraDiagnostics:
         frames=s.frames,
         events=s.events,
         paused=worker.control.paused,
-        running=worker.is_alive(),
+        running=worker.is_alive() and worker.control.not_running is None,
+        restarts=worker.restarts,
+        error=worker.error or worker.last_crash,
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from agent.config import CameraConfig, Language
-from agent.control import CameraControl
+from agent.control import CameraControl, SnapshotRequest
 from agent.core.camera import CameraCore
 from agent.core.events import CameraState, Event, EventUpdate
 from pipelines.detections import Detections
@@ -120,9 +120,14 @@ def process_stream(
     try:
         for frame in source.frames():
             stats.last_frame_at = time.monotonic()
+            if control is not None:
+                control.frame_arrived()
             if stop.is_set():
                 break
             if control is not None and control.paused:
+                # Paused means no analysis; an asked-for snapshot still shows the scene.
+                if (wanted := control.take_snapshot_request()) is not None:
+                    _snapshot(camera, frame, Detections.empty(), on_snapshot, wanted)
                 continue
             t0 = time.perf_counter()
             try:
@@ -144,15 +149,35 @@ def process_stream(
             stats.detect_seconds += time.perf_counter() - t0
             stats.frames += 1
             events = pipeline.step(detections, frame.timestamp)
-            wanted = control is not None and control.take_snapshot_request()
-            if on_snapshot is not None and (events or wanted):
-                try:
-                    on_snapshot(camera, frame, detections)
-                except Exception:  # a snapshot is a nicety; the camera goes on
-                    log.exception("camera %s: snapshot failed", camera.name)
+            wanted = control.take_snapshot_request() if control is not None else None
+            if wanted is not None or (events and on_snapshot is not None):
+                _snapshot(camera, frame, detections, on_snapshot, wanted)
     finally:
         pipeline.flush()
     return stats
+
+
+def _snapshot(
+    camera: CameraConfig,
+    frame: Frame,
+    detections: Detections,
+    hook: SnapshotHook | None,
+    wanted: SnapshotRequest | None,
+) -> None:
+    """Publish a snapshot, and tell whoever asked for it how that went."""
+    if hook is None:
+        if wanted is not None:
+            wanted.finish("this agent publishes no snapshots (no MQTT)")
+        return
+    try:
+        hook(camera, frame, detections)
+    except Exception as e:  # a snapshot is a nicety; the camera goes on
+        log.exception("camera %s: snapshot failed", camera.name)
+        if wanted is not None:
+            wanted.finish(f"{type(e).__name__}: {str(e)[:200]}")
+        return
+    if wanted is not None:
+        wanted.finish()
 
 
 def deliver(fn: Callable[[T], None], item: T, camera: str) -> None:
@@ -172,7 +197,21 @@ def _close_on_stop(stop: threading.Event, done: threading.Event, source: FrameSo
 
 
 class CameraWorker(threading.Thread):
-    """One camera in its own thread; opens its source and detector when it starts."""
+    """One camera in its own thread; opens its source and detector when it starts.
+
+    A camera that fails in a way nobody foresaw (a bug in a source, a detector or the core)
+    does not die silently. A live camera is restarted after a growing pause (1 s doubling to
+    60 s) and reported: one ERROR log line (the traceback at DEBUG), `offline` on its status
+    topic, and `running`, `restarts` and `error` in its diagnostics. A file or folder is not
+    replayed, which would repeat its events: the camera stops with `error` set, and `eva run`
+    exits 1.
+    """
+
+    #: Pause before the first restart; it doubles up to restart_max_seconds.
+    restart_first_seconds = 1.0
+    restart_max_seconds = 60.0
+    #: A camera that ran this long before failing starts again from the first pause.
+    restart_reset_seconds = 300.0
 
     def __init__(
         self,
@@ -188,25 +227,82 @@ class CameraWorker(threading.Thread):
         self._on_snapshot = on_snapshot
         self.camera = camera
         self.stats = CameraStats()
+        #: Why the camera stopped for good (it could not start, its input failed, it crashed).
         self.error: str | None = None
+        #: The latest unexpected failure, restarted or not.
+        self.last_crash: str | None = None
+        self.restarts = 0
         self._language = language
         self._sinks = sinks
         self._stop_event = stop
         self._pipeline: CameraPipeline | None = None
+        self._live = False  # known once the source is opened
 
     def flush_pending(self) -> int:
         """Send the events still collecting (the stream stalled); returns how many."""
-        return self._pipeline.flush() if self._pipeline is not None else 0
+        pipeline = self._pipeline
+        return pipeline.flush() if pipeline is not None else 0
 
     def run(self) -> None:
+        delay = self.restart_first_seconds
         try:
-            detector = build_detector(self.camera.detector)
+            while not self._stop_event.is_set():
+                started = time.monotonic()
+                try:
+                    self._run_once()
+                    return
+                except Exception as e:
+                    if time.monotonic() - started >= self.restart_reset_seconds:
+                        delay = self.restart_first_seconds
+                    if not self._failed(e, delay):
+                        return
+                if self._stop_event.wait(delay):
+                    return
+                self.restarts += 1
+                delay = min(delay * 2, self.restart_max_seconds)
+        finally:
+            self.control.set_not_running(self.error or "stopped")
+
+    def _failed(self, e: Exception, delay: float) -> bool:
+        """Record and report an unexpected failure; True when the camera is to be restarted
+        after `delay` seconds."""
+        self._pipeline = None  # a broken core must not be flushed by another thread
+        self.stats.last_frame_at = None  # offline at once, not after stall_seconds
+        self.last_crash = f"{type(e).__name__}: {str(e)[:300]}"
+        name = self.camera.name
+        # One line for the operator; the traceback, for a bug report, at DEBUG.
+        if self._live:
+            self.control.set_not_running(f"restarting after a failure: {self.last_crash}")
+            log.error(
+                "camera %s failed (a bug): %s; restarting in %g s (restart %d)",
+                name,
+                self.last_crash,
+                delay,
+                self.restarts + 1,
+            )
+        else:
+            self.error = f"failed: {self.last_crash}"
+            log.error(
+                "camera %s failed (a bug) and stopped; a file is not replayed: %s",
+                name,
+                self.last_crash,
+            )
+        log.debug("camera %s: traceback of that failure", name, exc_info=e)
+        return self._live
+
+    def _run_once(self) -> None:
+        """Open the source and detector and process frames until the input ends or `stop`;
+        an error the user can fix ends the camera with `error` set, anything else raises."""
+        try:
             source = open_source(self.camera.source)
+            self._live = source.live
+            detector = build_detector(self.camera.detector)
         except (DetectorError, SourceError) as e:
             self.error = str(e)
             log.error("camera %s cannot start: %s", self.camera.name, e)
             return
         log.info("camera %s started", self.camera.name)
+        self.control.set_not_running(None)
         self._pipeline = CameraPipeline(self.camera, self._language, self._sinks, self.stats)
         done = threading.Event()
         # A live source may be waiting on a stalled camera, where no frame comes to notice

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.cameras import FramesArriving
 from support.mqtt_helpers import Mosquitto, Subscriber
 
-from agent.commands import CommandHandler, CommandResult
+from agent.commands import MAX_QUEUED, CommandHandler, CommandResult, Request
 from agent.config import MqttConfig
 from agent.control import CameraControl
 from agent.mqtt import MqttPublisher
@@ -18,9 +20,13 @@ from agent.mqtt import MqttPublisher
 Sent = list[tuple[str, bytes, bool]]
 
 
-def handler(digest_calls: list[str | None] | None = None) -> tuple[CommandHandler, Sent]:
+def handler(
+    digest_calls: list[str | None] | None = None, controls: dict[str, CameraControl] | None = None
+) -> tuple[CommandHandler, Sent]:
     sent: Sent = []
-    controls = {n: CameraControl(n) for n in ("barn", "porch")}
+    controls = (
+        controls if controls is not None else {n: CameraControl(n) for n in ("barn", "porch")}
+    )
 
     def run_digest(name: str | None) -> dict[str, object]:
         assert digest_calls is not None
@@ -60,11 +66,54 @@ def test_pause_and_resume_switch_the_camera_and_its_retained_state() -> None:
 
 def test_snapshot_and_digest_requests() -> None:
     calls: list[str | None] = []
-    h, _ = handler(calls)
-    r = h.handle("snapshot", b'{"camera": "porch"}')
-    assert r.ok and r.result == {"camera": "porch", "topic": "eva/porch/snapshot"}
+    controls = {n: CameraControl(n) for n in ("barn", "porch")}
+    h, _ = handler(calls, controls)
+    with FramesArriving(controls.values()) as camera:
+        r = h.handle("snapshot", b'{"camera": "porch"}')
+    assert r.ok and r.result == {"camera": "porch", "topic": "eva/porch/snapshot", "paused": False}
+    assert camera.snapshots == ["porch"]
     assert h.handle("digest", b"").ok and h.handle("digest", b'{"name": "morning"}').ok
     assert calls == [None, "morning"]
+
+
+def test_a_snapshot_is_ok_only_once_the_camera_published_it() -> None:
+    controls = {"barn": CameraControl("barn")}
+    h = CommandHandler("eva", controls, lambda t, p, r: None, snapshot_wait_seconds=0.2)
+    barn = controls["barn"]
+    r = h.handle("snapshot", b'{"camera": "barn", "correlation_id": "s1"}')
+    assert not r.ok and r.correlation_id == "s1"
+    assert r.error == "camera barn has not delivered a frame yet; no snapshot"
+
+    barn.frame_arrived()  # frames arrive, but nobody takes the request (a stalled loop)
+    r = h.handle("snapshot", b'{"camera": "barn"}')
+    assert not r.ok and r.error == "no frame from camera barn within 0.2 s; no snapshot"
+    assert barn.take_snapshot_request() is None  # withdrawn: no picture later, unasked
+
+    barn.set_not_running("restarting after a failure: RuntimeError: boom")
+    r = h.handle("snapshot", b'{"camera": "barn"}')
+    assert not r.ok and r.error is not None and "is not running (restarting" in r.error
+
+    def fail_next_snapshot() -> None:
+        while (wanted := barn.take_snapshot_request()) is None:
+            barn.frame_arrived()
+            time.sleep(0.005)
+        wanted.finish("OSError: disk full")
+
+    barn.frame_arrived()
+    failing = threading.Thread(target=fail_next_snapshot)
+    failing.start()
+    r = h.handle("snapshot", b'{"camera": "barn"}')
+    failing.join()
+    assert not r.ok and r.error == "snapshot of camera barn failed: OSError: disk full"
+
+
+def test_a_stale_camera_answers_at_once_instead_of_waiting() -> None:
+    controls = {"barn": CameraControl("barn")}
+    h = CommandHandler("eva", controls, lambda t, p, r: None, snapshot_wait_seconds=0.0)
+    controls["barn"].frame_arrived()
+    time.sleep(0.01)
+    r = h.handle("snapshot", b'{"camera": "barn"}')
+    assert not r.ok and r.error is not None and "has sent no frame for" in r.error
 
 
 @pytest.mark.parametrize(
@@ -159,3 +208,104 @@ def test_commands_over_mqtt_are_answered_on_the_result_topic(
         h.stop()
         publisher.close()
     assert threading.active_count() < 50
+
+
+def test_a_full_queue_is_answered_busy_with_the_correlation_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    h, sent = handler()  # not started: nothing takes requests off the queue
+    for i in range(MAX_QUEUED + 5):
+        h.on_message(
+            "eva/cmd/pause", f'{{"correlation_id": "q{i}", "camera": "barn"}}'.encode(), False
+        )
+    h.on_message("eva/cmd/pause", b'{"correlation_id": "deep", "camera": ' + b"[" * 2000, False)
+    busy = [CommandResult.model_validate_json(p) for t, p, _ in sent if t == "eva/cmd/result"]
+    assert [r.correlation_id for r in busy] == [
+        f"q{i}" for i in range(MAX_QUEUED, MAX_QUEUED + 5)
+    ] + ["deep"]
+    assert all(r.error == "busy: 64 commands are waiting; try again shortly" for r in busy)
+    assert [m for m in caplog.messages if "busy" in m] == [
+        "commands: 64 waiting; answering 'busy' until they are done"
+    ]  # once per flood, not once per message
+
+
+class Killed(BaseException):
+    """Ends a thread the way nothing in `handle` can: not an Exception."""
+
+
+def test_a_dead_handler_thread_is_restarted_and_its_death_logged(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h, sent = handler()
+    handle = h.handle
+
+    def die_once(action: str, payload: bytes) -> CommandResult:
+        monkeypatch.setattr(h, "handle", handle)
+        raise Killed
+
+    monkeypatch.setattr(h, "handle", die_once)
+    h.start()
+    try:
+        h.on_message("eva/cmd/pause", b'{"camera": "barn", "correlation_id": "lost"}', False)
+        deadline = time.monotonic() + 5
+        while h.restarts == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert h.running  # a new thread took over at once
+        h.on_message("eva/cmd/pause", b'{"camera": "barn", "correlation_id": "again"}', False)
+        deadline = time.monotonic() + 5
+        while not any(t == "eva/cmd/result" for t, _, _ in sent) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        h.stop()
+    answers = [CommandResult.model_validate_json(p) for t, p, _ in sent if t == "eva/cmd/result"]
+    assert [(r.correlation_id, r.ok) for r in answers] == [("again", True)]
+    assert h.restarts == 1
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "agent.commands"]
+    assert ("CRITICAL", "command handler stopped unexpectedly: Killed") in logged
+    assert ("ERROR", "command handler restarted (restart 1)") in logged
+
+
+class NoteRequest(Request):
+    text: str
+
+
+def test_an_added_action_gets_the_same_limits_and_answers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    h, _ = handler()
+    notes: list[str] = []
+
+    def note(request: NoteRequest) -> dict[str, object]:
+        if request.text == "divide":
+            return {"x": 1 / 0}  # a bug in an action
+        notes.append(request.text)
+        return {"notes": len(notes)}
+
+    h.add_action("note", NoteRequest, note)
+    r = h.handle("note", b'{"text": "hello", "correlation_id": "n1"}')
+    assert r.ok and r.correlation_id == "n1" and r.result == {"notes": 1}
+    r = h.handle("note", b'{"text": 5, "correlation_id": "n2"}')
+    assert (
+        not r.ok
+        and r.correlation_id == "n2"
+        and "text: Input should be a valid string" in (r.error or "")
+    )
+    r = h.handle("note", b'{"correlation_id": "n3", "text": ' + b"[" * 10_000)
+    assert not r.ok and r.correlation_id == "n3" and "too large" in (r.error or "")
+    r = h.handle("note", b'{"text": "divide", "correlation_id": "n4"}')
+    assert not r.ok and r.correlation_id == "n4" and r.error == "internal error: ZeroDivisionError"
+    assert "command note failed (a bug): ZeroDivisionError: division by zero" in caplog.messages
+    assert "note" in (h.handle("nope", b"{}").error or "")  # listed among the actions
+    for taken in ("note", "pause", "result", "", "a/b"):
+        with pytest.raises(ValueError, match="cannot add command action"):
+            h.add_action(taken, NoteRequest, note)
+
+
+def test_oversized_payloads_are_answered_at_once_and_never_queued() -> None:
+    h, sent = handler()  # not started: a queued request would get no answer here
+    for i in range(MAX_QUEUED + 10):
+        payload = b'{"correlation_id": "big%03d", "camera": "' % i + b"x" * 100_000 + b'"}'
+        h.on_message("eva/cmd/pause", payload, False)
+    answers = [CommandResult.model_validate_json(p) for t, p, _ in sent if t == "eva/cmd/result"]
+    assert [r.correlation_id for r in answers] == [f"big{i:03d}" for i in range(MAX_QUEUED + 10)]
+    assert all(r.error == "payload too large (100042 bytes, at most 4096)" for r in answers)

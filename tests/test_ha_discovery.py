@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.cameras import FramesArriving
 from support.events import make_event as support_event
 from support.events import obj
 from support.ha_rules import (
@@ -245,13 +246,14 @@ def test_command_payloads_are_accepted_by_the_command_handler(config: AppConfig)
         base, controls, lambda t, p, r: published.append((t, p)), lambda name: {"name": name}
     )
     prefix = topics.command(base, "")
-    for topic, _, payload in entities(config):
-        for key in ("payload_press", "payload_on", "payload_off"):
-            if key in payload:
-                result = handler.handle(
-                    payload["command_topic"].removeprefix(prefix), payload[key].encode()
-                )
-                assert result.ok, f"{topic}: {key}: {result.error}"
+    with FramesArriving(controls.values()):  # a snapshot is answered once it is published
+        for topic, _, payload in entities(config):
+            for key in ("payload_press", "payload_on", "payload_off"):
+                if key in payload:
+                    result = handler.handle(
+                        payload["command_topic"].removeprefix(prefix), payload[key].encode()
+                    )
+                    assert result.ok, f"{topic}: {key}: {result.error}"
     assert all(control.paused is False for control in controls.values())  # pause, then unpause
 
 

@@ -128,10 +128,12 @@ class Subscriber:
                 raise AssertionError(f"timed out after {timeout} s; received {shown}")
             return list(self._messages)
 
-    def publish(self, topic: str, payload: bytes, retain: bool = False) -> None:
-        """Publish with QoS 1 from this client and wait for the broker's PUBACK."""
+    def publish(self, topic: str, payload: bytes, retain: bool = False, wait: bool = True) -> None:
+        """Publish with QoS 1 from this client and wait for the broker's PUBACK (unless not
+        `wait`: a flood)."""
         info = self._client.publish(topic, payload, qos=1, retain=retain)
-        info.wait_for_publish(self._timeout)
+        if wait:
+            info.wait_for_publish(self._timeout)
 
     def wait_for_payload(self, topic: str, payload: bytes, timeout: float = 5.0) -> Received:
         """Wait for one exact payload on one topic and return that message."""
