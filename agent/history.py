@@ -33,6 +33,29 @@ CREATE TABLE IF NOT EXISTS events (
     event_json TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_started_ts ON events (started_ts);
+CREATE INDEX IF NOT EXISTS events_camera_started_ts ON events (camera, started_ts);
+CREATE TABLE IF NOT EXISTS event_objects (
+    event_id TEXT NOT NULL,
+    started_ts REAL NOT NULL,
+    camera TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    label TEXT NOT NULL,
+    zone TEXT NOT NULL,
+    count INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS event_objects_label_ts ON event_objects (label, started_ts);
+CREATE INDEX IF NOT EXISTS event_objects_zone_ts ON event_objects (zone, started_ts);
+CREATE INDEX IF NOT EXISTS event_objects_ts ON event_objects (started_ts);
+CREATE INDEX IF NOT EXISTS event_objects_event ON event_objects (event_id);
+"""
+# One row per object and zone ('' = no zone), so questions filter by label and zone through
+# indexes instead of decoding every event's JSON. Filled from `events` for older files.
+_OBJECT_ROWS = """
+INSERT INTO event_objects (event_id, started_ts, camera, kind, label, zone, count)
+SELECT e.id, e.started_ts, e.camera, e.kind, json_extract(o.value, '$.label'),
+       COALESCE(z.value, ''), json_extract(o.value, '$.count')
+FROM events e, json_each(e.event_json, '$.objects') o
+LEFT JOIN json_each(o.value, '$.zones') z
 """
 
 
@@ -65,6 +88,7 @@ class EventHistory:
             # WAL + NORMAL survives a crash of the agent; a power cut may lose the last events.
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._fill_object_rows()
         except sqlite3.Error as e:
             self._db.close()
             raise _error(path, e) from e
@@ -105,7 +129,28 @@ class EventHistory:
             event.language,
             event.model_dump_json(),
         )
-        self._write("INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+        objects = [
+            (event.id, row[7], event.camera, event.kind, o.label, zone, o.count)
+            for o in event.objects
+            for zone in (o.zones or [""])
+        ]
+        try:
+            with self._lock:
+                self._db.execute("BEGIN")
+                try:
+                    cursor = self._db.execute(
+                        "INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row
+                    )
+                    if cursor.rowcount:
+                        self._db.executemany(
+                            "INSERT INTO event_objects VALUES (?,?,?,?,?,?,?)", objects
+                        )
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+        except sqlite3.Error as e:
+            raise _error(self.path, e) from e
 
     def set_summary(self, event_id: str, summary: str, source: str) -> bool:
         """Replace an event's summary (a model's wording arrived); False if the id is unknown."""
@@ -132,7 +177,27 @@ class EventHistory:
 
     def purge(self, older_than: datetime) -> int:
         """Delete events that started before `older_than`; returns how many went."""
-        return self._write("DELETE FROM events WHERE started_ts < ?", (older_than.timestamp(),))
+        cutoff = (older_than.timestamp(),)
+        self._write("DELETE FROM event_objects WHERE started_ts < ?", cutoff)
+        return self._write("DELETE FROM events WHERE started_ts < ?", cutoff)
+
+    def oldest(self) -> datetime | None:
+        """When the oldest stored event started: how far back the history goes."""
+        ts = self._read("SELECT MIN(started_ts) FROM events", ())[0][0]
+        return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+    def query(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        """Rows of a read-only SELECT, for questions (agent.ask.executor builds the SQL)."""
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            raise ValueError("history.query runs SELECT statements only")
+        return self._read(sql, params)
+
+    def _fill_object_rows(self) -> None:
+        """Object rows for events stored before the table existed (one statement, once)."""
+        has_rows = self._db.execute("SELECT 1 FROM event_objects LIMIT 1").fetchone()
+        has_events = self._db.execute("SELECT 1 FROM events LIMIT 1").fetchone()
+        if has_events and not has_rows:
+            self._db.execute(_OBJECT_ROWS)
 
     def count(self) -> int:
         """How many events are stored."""
