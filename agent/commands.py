@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 4096
 MAX_QUEUED = 64
-Action = Literal["digest", "pause", "resume", "snapshot"]
-ACTIONS: tuple[Action, ...] = ("digest", "pause", "resume", "snapshot")
+Action = Literal["ask", "digest", "pause", "resume", "snapshot"]
+ACTIONS: tuple[Action, ...] = ("ask", "digest", "pause", "resume", "snapshot")
 
 
 class _Request(BaseModel):
@@ -53,7 +53,16 @@ class PauseRequest(CameraRequest):
     paused: bool = Field(True, description="true pauses, false resumes.")
 
 
+class AskRequest(_Request):
+    """`ask`: a question about what the cameras saw; the answer comes from the history."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_PAYLOAD_BYTES)
+
+    question: str = Field(description="The question, in English or Ukrainian.")
+
+
 _REQUESTS: dict[Action, type[_Request]] = {
+    "ask": AskRequest,
     "digest": DigestRequest,
     "pause": PauseRequest,
     "resume": CameraRequest,
@@ -80,6 +89,7 @@ class CommandError(Exception):
 
 
 DigestRunner = Callable[[str | None], dict[str, Any]]
+AskRunner = Callable[[str], dict[str, Any]]
 
 
 class CommandHandler:
@@ -91,11 +101,13 @@ class CommandHandler:
         controls: dict[str, CameraControl],
         publish: Callable[[str, bytes, bool], object],
         run_digest: DigestRunner | None = None,
+        ask: AskRunner | None = None,
     ) -> None:
         self._base = base_topic
         self._controls = controls
         self._publish = publish
         self._run_digest = run_digest
+        self._ask = ask
         self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(MAX_QUEUED)
         self._thread = threading.Thread(target=self._run, name="commands", daemon=True)
         self._prefix = topics.command(base_topic, "")
@@ -168,6 +180,10 @@ class CommandHandler:
             raise CommandError(f"invalid {action} request: {problems}") from e
 
     def _execute(self, action: str, request: _Request) -> dict[str, Any]:
+        if isinstance(request, AskRequest):  # read-only: answering never runs a command
+            if self._ask is None:
+                raise CommandError("questions need the event history, which is not available")
+            return self._ask(request.question)
         if isinstance(request, DigestRequest):
             if self._run_digest is None:
                 raise CommandError("digests need the event history, which is not available")

@@ -132,6 +132,29 @@ def parse(
     )
 
 
+@dataclass(frozen=True)
+class Named:
+    """What a question names of this installation, by the lexicon's words alone."""
+
+    labels: tuple[str, ...]
+    zones: tuple[str, ...]
+    cameras: tuple[str, ...]
+
+
+def mentioned(
+    question: str, installation: Installation, default_language: Language = "en"
+) -> Named:
+    """Labels, zones and cameras the question's words name (hypernyms expanded)."""
+    language = language_of(question, default_language)
+    lex = LEXICONS[language]
+    toks = _Tokens(tokens(question))
+    found = _Found()
+    _read_user_words(toks, installation, found, language)
+    _read_places(toks, installation, found, lex)
+    _read_objects(toks, installation, found, language)
+    return Named(tuple(found.labels), tuple(found.zones), tuple(found.cameras))
+
+
 # --- time -------------------------------------------------------------------------------
 
 

@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--config", required=True, type=Path, help="configuration file (YAML)")
     s.set_defaults(handler=_cmd_check)
 
+    s = sub.add_parser("ask", help="ask what the cameras saw, e.g. 'how many people came today?'")
+    s.add_argument("--config", required=True, type=Path, help="configuration file (YAML)")
+    s.add_argument("--json", action="store_true", help="print the answer with its facts as JSON")
+    s.add_argument("question", help="the question, in English or Ukrainian (quote it)")
+    s.set_defaults(handler=_cmd_ask)
+
     s = sub.add_parser("demo", help="play the bundled scene through the whole agent")
     s.add_argument("--language", choices=["en", "uk"], default="en")
     s.add_argument("--fast", action="store_true", help="play as fast as possible")
@@ -176,6 +182,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from agent.cli.check import run_checks
 
     return EXIT_OK if run_checks(config, sys.stdout) else EXIT_FAILED
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    _setup_logging("WARNING")
+    from agent.cli.ask import run_ask
+
+    return run_ask(config, args.question, sys.stdout, as_json=args.json)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

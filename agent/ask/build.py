@@ -1,0 +1,51 @@
+"""Puts an Asker together from the configuration, and serves it to MQTT commands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from agent.ask.executor import LiveState
+from agent.ask.installation import Installation
+from agent.ask.service import Asker
+from agent.config import AppConfig
+from agent.history import EventHistory
+from agent.llm.base import LanguageModel
+from agent.mqtt import topics
+
+log = logging.getLogger(__name__)
+
+
+def build_asker(
+    config: AppConfig,
+    history: EventHistory | None,
+    model: LanguageModel | None = None,
+    live: LiveState | None = None,
+) -> Asker:
+    """The parser always; the model as a second reader when configured and asked for."""
+    installation = Installation.from_config(config)
+    reader = None
+    if model is not None and config.ask.use_model:
+        from agent.ask.model_reader import ModelQueryReader
+
+        reader = ModelQueryReader(model, installation, config.llm.deadline_seconds)
+    return Asker(history, installation, config.ask, config.language, reader, live)
+
+
+def mqtt_ask_runner(
+    asker: Asker, base_topic: str, publish: Callable[[str, bytes, bool], object]
+) -> Callable[[str], dict[str, Any]]:
+    """For the `ask` command: answer, keep the answer retained on <base>/answer, return it."""
+
+    def run(question: str) -> dict[str, Any]:
+        answer = asker.ask(question)
+        publish(topics.answer(base_topic), answer.model_dump_json().encode(), True)
+        log.info(
+            "question read by %s: %s",
+            answer.read_by,
+            answer.understood if answer.answered else "not answered",
+        )
+        return answer.model_dump(mode="json")
+
+    return run
