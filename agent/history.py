@@ -113,38 +113,24 @@ class EventHistory:
 
     def add(self, event: Event) -> None:
         """Store an event; adding the same id again changes nothing."""
-        row = (
-            event.id,
-            event.camera,
-            event.rule,
-            event.kind,
-            event.severity,
-            event.started_at.isoformat(),
-            event.ended_at.isoformat(),
-            event.started_at.timestamp(),
-            event.ended_at.timestamp(),
-            event.title,
-            event.summary,
-            event.summary_source,
-            event.language,
-            event.model_dump_json(),
-        )
-        objects = [
-            (event.id, row[7], event.camera, event.kind, o.label, zone, o.count)
-            for o in event.objects
-            for zone in (o.zones or [""])
-        ]
+        self.add_many([event])
+
+    def add_many(self, events: list[Event]) -> None:
+        """Store events in one transaction (an import, a benchmark); known ids are skipped."""
+        rows = [_row(e) for e in events]
         try:
             with self._lock:
                 self._db.execute("BEGIN")
                 try:
-                    cursor = self._db.execute(
-                        "INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row
-                    )
-                    if cursor.rowcount:
-                        self._db.executemany(
-                            "INSERT INTO event_objects VALUES (?,?,?,?,?,?,?)", objects
+                    for event, row in zip(events, rows, strict=True):
+                        cursor = self._db.execute(
+                            "INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row
                         )
+                        if cursor.rowcount:
+                            self._db.executemany(
+                                "INSERT INTO event_objects VALUES (?,?,?,?,?,?,?)",
+                                _object_rows(event),
+                            )
                     self._db.execute("COMMIT")
                 except BaseException:
                     self._db.execute("ROLLBACK")
@@ -234,6 +220,35 @@ def open_history(config: StorageConfig) -> EventHistory:
             "fix: set storage.path to a folder the agent's user can write"
         ) from e
     return EventHistory(folder / DB_NAME, retention_days=config.retention_days)
+
+
+def _row(event: Event) -> tuple[object, ...]:
+    return (
+        event.id,
+        event.camera,
+        event.rule,
+        event.kind,
+        event.severity,
+        event.started_at.isoformat(),
+        event.ended_at.isoformat(),
+        event.started_at.timestamp(),
+        event.ended_at.timestamp(),
+        event.title,
+        event.summary,
+        event.summary_source,
+        event.language,
+        event.model_dump_json(),
+    )
+
+
+def _object_rows(event: Event) -> list[tuple[object, ...]]:
+    """One row per object and zone ('' when it is in none)."""
+    ts = event.started_at.timestamp()
+    return [
+        (event.id, ts, event.camera, event.kind, o.label, zone, o.count)
+        for o in event.objects
+        for zone in (o.zones or [""])
+    ]
 
 
 def _decode(row: tuple[Any, ...]) -> Event:

@@ -183,6 +183,10 @@ def _body(query: Query, facts: Facts, inst: Installation, now: datetime, en: boo
     what = query.what
     if what == "present_now":
         return _present(query, facts, inst, now, en)
+    if what == "first_seen":
+        return _seen(facts.first, query, inst, now, en, "first" if en else "уперше")
+    if what == "last_seen":
+        return _seen(facts.last, query, inst, now, en, "last" if en else "востаннє")
     if not facts.count:
         return None
     if what == "count":
@@ -196,10 +200,6 @@ def _body(query: Query, facts: Facts, inst: Installation, now: datetime, en: boo
             if en
             else f"{times}; уперше {first}, востаннє {last}."
         )
-    if what == "first_seen":
-        return _seen(facts.first, query, inst, now, en, "first" if en else "уперше")
-    if what == "last_seen":
-        return _seen(facts.last, query, inst, now, en, "last" if en else "востаннє")
     if what == "duration":
         if facts.duration_seconds is None:
             return (

@@ -42,7 +42,9 @@ class Facts(_Frozen):
     range: TimeRange
     history_start: AwareDatetime | None = Field(description="Oldest stored event, if any.")
     coverage: str = Field(description="full, partial (starts before the history), none, empty.")
-    count: int = Field(0, description="Matching events.")
+    count: int | None = Field(
+        0, description="Matching events; None when not counted (first or last seen)."
+    )
     objects: int = Field(0, description="Objects in them, summed per event and label.")
     first: Sighting | None = None
     last: Sighting | None = None
@@ -93,6 +95,10 @@ def execute(
     where, params = _where(query, period, default_kinds(query))
     if query.what == "duration":
         return _duration(query, history, where, params, period, now, base)
+    if query.what in ("first_seen", "last_seen"):  # one indexed lookup, nothing counted
+        order = "ASC" if query.what == "first_seen" else "DESC"
+        found = _sighting_at(history, query, where, params, order, now)
+        return base.model_copy(update={"count": None, "first" if order == "ASC" else "last": found})
     stats = history.query(
         "SELECT COUNT(DISTINCT event_id), MIN(started_ts), MAX(started_ts) FROM event_objects "
         + where,
@@ -120,11 +126,11 @@ def execute(
         "GROUP BY event_id, label)",
         params,
     )[0][0]
-    first = _sighting_at(history, where, params, "ASC", now)
-    last = _sighting_at(history, where, params, "DESC", now)
+    first = _sighting_at(history, query, where, params, "ASC", now)
+    last = _sighting_at(history, query, where, params, "DESC", now)
     listed: list[Sighting] = []
     if query.what in ("what_happened", "summary"):
-        listed = _latest(history, where, params, now)
+        listed = _latest(history, query, where, params, now)
     return base.model_copy(
         update={
             "count": count,
@@ -163,42 +169,48 @@ def _local(ts: float, now: datetime) -> datetime:
 
 
 def _sighting_at(
-    history: EventHistory, where: str, params: tuple[object, ...], order: str, now: datetime
+    history: EventHistory,
+    query: Query,
+    where: str,
+    params: tuple[object, ...],
+    order: str,
+    now: datetime,
 ) -> Sighting | None:
     rows = history.query(
         f"SELECT event_id FROM event_objects {where} ORDER BY started_ts {order}, event_id "
         f"{order} LIMIT 1",
         params,
     )
-    return _sightings(history, [rows[0][0]], where, params, now)[0] if rows else None
+    return _sightings(history, query, [rows[0][0]], now)[0] if rows else None
 
 
 def _latest(
-    history: EventHistory, where: str, params: tuple[object, ...], now: datetime
+    history: EventHistory, query: Query, where: str, params: tuple[object, ...], now: datetime
 ) -> list[Sighting]:
     rows = history.query(
         f"SELECT DISTINCT event_id, started_ts FROM event_objects {where} "
         f"ORDER BY started_ts DESC, event_id DESC LIMIT {MAX_LISTED}",
         params,
     )
-    return list(reversed(_sightings(history, [r[0] for r in rows], where, params, now)))
+    return list(reversed(_sightings(history, query, [r[0] for r in rows], now)))
 
 
 def _sightings(
-    history: EventHistory,
-    ids: list[str],
-    where: str,
-    params: tuple[object, ...],
-    now: datetime,
+    history: EventHistory, query: Query, ids: list[str], now: datetime
 ) -> list[Sighting]:
     """The matching objects of these events (only the asked labels and zones)."""
     found: list[Sighting] = []
     for event_id in ids:
-        rows = history.query(
-            f"SELECT label, zone, count, camera, kind, started_ts FROM event_objects {where} "
-            "AND event_id = ?",
-            (*params, event_id),
-        )
+        rows = [
+            r
+            for r in history.query(
+                "SELECT label, zone, count, camera, kind, started_ts FROM event_objects "
+                "WHERE event_id = ?",
+                (event_id,),
+            )
+            if (not query.labels or r[0] in query.labels)
+            and (not query.zones or r[1] in query.zones)
+        ]
         objects: dict[str, int] = {}
         zones: list[str] = []
         for label, zone, count, _camera, _kind, _ts in rows:
@@ -250,8 +262,8 @@ def _duration(
         visits += 1
     if not rows:
         return base
-    first = _sightings(history, [rows[0][0]], where, (*params, *kinds), now)[0]
-    last = _sightings(history, [rows[-1][0]], where, (*params, *kinds), now)[0]
+    first = _sightings(history, query, [rows[0][0]], now)[0]
+    last = _sightings(history, query, [rows[-1][0]], now)[0]
     return base.model_copy(
         update={
             "count": len(rows),
@@ -278,7 +290,8 @@ def _present(
         everything = query.model_copy(update={"what": "last_seen", "kinds": []})
         period = resolve(everything.time.model_copy(update={"name": "all"}), now, "en")
         where, params = _where(everything, period, [])
-        return base.model_copy(update={"last": _sighting_at(history, where, params, "DESC", now)})
+        last = _sighting_at(history, everything, where, params, "DESC", now)
+        return base.model_copy(update={"last": last})
     present: dict[str, int] = {}
     updated: datetime | None = None
     for camera, state in states.items():

@@ -132,8 +132,7 @@ def seed_event(seed: Seed, language: str = "en") -> Event:
 
 
 def seed_history(history: EventHistory, seeds: tuple[Seed, ...] = SEEDS) -> None:
-    for seed in seeds:
-        history.add(seed_event(seed))
+    history.add_many([seed_event(seed) for seed in seeds])
 
 
 def live_state() -> dict[str, CameraState]:
@@ -169,5 +168,7 @@ def year_of_events(history: EventHistory, rows: int = 200_000, seed: int = 7) ->
             (zone,) if rng.random() < 0.6 else (),
         )
         batch.append(seed_event(s))
-    for event in batch:
-        history.add(event)
+        if len(batch) >= 5000:
+            history.add_many(batch)
+            batch = []
+    history.add_many(batch)

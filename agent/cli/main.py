@@ -121,6 +121,12 @@ def _parser() -> argparse.ArgumentParser:
         "work is measured anywhere)",
     )
     s.add_argument(
+        "--ask",
+        action="store_true",
+        help="instead: the question suite (parser alone, and with the --config model) and "
+        "answer latency on a year of events",
+    )
+    s.add_argument(
         "--soak",
         type=float,
         metavar="MINUTES",
@@ -281,9 +287,16 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         except (MosquittoError, SoakError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_FAILED
+    config = load_config(args.config) if args.config else None
+    if args.ask:
+        from agent.ask.bench import bench_ask
+
+        llm = config.llm if config else None
+        return (
+            EXIT_OK if bench_ask(sys.stdout, None if "llm" in args.skip else llm) else EXIT_FAILED
+        )
     from agent.cli.bench import run_bench
 
-    config = load_config(args.config) if args.config else None
     ok = run_bench(
         sys.stdout,
         frames=args.frames,
