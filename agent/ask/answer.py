@@ -34,6 +34,9 @@ class Answer(BaseModel):
         None, description="What was looked up, e.g. 'people at the gate, yesterday'."
     )
     read_by: ReadBy = Field(description="Who read the question: parser, model or none.")
+    worded_by: str = Field(
+        "template", description="Who wrote the text: 'template', or the model that reworded it."
+    )
     language: Language = Field(description="Language of the answer.")
     query: dict[str, Any] | None = Field(None, description="The typed query that ran.")
     facts: dict[str, Any] | None = Field(None, description="The facts the answer comes from.")

@@ -30,6 +30,20 @@ def build_asker(
         from agent.ask.model_reader import ModelQueryReader
 
         reader = ModelQueryReader(model, installation, config.llm.deadline_seconds)
+    if model is not None and config.ask.reword:
+        from agent.ask.reword import AnswerRewording
+
+        rewording = AnswerRewording(model, installation, config.llm.deadline_seconds)
+        return Asker(
+            history,
+            installation,
+            config.ask,
+            config.language,
+            reader,
+            live,
+            rewording=rewording,
+            rewording_source=rewording.source,
+        )
     return Asker(history, installation, config.ask, config.language, reader, live)
 
 

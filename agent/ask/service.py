@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from agent.ask.answer import Answer, compose, from_refusal, refused, understood
-from agent.ask.executor import LiveState, execute
+from agent.ask.executor import Facts, LiveState, execute
 from agent.ask.installation import Installation
 from agent.ask.lexicon import language_of
 from agent.ask.parser import Refusal, parse
@@ -22,6 +22,7 @@ from agent.history import EventHistory
 log = logging.getLogger(__name__)
 
 ModelReader = Callable[[str, Language], "Query | None"]
+Rewording = Callable[[str, Query, Facts], "str | None"]
 
 
 class Asker:
@@ -36,6 +37,8 @@ class Asker:
         model_reader: ModelReader | None = None,
         live: LiveState | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+        rewording: Rewording | None = None,
+        rewording_source: str = "model",
     ) -> None:
         self._history = history
         self._installation = installation
@@ -44,6 +47,8 @@ class Asker:
         self._model_reader = model_reader
         self._live = live
         self._clock = clock
+        self._rewording = rewording
+        self._rewording_source = rewording_source
         self._asked: deque[float] = deque()
         self._lock = threading.Lock()
 
@@ -84,10 +89,17 @@ class Asker:
         assert self._history is not None
         facts = execute(query, self._history, self._installation, now, self._live)
         text = compose(query, facts, self._installation, now)
+        answered = not (query.unseen and not query.labels)
+        worded_by = "template"
+        if self._rewording is not None and answered and not query.unseen:
+            reworded = self._rewording(text, query, facts)
+            if reworded is not None:
+                text, worded_by = reworded, self._rewording_source
         return Answer(
             question=question,
             text=text,
-            answered=not (query.unseen and not query.labels),
+            answered=answered,
+            worded_by=worded_by,
             understood=understood(query, facts, self._installation),
             read_by=read_by,
             language=query.language,
