@@ -535,6 +535,23 @@ class AppConfig(_Strict):
     )
     logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
 
+    @model_validator(mode="after")
+    def _ask_words_name_what_exists(self) -> AppConfig:
+        cameras = {c.name for c in self.cameras}
+        zones = {z.name for c in self.cameras for z in c.zones}
+        for word, entry in self.ask.vocabulary.items():
+            for what, names, known in (
+                ("zones", entry.zones, zones),
+                ("cameras", entry.cameras, cameras),
+            ):
+                unknown = sorted(set(names) - known)
+                if unknown:
+                    raise ValueError(
+                        f"ask.vocabulary '{word}' names {what} {unknown} that no camera has "
+                        f"({what}: {', '.join(sorted(known)) or 'none'})"
+                    )
+        return self
+
     @field_validator("cameras")
     @classmethod
     def _unique_cameras(cls, v: list[CameraConfig]) -> list[CameraConfig]:

@@ -88,3 +88,14 @@ def test_labels_come_from_the_detector(tmp_path: Path) -> None:
 
 def detector_labels(camera: object) -> tuple[str, ...]:
     return detectable_labels(camera)  # type: ignore[arg-type]
+
+
+def test_user_words_must_name_zones_and_cameras_that_exist(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from agent.ask.seeded import CONFIG
+    from agent.config import AppConfig
+
+    data = {**CONFIG, "ask": {"vocabulary": {"hens": {"labels": ["bird"], "zones": ["henhouse"]}}}}
+    with pytest.raises(ValidationError, match=r"'hens' names zones \['henhouse'\]"):
+        AppConfig.model_validate(data)

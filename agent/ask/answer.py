@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -26,7 +26,7 @@ class Answer(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: int = Field(1, description="Version of this schema.")
+    schema_version: Literal[1] = Field(1, description="Version of this schema.")
     question: str = Field(description="The question as asked (bounded in length).")
     text: str = Field(description="The answer, one or two sentences.")
     answered: bool = Field(description="False when the question could not be answered.")
