@@ -143,9 +143,8 @@ def _kinds_word(query: Query, en: bool) -> str:
 def understood(query: Query, facts: Facts, inst: Installation) -> str:
     """'people at the front door, this afternoon (12:00–17:00)'."""
     en = query.language == "en"
-    return f"{_subject(query, en)}{_kinds_word(query, en)}{_place(query, inst, en)}, " + (
-        facts.range.label
-    )
+    when = ("now" if en else "зараз") if query.what == "present_now" else facts.range.label
+    return f"{_subject(query, en)}{_kinds_word(query, en)}{_place(query, inst, en)}, {when}"
 
 
 # --- answers ----------------------------------------------------------------------------
@@ -249,12 +248,12 @@ def _present(query: Query, facts: Facts, inst: Installation, now: datetime, en: 
         return "поточний стан тут недоступний" + (f"; {seen}" if seen else "; записів немає.")
     at = facts.present_at.strftime("%H:%M") if facts.present_at else now.strftime("%H:%M")
     if not facts.present:
-        return f"none now (as of {at})." if en else f"зараз немає (станом на {at})."
+        return f"none (as of {at})." if en else f"немає (станом на {at})."
     if en:
         items = en_words.join([en_words.noun_phrase(k, v) for k, v in facts.present.items()])
-        return f"{items} now (as of {at})."
+        return f"{items} (as of {at})."
     items = uk_words.join([uk_words.noun_phrase(k, v) for k, v in facts.present.items()])
-    return f"зараз {items} (станом на {at})."
+    return f"{items} (станом на {at})."
 
 
 def _seen(

@@ -47,6 +47,8 @@ class Lexicon:
     language: Language
     what: tuple[tuple[Phrases, What], ...]  # in order of precedence
     present: Phrases
+    present_tense: Phrases  # a count in the present tense asks about now
+    open_words: frozenset[str]  # 'who came today?' asks what happened
     yes_no: Phrases
     arrive: Phrases
     leave: Phrases

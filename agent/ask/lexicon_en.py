@@ -28,6 +28,8 @@ WHAT: tuple[tuple[str, What], ...] = (
     ),
     ("last time|last seen|most recently|latest|the last|last|when", "last_seen"),
 )
+# 'how many cows are in the barn?': a count in the present tense asks about now.
+PRESENT_TENSE = phrases("are|is|'s")
 PRESENT = phrases(
     "now|right now|currently|at the moment|at present|still there|still|presently|"
     "is there anyone|are there any"
@@ -39,7 +41,8 @@ ARRIVE = phrases(
     "come near|came near|come by|came by|come to|came to|approach|approached|get in|got in|"
     "go in|went in|come in|came in|pass|passed|drive up|drove up|stop by|stopped by|"
     "ring|rang|knock|knocked|walk in|walked in|come into|came into|go into|went into|"
-    "get near|got near|come close|came close"
+    "get near|got near|come close|came close|come back|came back|return|returned|returns|"
+    "get back|got back"
 )
 LEAVE = phrases(
     "leave|left|leaves|leaving|go out|went out|gone out|exit|exited|exits|depart|departed|"
@@ -93,7 +96,7 @@ WEEKDAYS: dict[str, int] = {
 }
 CAMERA_WORDS = phrases("camera|cam|cameras")
 ZONE_WORDS = phrases("zone|area")
-ANY_PERSON = phrases("anyone|anybody|someone|somebody|a person|people|person")
+ANY_PERSON = phrases("anyone|anybody|someone|somebody|a person|people|person|who")
 ANYTHING = phrases(
     "anything|something|any object|any objects|objects|object|activity|motion|movement"
 )
@@ -103,7 +106,7 @@ FILLER = words(
     "it its they them what when how many much times time ever yet please tell me us let know "
     "can could would you see seen saw spot spotted detect detected notice noticed record recorded "
     "by around close next for during inside outside over all total altogether get got go went "
-    "who which were where anywhere somewhere and or with far so else also just only ? , . ! "
+    "which were where anywhere somewhere and or with far so else also just only ? , . ! "
     "': ; - again come about thing things happen there's what's who's hey hi ok okay "
     "front back of up down near give through via show"
 )
@@ -112,6 +115,8 @@ LEXICON = Lexicon(
     language="en",
     what=tuple((phrases(words), what) for words, what in WHAT),
     present=PRESENT,
+    present_tense=PRESENT_TENSE,
+    open_words=frozenset({"who", "what", "which"}),
     yes_no=YES_NO,
     arrive=ARRIVE,
     leave=LEAVE,

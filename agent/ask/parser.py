@@ -457,7 +457,6 @@ def _read_asking(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
     for wanted, what in lex.what:
         if toks.take(wanted) and found.what is None:
             found.what = what
-    found.present = toks.take(lex.present)
     for wanted, kinds in (
         (lex.arrive, ("arrival", "zone_enter")),
         (lex.leave, ("departure", "zone_exit")),
@@ -465,4 +464,10 @@ def _read_asking(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
     ):
         if toks.take(wanted):
             found.kinds += kinds  # type: ignore[arg-type]
+    found.present = toks.take(lex.present)
     found.yes_no = toks.take(lex.yes_no)
+    tense = toks.take(lex.present_tense)
+    if found.what == "count" and tense and found.time is None and not found.kinds:
+        found.present = True  # 'how many cows are in the barn?'
+    if found.what is None and toks.items[0] in lex.open_words:
+        found.what = "what_happened"  # 'who came to the front door today?'
