@@ -50,4 +50,4 @@ def test_eva_ask_refuses_honestly_and_without_history(
     history = EventHistory(tmp_path / "store" / DB_NAME)
     history.close()
     assert main(["ask", "--config", str(config), "pause the barn camera"]) == 1
-    assert capsys.readouterr().out.startswith("I cannot answer that")
+    assert capsys.readouterr().out.startswith("I only answer questions about what the cameras saw")

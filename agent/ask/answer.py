@@ -61,6 +61,12 @@ _REFUSALS: dict[str, dict[Language, str]] = {
         "камери, наприклад «скільки людей приходило сьогодні?» або «коли востаннє бачили "
         "корів?».",
     },
+    "instruction": {
+        "en": "I only answer questions about what the cameras saw; I do not take "
+        "instructions or commands.",
+        "uk": "Я лише відповідаю на запитання про те, що бачили камери; вказівок і команд "
+        "я не виконую.",
+    },
     "too_long": {
         "en": "The question is too long: at most {limit} characters.",
         "uk": "Запитання задовге: щонайбільше {limit} символів.",

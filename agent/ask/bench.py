@@ -163,6 +163,9 @@ def _bench_model(
     )
     for case, answer in read:
         print(f"  model read {case.question!r}: {answer.understood}", file=out, flush=True)
+    for case, answer, result in scores:
+        if case in CASES and not result.correct:
+            print(f"  answered, not refused: {case.question!r}: {answer.text}", file=out)
     return invented == 0
 
 

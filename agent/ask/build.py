@@ -55,7 +55,8 @@ def mqtt_ask_runner(
     def run(question: str) -> dict[str, Any]:
         answer = asker.ask(question)
         publish(topics.answer(base_topic), answer.model_dump_json().encode(), True)
-        log.info(
+        # The command handler logs one line per command; this adds what was understood.
+        log.debug(
             "question read by %s: %s",
             answer.read_by,
             answer.understood if answer.answered else "not answered",

@@ -49,6 +49,7 @@ class Lexicon:
     present: Phrases
     present_tense: Phrases  # a count in the present tense asks about now
     open_words: frozenset[str]  # 'who came today?' asks what happened
+    command_words: Phrases  # an instruction, not a question: never sent to a model
     yes_no: Phrases
     arrive: Phrases
     leave: Phrases

@@ -117,6 +117,11 @@ LEXICON = Lexicon(
     present=PRESENT,
     present_tense=PRESENT_TENSE,
     open_words=frozenset({"who", "what", "which"}),
+    command_words=words(
+        "ignore forget disregard pause resume stop start disable enable turn switch delete "
+        "remove erase publish send execute run rules instructions instruction prompt system "
+        "pretend act override reset shutdown reboot unlock open close arm disarm joke"
+    ),
     yes_no=YES_NO,
     arrive=ARRIVE,
     leave=LEAVE,

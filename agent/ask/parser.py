@@ -22,7 +22,9 @@ LEXICONS: dict[Language, Lexicon] = {"en": lexicon_en.LEXICON, "uk": lexicon_uk.
 _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 _MAX_NGRAM = 4
 
-RefusalReason = Literal["not_understood", "future", "empty"]
+RefusalReason = Literal["not_understood", "instruction", "future", "empty"]
+# More unknown words than this and the question is not handed to a model either.
+MAX_UNKNOWN_FOR_MODEL = 3
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class Refusal:
     reason: RefusalReason
     language: Language
     words: tuple[str, ...] = ()
+
+    @property
+    def for_model(self) -> bool:
+        """Whether a language model may try: a question with a few unknown words only."""
+        return self.reason == "not_understood" and 0 < len(self.words) <= MAX_UNKNOWN_FOR_MODEL
 
 
 @dataclass
@@ -108,7 +115,10 @@ def parse(
     toks.take(lex.filler)
     left = [w for w in toks.leftover() if not w.isdigit()]
     if left or any(w.isdigit() for w in toks.leftover()):
-        return Refusal("not_understood", language, tuple(dict.fromkeys(toks.leftover())))
+        unknown = tuple(dict.fromkeys(toks.leftover()))
+        if any((w,) in lex.command_words for w in toks.items):
+            return Refusal("instruction", language, unknown)
+        return Refusal("not_understood", language, unknown)
     what = found.what
     if found.present and (what in (None, "count", "last_seen") and found.time is None):
         what = "present_now"

@@ -72,11 +72,7 @@ class Asker:
             return refused(shown, "no_history", language, now)
         reading = parse(question, self._installation, self._language)
         read_by: ReadBy = "parser"
-        if (
-            isinstance(reading, Refusal)
-            and reading.reason == "not_understood"
-            and self._model_reader is not None
-        ):
+        if isinstance(reading, Refusal) and reading.for_model and self._model_reader is not None:
             query = self._model_reader(question, reading.language)
             if query is not None:
                 reading, read_by = query, "model"
