@@ -97,6 +97,11 @@ def test_names_the_question_does_not_use_are_refused(inst: Installation) -> None
     query, problems = reader.validate(_reply(labels=["fox"]), QUESTION, "en")
     assert query is None and "unknown names" in problems[0]
     assert reader.validate(_reply(what="none"), "pause the camera", "en") == (None, [])
+    # An object the lexicon does not know is not dropped to count everything instead.
+    unicorns = _reply(labels=[], zones=[], what="count")
+    assert reader.validate(unicorns, "How many unicorns came today?", "en") == (None, [])
+    query, _ = reader.validate(unicorns, "Did anything come by lately?", "en")
+    assert query is not None and query.labels == []
 
 
 def test_the_asker_says_the_model_read_it(

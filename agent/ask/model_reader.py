@@ -184,6 +184,10 @@ class ModelQueryReader:
                 problems.append(f"the question does not name {key} {sorted(extra)[:3]}")
         if problems:
             return None, problems
+        if what not in ("what_happened", "summary") and not picked["labels"] and not named.anything:
+            # 'how many unicorns?': the question's object is none the detector knows, and a
+            # reading without it would count everything. Refused, not asked again.
+            return None, []
         return (
             Query(
                 what=what,

@@ -149,6 +149,7 @@ class Named:
     labels: tuple[str, ...]
     zones: tuple[str, ...]
     cameras: tuple[str, ...]
+    anything: bool  # 'anything', 'something', 'events': no label on purpose
 
 
 def mentioned(
@@ -162,7 +163,7 @@ def mentioned(
     _read_user_words(toks, installation, found, language)
     _read_places(toks, installation, found, lex)
     _read_objects(toks, installation, found, language)
-    return Named(tuple(found.labels), tuple(found.zones), tuple(found.cameras))
+    return Named(tuple(found.labels), tuple(found.zones), tuple(found.cameras), found.any_label)
 
 
 # --- time -------------------------------------------------------------------------------
