@@ -70,8 +70,9 @@ def matching_seeds(query: Query) -> list[Seed]:
 def invented_facts(answer: Answer, installation: Installation) -> list[str]:
     """Numbers, times, dates and zones in the text that the seeds do not support."""
     if answer.query is None:
-        allowed = {str(n) for n in _NUMBER.findall(answer.question)} | {"3"}  # the limit etc.
-        return [n for n in _NUMBER.findall(answer.text) if n not in allowed and n != "300"]
+        # A refusal may repeat the question's numbers and the length limit, nothing else.
+        allowed = {str(n) for n in _NUMBER.findall(answer.question)} | {"300"}
+        return [n for n in _NUMBER.findall(answer.text) if n not in allowed]
     query = Query.model_validate(answer.query)
     period = resolve(query.time, NOW, query.language, (18, 6))
     seeds = matching_seeds(query)

@@ -110,7 +110,8 @@ def seeded_config(storage: Path) -> AppConfig:
     return AppConfig.model_validate(data)
 
 
-def seed_event(seed: Seed, language: str = "en") -> Event:
+def seed_event(seed: Seed) -> Event:
+    """The event the core would have stored for a seed (English template text)."""
     objects = [
         EventObject(label=seed.label, count=seed.count, zones=list(seed.zones), max_score=0.9)
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from agent.ask.build import build_asker
@@ -10,15 +11,13 @@ from agent.config import AppConfig
 from agent.history import DB_NAME, EventHistory, HistoryError, open_history
 from agent.llm import build_language_model
 
-EXIT_OK, EXIT_UNANSWERED, EXIT_FAILED = 0, 1, 1
+EXIT_OK, EXIT_NOT_ANSWERED = 0, 1
 
 
 def run_ask(
     config: AppConfig, question: str, out: TextIO = sys.stdout, as_json: bool = False
 ) -> int:
     """Print the answer (and what was understood); 0 when the question was answered."""
-    from pathlib import Path
-
     path = Path(config.storage.path).expanduser() / DB_NAME
     if not path.is_file():
         print(
@@ -26,12 +25,12 @@ def run_ask(
             "or point storage.path at the folder that has events.db",
             file=sys.stderr,
         )
-        return EXIT_FAILED
+        return EXIT_NOT_ANSWERED
     try:
         history: EventHistory = open_history(config.storage)
     except HistoryError as e:
         print(f"error: {e}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_NOT_ANSWERED
     model = build_language_model(config.llm) if config.ask.use_model else None
     try:
         answer = build_asker(config, history, model).ask(question)
@@ -45,4 +44,4 @@ def run_ask(
         print(answer.text, file=out)
         if answer.understood:
             print(f"(understood: {answer.understood}; read by the {answer.read_by})", file=out)
-    return EXIT_OK if answer.answered else EXIT_UNANSWERED
+    return EXIT_OK if answer.answered else EXIT_NOT_ANSWERED
