@@ -12,6 +12,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from agent.ask.build import add_ask_action, build_asker
+from agent.ask.live import LiveStates
+from agent.ask.service import Asker
 from agent.camera_status import CameraAvailability
 from agent.commands import CommandError, CommandHandler, DigestRunner
 from agent.config import AppConfig, CameraConfig, DigestConfig
@@ -61,6 +64,8 @@ def run_agent(
             cleanup.callback(history.close)
             sinks.append(history)
         sinks += list(extra_sinks)
+        live = LiveStates()
+        sinks.append(live)
 
         model = build_language_model(config.llm)
         if model is not None:
@@ -82,8 +87,9 @@ def run_agent(
         reporter = None
         availability = None
         if publisher is not None:
+            asker = build_asker(config, history, model, live) if history is not None else None
             reporter = _start_operator_side(
-                config, publisher, relay, controls, digests, workers, wording, stop, cleanup
+                config, publisher, relay, controls, digests, workers, wording, stop, cleanup, asker
             )
             availability = CameraAvailability(
                 config.mqtt.base_topic,
@@ -184,6 +190,7 @@ def _start_operator_side(
     wording: WordingQueue | None,
     stop: threading.Event,
     cleanup: contextlib.ExitStack,
+    asker: Asker | None = None,
 ) -> DiagnosticsReporter:
     """Commands in, diagnostics out."""
 
@@ -192,6 +199,7 @@ def _start_operator_side(
 
     run_digest = _digest_runner(config, digests) if digests is not None else None
     commands = CommandHandler(config.mqtt.base_topic, controls, send, run_digest)
+    add_ask_action(commands, asker, config.mqtt.base_topic, send)
     commands.start()
     publisher.subscribe(topics.command(config.mqtt.base_topic, "+"), commands.on_message)
     cleanup.callback(commands.stop)

@@ -36,7 +36,8 @@ SNAPSHOT_WAIT_SECONDS = 5.0
 _MAX_PROBLEMS = 3
 _MAX_NAME = 100
 
-ACTIONS: tuple[str, ...] = ("digest", "pause", "resume", "snapshot")
+#: Every action the agent obeys: the built-in ones, and `ask` (agent/ask/build.py).
+ACTIONS: tuple[str, ...] = ("ask", "digest", "pause", "resume", "snapshot")
 
 
 class Request(BaseModel):

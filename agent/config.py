@@ -449,6 +449,50 @@ class HomeAssistantConfig(_Strict):
     )
 
 
+class AskVocabularyEntry(_Strict):
+    """A word of the user's own that names labels, zones or cameras, e.g. 'hens'."""
+
+    labels: list[str] = Field(
+        default_factory=list, description="Detector labels the word means, e.g. [bird]."
+    )
+    zones: list[str] = Field(
+        default_factory=list, description="Zones the word implies, e.g. [coop]."
+    )
+    cameras: list[str] = Field(
+        default_factory=list, description="Cameras the word implies, e.g. [barn]."
+    )
+
+
+class AskConfig(_Strict):
+    """Questions about the event history: `eva ask`, MQTT <base>/cmd/ask, Home Assistant."""
+
+    night_start: int = Field(
+        18, ge=0, le=23, description="Hour 'last night' starts (local time, the day before)."
+    )
+    night_end: int = Field(6, ge=0, le=23, description="Hour 'last night' ends (local time).")
+    vocabulary: dict[str, AskVocabularyEntry] = Field(
+        default_factory=dict,
+        description="Your own words, e.g. hens: {labels: [bird], zones: [coop]}; a word may be "
+        "English or Ukrainian, several words separated by spaces.",
+    )
+    max_question_chars: int = Field(
+        300, ge=20, le=2000, description="Longer questions are refused, not cut."
+    )
+    max_per_minute: int = Field(
+        20, ge=1, le=600, description="Questions answered per minute; more are refused."
+    )
+    use_model: bool = Field(
+        True,
+        description="Ask the configured language model to read a question the parser cannot "
+        "map (llm.type ollama or llamacpp); false = the parser only.",
+    )
+    reword: bool = Field(
+        False,
+        description="Let the language model reword the answer; its sentence is used only "
+        "when the verifier finds every fact in it.",
+    )
+
+
 class StorageConfig(_Strict):
     """Where the agent keeps its files."""
 
@@ -486,7 +530,27 @@ class AppConfig(_Strict):
         default_factory=list, description="Periodic digests of the event history."
     )
     storage: StorageConfig = Field(default_factory=StorageConfig, description="Local files.")
+    ask: AskConfig = Field(
+        default_factory=AskConfig, description="Questions about what the cameras saw."
+    )
     logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
+
+    @model_validator(mode="after")
+    def _ask_words_name_what_exists(self) -> AppConfig:
+        cameras = {c.name for c in self.cameras}
+        zones = {z.name for c in self.cameras for z in c.zones}
+        for word, entry in self.ask.vocabulary.items():
+            for what, names, known in (
+                ("zones", entry.zones, zones),
+                ("cameras", entry.cameras, cameras),
+            ):
+                unknown = sorted(set(names) - known)
+                if unknown:
+                    raise ValueError(
+                        f"ask.vocabulary '{word}' names {what} {unknown} that no camera has "
+                        f"({what}: {', '.join(sorted(known)) or 'none'})"
+                    )
+        return self
 
     @field_validator("cameras")
     @classmethod

@@ -33,6 +33,29 @@ CREATE TABLE IF NOT EXISTS events (
     event_json TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_started_ts ON events (started_ts);
+CREATE INDEX IF NOT EXISTS events_camera_started_ts ON events (camera, started_ts);
+CREATE TABLE IF NOT EXISTS event_objects (
+    event_id TEXT NOT NULL,
+    started_ts REAL NOT NULL,
+    camera TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    label TEXT NOT NULL,
+    zone TEXT NOT NULL,
+    count INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS event_objects_label_ts ON event_objects (label, started_ts);
+CREATE INDEX IF NOT EXISTS event_objects_zone_ts ON event_objects (zone, started_ts);
+CREATE INDEX IF NOT EXISTS event_objects_ts ON event_objects (started_ts);
+CREATE INDEX IF NOT EXISTS event_objects_event ON event_objects (event_id);
+"""
+# One row per object and zone ('' = no zone), so questions filter by label and zone through
+# indexes instead of decoding every event's JSON. Filled from `events` for older files.
+_OBJECT_ROWS = """
+INSERT INTO event_objects (event_id, started_ts, camera, kind, label, zone, count)
+SELECT e.id, e.started_ts, e.camera, e.kind, json_extract(o.value, '$.label'),
+       COALESCE(z.value, ''), json_extract(o.value, '$.count')
+FROM events e, json_each(e.event_json, '$.objects') o
+LEFT JOIN json_each(o.value, '$.zones') z
 """
 
 
@@ -65,6 +88,7 @@ class EventHistory:
             # WAL + NORMAL survives a crash of the agent; a power cut may lose the last events.
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._fill_object_rows()
         except sqlite3.Error as e:
             self._db.close()
             raise _error(path, e) from e
@@ -89,23 +113,30 @@ class EventHistory:
 
     def add(self, event: Event) -> None:
         """Store an event; adding the same id again changes nothing."""
-        row = (
-            event.id,
-            event.camera,
-            event.rule,
-            event.kind,
-            event.severity,
-            event.started_at.isoformat(),
-            event.ended_at.isoformat(),
-            event.started_at.timestamp(),
-            event.ended_at.timestamp(),
-            event.title,
-            event.summary,
-            event.summary_source,
-            event.language,
-            event.model_dump_json(),
-        )
-        self._write("INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+        self.add_many([event])
+
+    def add_many(self, events: list[Event]) -> None:
+        """Store events in one transaction (an import, a benchmark); known ids are skipped."""
+        rows = [_row(e) for e in events]
+        try:
+            with self._lock:
+                self._db.execute("BEGIN")
+                try:
+                    for event, row in zip(events, rows, strict=True):
+                        cursor = self._db.execute(
+                            "INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row
+                        )
+                        if cursor.rowcount:
+                            self._db.executemany(
+                                "INSERT INTO event_objects VALUES (?,?,?,?,?,?,?)",
+                                _object_rows(event),
+                            )
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+        except sqlite3.Error as e:
+            raise _error(self.path, e) from e
 
     def set_summary(self, event_id: str, summary: str, source: str) -> bool:
         """Replace an event's summary (a model's wording arrived); False if the id is unknown."""
@@ -132,7 +163,27 @@ class EventHistory:
 
     def purge(self, older_than: datetime) -> int:
         """Delete events that started before `older_than`; returns how many went."""
-        return self._write("DELETE FROM events WHERE started_ts < ?", (older_than.timestamp(),))
+        cutoff = (older_than.timestamp(),)
+        self._write("DELETE FROM event_objects WHERE started_ts < ?", cutoff)
+        return self._write("DELETE FROM events WHERE started_ts < ?", cutoff)
+
+    def oldest(self) -> datetime | None:
+        """When the oldest stored event started: how far back the history goes."""
+        ts = self._read("SELECT MIN(started_ts) FROM events", ())[0][0]
+        return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+    def query(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        """Rows of a read-only SELECT, for questions (agent.ask.executor builds the SQL)."""
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            raise ValueError("history.query runs SELECT statements only")
+        return self._read(sql, params)
+
+    def _fill_object_rows(self) -> None:
+        """Object rows for events stored before the table existed (one statement, once)."""
+        has_rows = self._db.execute("SELECT 1 FROM event_objects LIMIT 1").fetchone()
+        has_events = self._db.execute("SELECT 1 FROM events LIMIT 1").fetchone()
+        if has_events and not has_rows:
+            self._db.execute(_OBJECT_ROWS)
 
     def count(self) -> int:
         """How many events are stored."""
@@ -169,6 +220,35 @@ def open_history(config: StorageConfig) -> EventHistory:
             "fix: set storage.path to a folder the agent's user can write"
         ) from e
     return EventHistory(folder / DB_NAME, retention_days=config.retention_days)
+
+
+def _row(event: Event) -> tuple[object, ...]:
+    return (
+        event.id,
+        event.camera,
+        event.rule,
+        event.kind,
+        event.severity,
+        event.started_at.isoformat(),
+        event.ended_at.isoformat(),
+        event.started_at.timestamp(),
+        event.ended_at.timestamp(),
+        event.title,
+        event.summary,
+        event.summary_source,
+        event.language,
+        event.model_dump_json(),
+    )
+
+
+def _object_rows(event: Event) -> list[tuple[object, ...]]:
+    """One row per object and zone ('' when it is in none)."""
+    ts = event.started_at.timestamp()
+    return [
+        (event.id, ts, event.camera, event.kind, o.label, zone, o.count)
+        for o in event.objects
+        for zone in (o.zones or [""])
+    ]
 
 
 def _decode(row: tuple[Any, ...]) -> Event:

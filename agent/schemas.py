@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from agent.ask.answer import Answer
 from agent.commands import CommandResult
 from agent.core.events import CameraState, Event, EventUpdate
 from agent.diagnostics import AgentDiagnostics, CameraDiagnostics
@@ -20,6 +21,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     "command-result.schema.json": CommandResult,
     "camera-diagnostics.schema.json": CameraDiagnostics,
     "agent-diagnostics.schema.json": AgentDiagnostics,
+    "answer.schema.json": Answer,
 }
 
 

@@ -197,8 +197,10 @@ def test_entities_per_camera_and_on_the_agent() -> None:
         "sensor.edge_vision_agent_model_latency",
         "sensor.edge_vision_agent_pending_summaries",
         "sensor.edge_vision_agent_outbox_depth",
+        "text.edge_vision_agent_ask",
+        "sensor.edge_vision_agent_answer",
     } <= ids
-    assert len(ids) == 5 * 4 + 7 + 4
+    assert len(ids) == 5 * 4 + 7 + 6
 
 
 @needs_jinja
@@ -213,7 +215,7 @@ def test_templates_parse(config: AppConfig) -> None:
 def known_topics(config: AppConfig) -> tuple[set[str], set[str]]:
     """Topics the agent publishes (HA subscribes) and the ones it obeys (HA publishes)."""
     base = config.mqtt.base_topic
-    published = {topics.status(base), topics.agent_diagnostics(base)}
+    published = {topics.status(base), topics.agent_diagnostics(base), topics.answer(base)}
     for c in config.cameras:
         published |= {
             topics.state(base, c.name),
@@ -392,6 +394,40 @@ def test_switch_and_buttons_send_what_the_commands_expect() -> None:
     assert (digest["command_topic"], digest["payload_press"]) == ("eva/cmd/digest", "{}")
     image = find(config, "image", "image.camera_barn_snapshot")
     assert (image["image_topic"], image["content_type"]) == ("eva/barn/snapshot", "image/jpeg")
+
+
+@needs_jinja
+def test_ask_box_sends_a_question_and_the_answer_sensor_shows_it(tmp_path: Path) -> None:
+    from support.ask_history import seeded_asker
+
+    from agent.ask.build import mqtt_ask_runner
+
+    config = CONFIGS["farm"]
+    ask = find(config, "text", "text.edge_vision_agent_ask")
+    assert (ask["command_topic"], ask["max"], ask["mode"]) == ("eva/cmd/ask", 255, "text")
+    # A command template gets only `value`, the text typed into the box.
+    command = ImmutableSandboxedEnvironment().from_string(ask["command_template"])
+    quoted = 'He said "hi" \\ twice'
+    assert json.loads(command.render(value=quoted)) == {"question": quoted}
+    question = "How many cows came to the gate today?"
+    payload = command.render(value=question)
+
+    asker, history, _ = seeded_asker(tmp_path)
+    published: list[tuple[str, bytes, bool]] = []
+    runner = mqtt_ask_runner(asker, "eva", lambda t, p, r: published.append((t, p, r)))
+    handler = CommandHandler("eva", {}, lambda t, p, r: None, ask=runner)
+    result = handler.handle("ask", payload.encode())
+    history.close()
+    assert result.ok and result.result is not None
+    topic, answer, retain = published[-1]
+    assert (topic, retain) == ("eva/answer", True)
+    sensor = find(config, "sensor", "sensor.edge_vision_agent_answer")
+    long_answer = json.loads(answer) | {"text": "y" * 400}
+    assert render(sensor["value_template"], json.dumps(long_answer)) == "y" * MAX_STATE_CHARS
+    attributes = json.loads(render(sensor["json_attributes_template"], answer.decode()))
+    assert attributes["text"] == result.result["text"]
+    assert attributes["facts"]["count"] == 1 and attributes["read_by"] == "parser"
+    assert render(ask["value_template"], answer.decode()) == question
 
 
 def test_entity_labels_prefer_home_assistant_then_camera_then_rules() -> None:

@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--config", required=True, type=Path, help="configuration file (YAML)")
     s.set_defaults(handler=_cmd_check)
 
+    s = sub.add_parser("ask", help="ask what the cameras saw, e.g. 'how many people came today?'")
+    s.add_argument("--config", required=True, type=Path, help="configuration file (YAML)")
+    s.add_argument("--json", action="store_true", help="print the answer with its facts as JSON")
+    s.add_argument("question", help="the question, in English or Ukrainian (quote it)")
+    s.set_defaults(handler=_cmd_ask)
+
     s = sub.add_parser("demo", help="play the bundled scene through the whole agent")
     s.add_argument("--language", choices=["en", "uk"], default="en")
     s.add_argument("--fast", action="store_true", help="play as fast as possible")
@@ -113,6 +119,12 @@ def _parser() -> argparse.ArgumentParser:
         default="onnx",
         help="which detector to measure (hailo and imx500 need the device; their host-side "
         "work is measured anywhere)",
+    )
+    s.add_argument(
+        "--ask",
+        action="store_true",
+        help="instead: the question suite (parser alone, and with the --config model) and "
+        "answer latency on a year of events",
     )
     s.add_argument(
         "--soak",
@@ -176,6 +188,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from agent.cli.check import run_checks
 
     return EXIT_OK if run_checks(config, sys.stdout) else EXIT_FAILED
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    _setup_logging("WARNING")
+    from agent.cli.ask import run_ask
+
+    return run_ask(config, args.question, sys.stdout, as_json=args.json)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -267,9 +287,16 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         except (MosquittoError, SoakError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_FAILED
+    config = load_config(args.config) if args.config else None
+    if args.ask:
+        from agent.ask.bench import bench_ask
+
+        llm = config.llm if config else None
+        return (
+            EXIT_OK if bench_ask(sys.stdout, None if "llm" in args.skip else llm) else EXIT_FAILED
+        )
     from agent.cli.bench import run_bench
 
-    config = load_config(args.config) if args.config else None
     ok = run_bench(
         sys.stdout,
         frames=args.frames,

@@ -286,6 +286,7 @@ def _agent_entities(base: str) -> list[_Entity]:
                 "icon": "mdi:text-box-outline",
             },
         ),
+        *_ask_entities(base),
         # A null figure renders as "None", which Home Assistant's MQTT sensor reads as unknown.
         _diagnostic(
             diagnostics,
@@ -297,6 +298,52 @@ def _agent_entities(base: str) -> list[_Entity]:
         ),
         _diagnostic(diagnostics, "pending_summaries", "Pending summaries", "pending_summaries"),
         _diagnostic(diagnostics, "outbox_depth", "Outbox depth", "outbox_depth"),
+    ]
+
+
+def _ask_entities(base: str) -> list[_Entity]:
+    """A text box that sends a question, and a sensor with the latest answer."""
+    answer = topics.answer(base)
+    return [
+        _Entity(
+            "text",
+            "ask",
+            "Ask",
+            {
+                "command_topic": topics.command(base, "ask"),
+                "command_template": '{{ {"question": value} | tojson }}',
+                "state_topic": answer,
+                "value_template": f"{{{{ value_json.question[:{STATE_MAX_CHARS}] }}}}",
+                "max": STATE_MAX_CHARS,
+                "mode": "text",
+                "icon": "mdi:chat-question-outline",
+            },
+        ),
+        _Entity(
+            "sensor",
+            "answer",
+            "Answer",
+            {
+                "state_topic": answer,
+                "value_template": f"{{{{ value_json.text[:{STATE_MAX_CHARS}] }}}}",
+                "json_attributes_topic": answer,
+                "json_attributes_template": _json_template(
+                    {
+                        k: k
+                        for k in (
+                            "text",
+                            "question",
+                            "understood",
+                            "read_by",
+                            "answered",
+                            "facts",
+                            "at",
+                        )
+                    }
+                ),
+                "icon": "mdi:chat-outline",
+            },
+        ),
     ]
 
 

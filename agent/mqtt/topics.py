@@ -67,3 +67,8 @@ def command(base: str, action: str) -> str:
 def command_result(base: str) -> str:
     """Where every command's result or error goes: ``<base>/cmd/result``."""
     return f"{base}/cmd/result"
+
+
+def answer(base: str) -> str:
+    """Retained latest answer to a question (``ask`` command): ``<base>/answer``."""
+    return f"{base}/answer"

@@ -7,6 +7,8 @@ Taken from home-assistant/core, homeassistant/components/mqtt/ (read, not copied
   availability schemas.
 - config.py: MQTT_BASE_SCHEMA (qos, encoding), MQTT_RO_SCHEMA (state_topic required,
   value_template), MQTT_RW_SCHEMA (command_topic required, optimistic, retain, state_topic).
+- text.py (2025): MQTT_RW_SCHEMA plus command_template, value_template, min, max (at most
+  255, MAX_LENGTH_STATE_STATE), mode (text or password) and pattern.
 - sensor.py, binary_sensor.py, event.py (event_types required; the rendered payload must be
   a JSON object with `event_type`), image.py (exactly one of image_topic / url_topic;
   content_type not with url_topic), switch.py, button.py: each platform's own keys.
@@ -216,6 +218,13 @@ COMPONENTS: dict[str, ComponentRules] = {
             "device_class",
         },
         values={"device_class": SWITCH_DEVICE_CLASSES, "entity_category": ENTITY_CATEGORIES},
+    ),
+    "text": ComponentRules(
+        required=frozenset({"command_topic"}),
+        allowed=RW_KEYS
+        | ENTITY_COMMON_KEYS
+        | {"command_template", "value_template", "min", "max", "mode", "pattern"},
+        values={"mode": frozenset({"text", "password"}), "entity_category": ENTITY_CATEGORIES},
     ),
     "button": ComponentRules(
         required=frozenset({"command_topic"}),

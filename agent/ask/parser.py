@@ -1,0 +1,484 @@
+"""The deterministic reader: a question becomes a Query, or a refusal that says why.
+
+Every word must be understood: words of time, of what is asked, objects, zones, cameras or
+harmless fillers. A word left over (an unknown animal, an instruction such as 'ignore' or
+'pause') makes the parser refuse rather than guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from agent.ask import lexicon_en, lexicon_uk
+from agent.ask.installation import Installation
+from agent.ask.lexicon import Lexicon, Phrase, Phrases, language_of, tokens
+from agent.ask.query import Query, RangeName, TimeSpec, What
+from agent.config import EventKind, Language
+from agent.llm import lexicon as lx
+
+LEXICONS: dict[Language, Lexicon] = {"en": lexicon_en.LEXICON, "uk": lexicon_uk.LEXICON}
+_CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+_MAX_NGRAM = 4
+
+RefusalReason = Literal["not_understood", "instruction", "future", "empty"]
+# More unknown words than this and the question is not handed to a model either.
+MAX_UNKNOWN_FOR_MODEL = 3
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a question could not be read; `words` are the ones not understood."""
+
+    reason: RefusalReason
+    language: Language
+    words: tuple[str, ...] = ()
+
+    @property
+    def for_model(self) -> bool:
+        """Whether a language model may try: a question with a few unknown words only."""
+        return self.reason == "not_understood" and 0 < len(self.words) <= MAX_UNKNOWN_FOR_MODEL
+
+
+@dataclass
+class _Found:
+    labels: list[str] = field(default_factory=list)
+    unseen: list[str] = field(default_factory=list)
+    zones: list[str] = field(default_factory=list)
+    cameras: list[str] = field(default_factory=list)
+    kinds: list[EventKind] = field(default_factory=list)
+    what: What | None = None
+    present: bool = False
+    yes_no: bool = False
+    time: TimeSpec | None = None
+    future: bool = False
+    any_label: bool = False
+
+
+class _Tokens:
+    """The question's tokens and which of them are understood."""
+
+    def __init__(self, items: list[str]) -> None:
+        self.items = items
+        self.used = [False] * len(items)
+
+    def find(self, wanted: Phrases, start: int = 0) -> tuple[int, int] | None:
+        """The first unused phrase of `wanted` at or after `start`, longest first."""
+        for i in range(start, len(self.items)):
+            for n in range(min(_MAX_NGRAM, len(self.items) - i), 0, -1):
+                span = tuple(self.items[i : i + n])
+                if span in wanted and not any(self.used[i : i + n]):
+                    return i, i + n
+        return None
+
+    def take(self, wanted: Phrases) -> bool:
+        """Mark every occurrence of `wanted` as understood; whether there was one."""
+        found = False
+        while (span := self.find(wanted)) is not None:
+            self.mark(*span)
+            found = True
+        return found
+
+    def mark(self, start: int, end: int) -> None:
+        for i in range(start, end):
+            self.used[i] = True
+
+    def is_phrase(self, i: int, wanted: Phrases) -> int:
+        """Length of the phrase of `wanted` at i (0 = none)."""
+        for n in range(min(_MAX_NGRAM, len(self.items) - i), 0, -1):
+            if tuple(self.items[i : i + n]) in wanted:
+                return n
+        return 0
+
+    def leftover(self) -> list[str]:
+        return [t for t, u in zip(self.items, self.used, strict=True) if not u]
+
+
+def parse(
+    question: str, installation: Installation, default_language: Language = "en"
+) -> Query | Refusal:
+    """Read a question; a Query only when every word was understood."""
+    language = language_of(question, default_language)
+    lex = LEXICONS[language]
+    toks = _Tokens(tokens(question))
+    if not toks.items:
+        return Refusal("empty", language)
+    found = _Found()
+    _read_time(toks, lex, found)
+    if found.future:
+        return Refusal("future", language)
+    _read_user_words(toks, installation, found, language)
+    _read_places(toks, installation, found, lex)
+    _read_objects(toks, installation, found, language)
+    _read_asking(toks, lex, found)
+    toks.take(lex.filler)
+    left = [w for w in toks.leftover() if not w.isdigit()]
+    if left or any(w.isdigit() for w in toks.leftover()):
+        unknown = tuple(dict.fromkeys(toks.leftover()))
+        if any((w,) in lex.command_words for w in toks.items):
+            return Refusal("instruction", language, unknown)
+        return Refusal("not_understood", language, unknown)
+    what = found.what
+    if found.present and (what in (None, "count", "last_seen") and found.time is None):
+        what = "present_now"
+    if what is None:
+        if not found.yes_no:
+            return Refusal("not_understood", language)
+        what = "count"
+    if what == "count" and not found.kinds and found.time is None and found.present:
+        what = "present_now"
+    default_all = what in ("first_seen", "last_seen")
+    time = found.time or TimeSpec(name="all" if default_all else "today")
+    return Query(
+        what=what,
+        language=language,
+        labels=list(dict.fromkeys(found.labels)),
+        zones=list(dict.fromkeys(found.zones)),
+        cameras=list(dict.fromkeys(found.cameras)),
+        kinds=list(dict.fromkeys(found.kinds)),
+        time=time,
+        unseen=list(dict.fromkeys(found.unseen)),
+    )
+
+
+@dataclass(frozen=True)
+class Named:
+    """What a question names of this installation, by the lexicon's words alone."""
+
+    labels: tuple[str, ...]
+    zones: tuple[str, ...]
+    cameras: tuple[str, ...]
+    anything: bool  # 'anything', 'something', 'events': no label on purpose
+
+
+def mentioned(
+    question: str, installation: Installation, default_language: Language = "en"
+) -> Named:
+    """Labels, zones and cameras the question's words name (hypernyms expanded)."""
+    language = language_of(question, default_language)
+    lex = LEXICONS[language]
+    toks = _Tokens(tokens(question))
+    found = _Found()
+    _read_user_words(toks, installation, found, language)
+    _read_places(toks, installation, found, lex)
+    _read_objects(toks, installation, found, language)
+    return Named(tuple(found.labels), tuple(found.zones), tuple(found.cameras), found.any_label)
+
+
+# --- time -------------------------------------------------------------------------------
+
+
+def _read_time(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
+    if toks.take(lex.future):
+        found.future = True
+        return
+    for reader in (_between, _since, _ago, _last_n, _weekday):
+        spec = reader(toks, lex)
+        if spec is not None:
+            found.time = spec
+            break
+    # Named periods: 'this morning' beats 'today' when both are said ('сьогодні вранці').
+    best: tuple[int, RangeName] | None = None
+    for wanted, name in lex.named:
+        if toks.take(wanted):
+            rank = _NAMED_RANK.index(name)
+            if best is None or rank > best[0]:
+                best = (rank, name)
+    if best is not None and found.time is None:
+        found.time = TimeSpec(name=best[1])
+    elif (
+        best is not None
+        and best[1] == "yesterday"
+        and found.time is not None
+        and (
+            found.time.name in ("since", "between")  # 'yesterday between 10:00 and 12:00'
+        )
+    ):
+        found.time = found.time.model_copy(update={"days_back": 1})
+
+
+_NAMED_RANK: tuple[RangeName, ...] = (
+    "all",
+    "today",
+    "this_week",
+    "yesterday",
+    "this_afternoon",
+    "this_evening",
+    "this_morning",
+    "last_night",
+)
+
+
+def _clock_at(toks: _Tokens, i: int, lex: Lexicon) -> tuple[int, int] | None:
+    """(minute of the day, tokens used) of a clock time at i: '14:00', '2 pm', '9 o'clock'."""
+    if i >= len(toks.items) or toks.used[i]:
+        return None
+    word = toks.items[i]
+    m = _CLOCK.match(word)
+    if m:
+        hour, minute = int(m[1]), int(m[2])
+        n = 1
+    elif word.isdigit() and int(word) <= 24:
+        hour, minute, n = int(word), 0, 1
+    else:
+        return None
+    half = i + n
+    if (k := toks.is_phrase(half, lex.pm)) and hour <= 12:
+        hour, n = (hour % 12) + 12, n + k
+    elif (k := toks.is_phrase(half, lex.am)) and hour <= 12:
+        hour, n = hour % 12, n + k
+    elif k := toks.is_phrase(half, lex.oclock) or toks.is_phrase(half, lex.hour_words):
+        n += k
+    if hour > 23 or minute > 59:
+        return None
+    return hour * 60 + minute, n
+
+
+def _between(toks: _Tokens, lex: Lexicon) -> TimeSpec | None:
+    for i in range(len(toks.items)):
+        if toks.used[i] or not (k := toks.is_phrase(i, lex.between_start)):
+            continue
+        first = _clock_at(toks, i + k, lex)
+        if first is None:
+            continue
+        j = i + k + first[1]
+        if not (k2 := toks.is_phrase(j, lex.between_join)):
+            continue
+        last = _clock_at(toks, j + k2, lex)
+        if last is None:
+            continue
+        toks.mark(i, j + k2 + last[1])
+        return TimeSpec(name="between", start_minute=first[0], end_minute=last[0])
+    return None
+
+
+def _since(toks: _Tokens, lex: Lexicon) -> TimeSpec | None:
+    for i in range(len(toks.items)):
+        if toks.used[i] or not (k := toks.is_phrase(i, lex.since)):
+            continue
+        clock = _clock_at(toks, i + k, lex)
+        if clock is None:
+            continue
+        toks.mark(i, i + k + clock[1])
+        return TimeSpec(name="since", start_minute=clock[0])
+    return None
+
+
+def _number(toks: _Tokens, i: int, lex: Lexicon) -> int | None:
+    if i < 0 or i >= len(toks.items) or toks.used[i]:
+        return None
+    word = toks.items[i]
+    if word.isdigit():
+        return int(word)
+    return lex.numbers.get(word)
+
+
+def _unit_days(toks: _Tokens, i: int, lex: Lexicon) -> tuple[str, int, int] | None:
+    """('hours'|'days', days per unit, tokens used) of a unit word at i."""
+    for wanted, unit, days in (
+        (lex.hour_units, "hours", 0),
+        (lex.day_units, "days", 1),
+        (lex.week_units, "days", 7),
+        (lex.month_units, "days", 30),
+        (lex.year_units, "days", 365),
+    ):
+        if k := toks.is_phrase(i, wanted):
+            return unit, days, k
+    return None
+
+
+def _last_n(toks: _Tokens, lex: Lexicon) -> TimeSpec | None:
+    """'in the last 3 hours', 'past day', 'за останні дві години', 'за тиждень'."""
+    for i in range(len(toks.items)):
+        if toks.used[i] or not (k := toks.is_phrase(i, lex.last)):
+            continue
+        j = i + k
+        while j < len(toks.items) and toks.is_phrase(j, lex.last):  # 'за останні'
+            j += toks.is_phrase(j, lex.last)
+        n = _number(toks, j, lex)
+        if n is not None:
+            j += 1
+        unit = _unit_days(toks, j, lex) if j < len(toks.items) else None
+        if unit is None or (n is not None and n <= 0):
+            continue
+        name, per, used = unit
+        amount = n or 1
+        toks.mark(i, j + used)
+        if name == "hours":
+            return TimeSpec(name="last_hours", hours=min(amount, 24 * 366))
+        return TimeSpec(name="last_days", days=min(amount * per, 366))
+    return None
+
+
+def _ago(toks: _Tokens, lex: Lexicon) -> TimeSpec | None:
+    """'3 days ago', '2 тижні тому': from that day until now."""
+    for i in range(len(toks.items)):
+        unit = _unit_days(toks, i, lex)
+        if unit is None or unit[0] != "days":
+            continue
+        n = _number(toks, i - 1, lex) or (1 if i == 0 or toks.items[i - 1] in ("a", "an") else 0)
+        if not n or not toks.is_phrase(i + unit[2], lex.ago):
+            continue
+        start = i - 1 if _number(toks, i - 1, lex) is not None or i > 0 else i
+        toks.mark(start, i + unit[2] + 1)
+        return TimeSpec(name="days_ago", days=min(n * unit[1], 366))
+    return None
+
+
+def _weekday(toks: _Tokens, lex: Lexicon) -> TimeSpec | None:
+    for i, word in enumerate(toks.items):
+        if not toks.used[i] and word in lex.weekdays:
+            toks.mark(i, i + 1)
+            if i > 0 and toks.items[i - 1] in ("on", "у", "в", "last", "минулого", "минулої"):
+                toks.mark(i - 1, i)
+            return TimeSpec(name="weekday", weekday=lex.weekdays[word])
+    return None
+
+
+# --- names of this installation ---------------------------------------------------------
+
+
+def _forms(text: str) -> Phrase:
+    return tuple(tokens(text.replace("_", " ")))
+
+
+def _stem_match(token: str, word: str) -> bool:
+    """The same Ukrainian noun in another case: 'хліву' ~ 'хлів', 'курнику' ~ 'курник'."""
+    if token == word:
+        return True
+    stem = lx.uk_stem(word)
+    if len(stem) < lx.UK_MIN_STEM or not token.startswith(stem[:-1] if len(stem) > 4 else stem):
+        return False
+    base = stem if token.startswith(stem) else stem[:-1]
+    return token[len(base) :] in lx.UK_ENDINGS or token[len(stem) :] in lx.UK_ENDINGS
+
+
+def _find_name(toks: _Tokens, words: Phrase, uk: bool) -> tuple[int, int] | None:
+    n = len(words)
+    for i in range(len(toks.items) - n + 1):
+        if any(toks.used[i : i + n]):
+            continue
+        span = toks.items[i : i + n]
+        if all(_stem_match(t, w) if uk else t == w for t, w in zip(span, words, strict=True)):
+            return i, i + n
+        # English: a plural or possessive of the last word ('gates', "barn's")
+        if (
+            not uk
+            and span[:-1] == list(words[:-1])
+            and span[-1]
+            in (
+                words[-1] + "s",
+                words[-1] + "es",
+                words[-1] + "'s",
+            )
+        ):
+            return i, i + n
+    return None
+
+
+def _read_user_words(toks: _Tokens, inst: Installation, found: _Found, language: Language) -> None:
+    entries = sorted(inst.vocabulary.items(), key=lambda kv: -len(_forms(kv[0])))
+    for word, entry in entries:
+        forms = _forms(word)
+        if not forms:
+            continue
+        while (span := _find_name(toks, forms, language == "uk")) is not None:
+            toks.mark(*span)
+            for label in entry.labels:
+                (found.labels if label in inst.labels else found.unseen).append(label)
+            found.zones += [z for z in entry.zones if z in inst.zones]
+            found.cameras += [c for c in entry.cameras if c in inst.cameras]
+
+
+def _read_places(toks: _Tokens, inst: Installation, found: _Found, lex: Lexicon) -> None:
+    uk = lex.language == "uk"
+    # 'the barn camera' / 'камера barn' names a camera even where a zone has that name
+    for camera in inst.cameras:
+        forms = _forms(camera)
+        while (span := _find_name(toks, forms, uk)) is not None:
+            before, after = span[0] - 1, span[1]
+            near = [
+                (s, s + k)
+                for s in (after, before)
+                if 0 <= s < len(toks.items) and (k := toks.is_phrase(s, lex.camera_words))
+            ]
+            if not near and camera in inst.zones:
+                break
+            toks.mark(*span)
+            for s, e in near[:1]:
+                toks.mark(s, e)
+            found.cameras.append(camera)
+    names: list[tuple[Phrase, str]] = []
+    for name, zone in inst.zones.items():
+        for text in dict.fromkeys((name, zone.title or "", zone.display)):
+            if text:
+                names.append((_forms(text), name))
+    for forms, name in sorted(names, key=lambda fn: -len(fn[0])):
+        while (span := _find_name(toks, forms, uk)) is not None:
+            toks.mark(*span)
+            found.zones.append(name)
+    if found.zones or found.cameras:
+        toks.take(lex.zone_words)
+        toks.take(lex.camera_words)
+
+
+def _read_objects(toks: _Tokens, inst: Installation, found: _Found, language: Language) -> None:
+    lex = LEXICONS[language]
+    if toks.take(lex.any_person):
+        _add_labels(frozenset({"person"}), "person", False, inst, found)
+    if toks.take(lex.anything):
+        found.any_label = True
+    vocab = lx.EN_VOCAB if language == "en" else lx.UK_VOCAB
+    for i in range(len(toks.items)):
+        for n in range(min(_MAX_NGRAM, len(toks.items) - i), 0, -1):
+            if any(toks.used[i : i + n]):
+                continue
+            sense = vocab.get(tuple(toks.items[i : i + n]))
+            if sense is None and n == 1 and language == "uk":
+                sense = _uk_stem_sense(toks.items[i])
+            if sense is not None:
+                toks.mark(i, i + n)
+                _add_labels(sense.labels, sense.name, sense.hypernym, inst, found)
+                break
+
+
+def _uk_stem_sense(word: str) -> lx.Sense | None:
+    for cut in range(len(word), max(lx.UK_MIN_STEM, len(word) - 3) - 1, -1):
+        sense = lx.UK_STEMS.get(word[:cut])
+        if sense is not None and word[cut:] in lx.UK_ENDINGS:
+            return sense
+    return None
+
+
+def _add_labels(
+    labels: frozenset[str], name: str, hypernym: bool, inst: Installation, found: _Found
+) -> None:
+    seen = [label for label in inst.labels if label in labels]
+    if seen:
+        found.labels += seen
+    else:
+        found.unseen.append(name)
+
+
+# --- what is asked ----------------------------------------------------------------------
+
+
+def _read_asking(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
+    for wanted, what in lex.what:
+        if toks.take(wanted) and found.what is None:
+            found.what = what
+    for wanted, kinds in (
+        (lex.arrive, ("arrival", "zone_enter")),
+        (lex.leave, ("departure", "zone_exit")),
+        (lex.stay, ("dwell",)),
+    ):
+        if toks.take(wanted):
+            found.kinds += kinds  # type: ignore[arg-type]
+    found.present = toks.take(lex.present)
+    found.yes_no = toks.take(lex.yes_no)
+    tense = toks.take(lex.present_tense)
+    if found.what == "count" and tense and found.time is None and not found.kinds:
+        found.present = True  # 'how many cows are in the barn?'
+    if found.what is None and toks.items[0] in lex.open_words:
+        found.what = "what_happened"  # 'who came to the front door today?'
