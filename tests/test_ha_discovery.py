@@ -400,7 +400,7 @@ def test_switch_and_buttons_send_what_the_commands_expect() -> None:
 def test_ask_box_sends_a_question_and_the_answer_sensor_shows_it(tmp_path: Path) -> None:
     from support.ask_history import seeded_asker
 
-    from agent.ask.build import mqtt_ask_runner
+    from agent.ask.build import add_ask_action
 
     config = CONFIGS["farm"]
     ask = find(config, "text", "text.edge_vision_agent_ask")
@@ -414,8 +414,8 @@ def test_ask_box_sends_a_question_and_the_answer_sensor_shows_it(tmp_path: Path)
 
     asker, history, _ = seeded_asker(tmp_path)
     published: list[tuple[str, bytes, bool]] = []
-    runner = mqtt_ask_runner(asker, "eva", lambda t, p, r: published.append((t, p, r)))
-    handler = CommandHandler("eva", {}, lambda t, p, r: None, ask=runner)
+    handler = CommandHandler("eva", {}, lambda t, p, r: None)
+    add_ask_action(handler, asker, "eva", lambda t, p, r: published.append((t, p, r)))
     result = handler.handle("ask", payload.encode())
     history.close()
     assert result.ok and result.result is not None
