@@ -11,6 +11,7 @@ from typing import Any
 
 from agent.config import StorageConfig
 from agent.core.events import CameraState, Event, EventUpdate
+from pipelines.errors import UserError
 
 DB_NAME = "events.db"
 _PURGE_EVERY_SECONDS = 3600.0
@@ -36,7 +37,7 @@ CREATE INDEX IF NOT EXISTS events_started_ts ON events (started_ts);
 """
 
 
-class HistoryError(Exception):
+class HistoryError(UserError):
     """The history file cannot be opened or written; the message names the path and a fix."""
 
 

@@ -11,6 +11,8 @@ import threading
 from types import TracebackType
 from typing import Any
 
+from pipelines.errors import UserError
+
 logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
@@ -19,7 +21,7 @@ HOST = "127.0.0.1"
 _CHATTY_LOGGERS = ("amqtt", "transitions")
 
 
-class BrokerStartError(RuntimeError):
+class BrokerStartError(UserError, RuntimeError):
     """The embedded broker could not start listening."""
 
 
