@@ -305,7 +305,8 @@ def _message(item: Any) -> str:
         return "required but missing"
     if kind == "union_tag_invalid":
         expected = item.get("ctx", {}).get("expected_tags", "")
-        return f"unknown type {shorten(item['input'])}; use one of {expected}"
+        given = item["input"].get("type") if isinstance(item["input"], dict) else item["input"]
+        return f"unknown type {shorten(given)}; use one of {expected}"
     if kind == "union_tag_not_found":
         return f"needs a 'type' key: {_TYPE_CHOICES.get(str(item['loc'][-1]), 'see the README')}"
     msg = str(item["msg"])
@@ -347,9 +348,7 @@ def _line_of(node: yaml.Node | None, loc: list[int | str]) -> int | None:
         if isinstance(node, yaml.MappingNode):
             nxt = next((v for k, v in node.value if k.value == part), None)
             if nxt is None:
-                # The key itself may be the problem (extra key): point at it.
-                key = next((k for k, _ in node.value if k.value == part), None)
-                return key.start_mark.line + 1 if key is not None else best
+                return best
             node = nxt
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             if part >= len(node.value):

@@ -17,6 +17,9 @@ def read_labels(path: Path, what: str, error: type[Exception]) -> tuple[str, ...
     the detectors both read labels through here, so they agree on what is a labels file.
     """
     try:
+        if not path.is_file():  # a FIFO would block the reader for ever
+            why = "no such file" if not path.exists() else "not a regular file"
+            raise error(f"cannot read {what} {path}: {why}; {_FIX}")
         with path.open("rb") as f:
             data = f.read(MAX_LABELS_BYTES + 1)
     except OSError as exc:

@@ -82,8 +82,8 @@ def scan_folder(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
             continue
         if stat.S_ISREG(info.st_mode):
             files.append(p)
-        elif not stat.S_ISDIR(info.st_mode):
-            skipped.append((p, "not a regular file"))
+        else:
+            skipped.append((p, "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"))
     return sorted(files, key=lambda p: natural_key(p.name)), skipped
 
 
