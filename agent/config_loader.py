@@ -127,7 +127,8 @@ def _read_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
         mark = e.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
         problem = (e.problem or str(e))[:_MAX_LINE]
-        raise ConfigError(f"{source}: not valid YAML at {where}: {problem}", line=None) from None
+        line = mark.line + 1 if mark else None
+        raise ConfigError(f"{source}: not valid YAML at {where}: {problem}", line=line) from None
     except yaml.YAMLError as e:
         raise ConfigError(f"{source}: not valid YAML: {str(e)[:_MAX_LINE]}") from None
     except (ValueError, OverflowError) as e:

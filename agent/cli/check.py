@@ -175,8 +175,7 @@ def _check_mqtt(config: AppConfig, report: _Report) -> None:
         problem = _cannot_listen(m.embedded_host, m.embedded_port)
         report(
             problem is None,
-            f"mqtt: an embedded broker will start on {where}"
-            + (f": {problem}" if problem else ""),
+            f"mqtt: an embedded broker will start on {where}" + (f": {problem}" if problem else ""),
             "another broker probably runs there: set mqtt.host (and mqtt.port) to use it, "
             "or set mqtt.embedded_port: 0 to pick a free port",
         )
