@@ -7,16 +7,24 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from agent.cron import parse_crontab
 from pipelines.detectors.hailo import HailoDetectorConfig
 from pipelines.detectors.on_sensor import OnSensorDetectorConfig
 from pipelines.detectors.onnx_yolo import OnnxDetectorConfig
+from pipelines.errors import shorten
 from pipelines.sources.demo import DemoSourceConfig
 from pipelines.sources.image_folder import ImageFolderSourceConfig
 from pipelines.sources.imx500 import Imx500SourceConfig
 from pipelines.sources.opencv import OpenCVSourceConfig
 from pipelines.sources.picamera import PiCameraSourceConfig
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# Used with fullmatch: `$` would let "barn\n" through into topics and entity ids.
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_NAME_MAX = 64
+# MQTT strings carry a 2-byte length; topic prefixes stay short so every full topic fits.
+MQTT_STRING_MAX_BYTES = 65_535
+TOPIC_PREFIX_MAX_BYTES = 1024
+MAX_ZONE_POINTS = 100
 
 SourceConfig = Annotated[
     OpenCVSourceConfig
@@ -42,12 +50,63 @@ class _Strict(BaseModel):
 
 
 def _check_name(value: str, what: str) -> str:
-    if not _NAME.match(value):
+    if not _NAME.fullmatch(value) or len(value) > _NAME_MAX:
         raise ValueError(
-            f"{what} '{value}' must use lower-case letters, digits, '_' or '-', "
-            "and start with a letter or digit (it becomes part of MQTT topics)"
+            f"{what} {shorten(value)} must use lower-case letters, digits, '_' or '-', "
+            f"start with a letter or digit and be at most {_NAME_MAX} long (it becomes part "
+            "of MQTT topics)"
         )
     return value
+
+
+def _check_mqtt_string(value: str, what: str, limit: int = MQTT_STRING_MAX_BYTES) -> str:
+    """What the MQTT library would refuse later: too long (in UTF-8 bytes) or a NUL."""
+    if "\0" in value:
+        raise ValueError(f"{what} contains a NUL character, which MQTT does not allow")
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise ValueError(f"{what} is {size} bytes long in UTF-8; MQTT allows at most {limit}")
+    return value
+
+
+def _check_topic_prefix(value: str, what: str) -> str:
+    if not value or any(c in value for c in "#+") or value.startswith("/") or value.endswith("/"):
+        raise ValueError(
+            f"{what} {shorten(value)} must be non-empty, without '#', '+' or a leading or "
+            "trailing '/'"
+        )
+    return _check_mqtt_string(value, what, TOPIC_PREFIX_MAX_BYTES)
+
+
+def _check_host(value: str, what: str) -> str:
+    if not value or len(value) > 253 or any(c.isspace() or not c.isprintable() for c in value):
+        raise ValueError(
+            f"{what} {shorten(value)} is not a host name or IP address (no spaces, at most "
+            "253 characters)"
+        )
+    return value
+
+
+def _segments_cross(
+    a: tuple[float, float], b: tuple[float, float], c: tuple[float, float], d: tuple[float, float]
+) -> bool:
+    """Whether segments ab and cd share a point (touching counts)."""
+
+    def side(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    def within(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> bool:
+        return min(p[0], q[0]) <= r[0] <= max(p[0], q[0]) and min(p[1], q[1]) <= r[1] <= max(
+            p[1], q[1]
+        )
+
+    d1, d2, d3, d4 = side(c, d, a), side(c, d, b), side(a, b, c), side(a, b, d)
+    if ((d1 > 0 > d2) or (d1 < 0 < d2)) and ((d3 > 0 > d4) or (d3 < 0 < d4)):
+        return True
+    return any(
+        s == 0 and within(p, q, r)
+        for s, p, q, r in ((d1, c, d, a), (d2, c, d, b), (d3, a, b, c), (d4, a, b, d))
+    )
 
 
 class MqttConfig(_Strict):
@@ -81,7 +140,7 @@ class MqttConfig(_Strict):
     base_topic: str = Field("eva", description="Prefix of every topic the agent publishes.")
     keepalive: int = Field(30, ge=5, le=3600, description="Seconds between keep-alive pings.")
     reconnect_max_seconds: float = Field(
-        60.0, ge=1, description="Longest wait between reconnection attempts."
+        60.0, ge=1, le=3600, description="Longest wait between reconnection attempts."
     )
     embedded_host: str = Field(
         "127.0.0.1",
@@ -97,10 +156,13 @@ class MqttConfig(_Strict):
         "before sending, and delete them only when the broker has them.",
     )
     outbox_max_messages: int = Field(
-        20_000, ge=100, description="Most messages kept while the broker is unreachable."
+        20_000,
+        ge=100,
+        le=10_000_000,
+        description="Most messages kept while the broker is unreachable.",
     )
     outbox_max_age_hours: float = Field(
-        72.0, gt=0, description="Older undelivered messages are dropped (info first)."
+        72.0, gt=0, le=24 * 365, description="Older undelivered messages are dropped (info first)."
     )
 
     @field_validator("password", mode="before")
@@ -122,11 +184,31 @@ class MqttConfig(_Strict):
     @field_validator("base_topic")
     @classmethod
     def _topic_has_no_wildcards(cls, v: str) -> str:
-        if not v or any(c in v for c in "#+") or v.startswith("/") or v.endswith("/"):
-            raise ValueError(
-                "base_topic must be non-empty, without '#', '+' or a leading/trailing '/'"
-            )
+        return _check_topic_prefix(v, "base_topic")
+
+    @field_validator("client_id")
+    @classmethod
+    def _client_id(cls, v: str) -> str:
+        if not v:
+            raise ValueError("client_id must not be empty; every client needs its own name")
+        return _check_mqtt_string(v, "client_id")
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, v: str | None) -> str | None:
+        return v if v is None else _check_mqtt_string(v, "username")
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None:  # the value itself never goes into a message
+            _check_mqtt_string(v.get_secret_value(), "the password")
         return v
+
+    @field_validator("host", "embedded_host")
+    @classmethod
+    def _host(cls, v: str | None) -> str | None:
+        return v if v is None else _check_host(v, "host")
 
 
 class ZoneConfig(_Strict):
@@ -154,12 +236,32 @@ class ZoneConfig(_Strict):
     def _valid_polygon(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
         if len(v) < 3:
             raise ValueError("a zone needs at least 3 points, e.g. [[0,0],[1,0],[1,1]]")
+        if len(v) > MAX_ZONE_POINTS:
+            raise ValueError(f"a zone has at most {MAX_ZONE_POINTS} points, not {len(v)}")
         for x, y in v:
             if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
                 raise ValueError(
-                    f"point [{x}, {y}] is outside the frame: use fractions of width and height "
-                    "between 0 and 1, not pixels"
+                    f"point [{x:g}, {y:g}] is outside the frame: use fractions of width and "
+                    "height between 0 and 1, not pixels"
                 )
+        area = 0.5 * abs(
+            sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(v, v[1:] + v[:1], strict=True))
+        )
+        if area < 1e-6:
+            raise ValueError(
+                "the zone's points lie on one line (zero area): give the corners of an area"
+            )
+        edges = list(zip(v, v[1:] + v[:1], strict=True))
+        n = len(edges)
+        for i in range(n):
+            for j in range(i + 2, n):
+                if i == 0 and j == n - 1:
+                    continue  # the first and last edges share a corner
+                if _segments_cross(*edges[i], *edges[j]):
+                    raise ValueError(
+                        f"the zone's edges cross (edge {i + 1} and edge {j + 1}): list the "
+                        "corners in order around the area, without a figure of eight"
+                    )
         return v
 
     @property
@@ -348,7 +450,9 @@ class _LlmCommon(_Strict):
     )
     max_tokens: int = Field(48, ge=8, le=512, description="Longest answer, in tokens.")
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature; 0 = steady.")
-    seed: int = Field(42, description="Sampling seed, so the same facts give the same words.")
+    seed: int = Field(
+        42, ge=0, le=2**31 - 1, description="Sampling seed, so the same facts give the same words."
+    )
     retry_after_seconds: float = Field(
         30.0, ge=1, description="While the model is unreachable, try it again at most this often."
     )
@@ -415,16 +519,7 @@ class DigestConfig(_Strict):
     @field_validator("cron")
     @classmethod
     def _cron(cls, v: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger  # parsing only, no scheduler
-
-        if len(v.split()) != 5:
-            raise ValueError(
-                f"cron '{v}' needs five fields: minute hour day month weekday, e.g. '0 7 * * *'"
-            )
-        try:
-            CronTrigger.from_crontab(v, timezone="UTC")
-        except ValueError as e:
-            raise ValueError(f"cron '{v}' is not valid: {e}") from e
+        parse_crontab(v)  # crontab's meaning (0 and 7 = Sunday); see agent/cron.py
         return v
 
 
@@ -435,6 +530,12 @@ class HomeAssistantConfig(_Strict):
     discovery_prefix: str = Field(
         "homeassistant", description="Home Assistant's discovery prefix (its MQTT setting)."
     )
+
+    @field_validator("discovery_prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        return _check_topic_prefix(v, "discovery_prefix")
+
     labels: list[str] = Field(
         default_factory=list,
         description="Labels that get count and presence entities; empty = each camera's "
@@ -500,7 +601,9 @@ class StorageConfig(_Strict):
         "~/.local/share/edge-vision-agent",
         description="Folder for the event history and other state.",
     )
-    retention_days: int = Field(30, ge=1, description="Days of event history to keep.")
+    retention_days: int = Field(
+        30, ge=1, le=36_500, description="Days of event history to keep (at most 100 years)."
+    )
 
 
 class LoggingConfig(_Strict):
@@ -551,6 +654,16 @@ class AppConfig(_Strict):
                         f"({what}: {', '.join(sorted(known)) or 'none'})"
                     )
         return self
+
+    @field_validator("llm", mode="before")
+    @classmethod
+    def _llm_type_defaults_to_ollama(cls, v: object) -> object:
+        # The documented default: `llm:` with only a model means Ollama, as with no llm at all.
+        # A GGUF path without a type can only mean the in-process backend.
+        if isinstance(v, dict) and "type" not in v:
+            guess = "llamacpp" if {"model_path", "threads", "context_tokens"} & set(v) else "ollama"
+            return {"type": guess, **v}
+        return v
 
     @field_validator("cameras")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Any
 
 from agent.config import StorageConfig
 from agent.core.events import CameraState, Event, EventUpdate
+from pipelines.errors import UserError
 
 DB_NAME = "events.db"
 _PURGE_EVERY_SECONDS = 3600.0
@@ -59,7 +60,7 @@ LEFT JOIN json_each(o.value, '$.zones') z
 """
 
 
-class HistoryError(Exception):
+class HistoryError(UserError):
     """The history file cannot be opened or written; the message names the path and a fix."""
 
 

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from agent.config import AppConfig, DigestConfig
+from agent.cron import parse_crontab
 from agent.digest import Digest, build_digest, digest_grounding
 from agent.history import EventHistory
 from agent.llm import LanguageModel, ModelUnavailable
@@ -46,12 +46,12 @@ class DigestScheduler:
         self._scheduler: BackgroundScheduler | None = None
 
     def start(self) -> None:
-        """Schedule every digest; bad cron expressions were rejected by the config already."""
+        """Schedule every digest at local time; bad cron lines were rejected by the config."""
         scheduler = BackgroundScheduler()
         for d in self._config.digests:
             scheduler.add_job(
                 self.run,
-                CronTrigger.from_crontab(d.cron),
+                parse_crontab(d.cron).trigger(),  # crontab's weekdays, not APScheduler's
                 args=[d],
                 id=d.name,
                 replace_existing=True,

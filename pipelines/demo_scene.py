@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from pipelines.errors import UserError
 from pipelines.models.paths import cache_dir
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ SCENE_FILE = "scene.json"
 _FEATHER = 6  # pixels over which a pasted photo fades into the canvas, so edges look less cut
 
 
-class DemoSceneError(RuntimeError):
+class DemoSceneError(UserError, RuntimeError):
     """The demo scene could not be built; the message says what to install."""
 
 

@@ -168,8 +168,17 @@ def _check_hailo(
 def _check_mqtt(config: AppConfig, report: _Report) -> None:
     m = config.mqtt
     if m.host is None:
-        port = m.embedded_port or "a free port"
-        report(True, f"mqtt: an embedded broker will start on 127.0.0.1:{port}")
+        if not m.embedded_port:
+            report(True, f"mqtt: an embedded broker will start on {m.embedded_host}, free port")
+            return
+        where = f"{m.embedded_host}:{m.embedded_port}"
+        problem = _cannot_listen(m.embedded_host, m.embedded_port)
+        report(
+            problem is None,
+            f"mqtt: an embedded broker will start on {where}" + (f": {problem}" if problem else ""),
+            "another broker probably runs there: set mqtt.host (and mqtt.port) to use it, "
+            "or set mqtt.embedded_port: 0 to pick a free port",
+        )
         return
     try:
         with socket.create_connection((m.host, m.port), timeout=3):
@@ -183,6 +192,18 @@ def _check_mqtt(config: AppConfig, report: _Report) -> None:
         )
 
 
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why the embedded broker could not listen there, or None if it can."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # As asyncio's server does: a port in TIME_WAIT is free, one with a listener is not.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as e:
+        return str(e.strerror or e)
+    return None
+
+
 def _check_llm(config: AppConfig, report: _Report) -> None:
     from agent.llm import ModelUnavailable, build_language_model
 
@@ -194,7 +215,7 @@ def _check_llm(config: AppConfig, report: _Report) -> None:
         report(True, f"wording: {model.check()}")
     except ModelUnavailable as e:
         # Not fatal for the agent (events keep their template text), but the user asked for it.
-        report(False, f"wording: {e}", e.fix)
+        report(False, f"wording: {e.message}", e.fix)
     finally:
         model.close()
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
+import tempfile
 import threading
+import traceback
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from agent.config import AppConfig
-from agent.config_loader import ConfigError, load_config
-from agent.mqtt.publisher import MqttSetupError
+from agent.config_loader import load_config
+from pipelines.errors import UserError
 
 log = logging.getLogger("eva")
 
@@ -20,23 +24,67 @@ EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `eva` console script."""
+    """Entry point of the `eva` console script.
+
+    A UserError (bad config, missing file, port taken...) ends in one message and status 2;
+    anything else is a bug: one line that says so, and the traceback in the crash log.
+    """
     args = _parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_CONFIG
-    except MqttSetupError as e:
-        print(f"error: {e}", file=sys.stderr)
+    except UserError as e:
+        print(f"error: {e.describe()}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return EXIT_FAILED
+    except Exception as e:  # the one place that turns a bug into a message, not a traceback
+        return _report_bug(e, debug=args.debug)
+
+
+def crash_log_path() -> Path:
+    """Where tracebacks of unexpected errors go: $XDG_STATE_HOME/edge-vision-agent/crash.log."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "edge-vision-agent" / "crash.log"
+
+
+def _report_bug(error: Exception, *, debug: bool) -> int:
+    text = "".join(traceback.format_exception(error))
+    summary = f"{type(error).__name__}: {str(error)[:200]}".splitlines()[0]
+    if debug:
+        print(text, file=sys.stderr, end="")
+        where = "above"
+    else:
+        where = str(_write_crash_log(text))
+    print(
+        f"error: an internal error (a bug in eva, not in your setup): {summary}; "
+        f"the traceback is {'in ' if where != 'above' else ''}{where} "
+        "(run again with --debug to see it here); please report it",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
+
+
+def _write_crash_log(text: str) -> Path:
+    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    for path in (crash_log_path(), Path(tempfile.gettempdir()) / "eva-crash.log"):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as f:
+                f.write(f"--- {stamp} eva {' '.join(sys.argv[1:])}\n{text}")
+            return path
+        except OSError:
+            continue
+    return Path("(nowhere: no writable folder)")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="eva", description="Edge vision agent: camera detections to plain-language events."
+    )
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="print the traceback of an unexpected error instead of writing it to the crash log",
     )
     sub = p.add_subparsers(required=True, metavar="COMMAND")
 
@@ -159,8 +207,11 @@ def _stop_on_signals() -> threading.Event:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    warnings: list[str] = []
+    config = load_config(args.config, warnings)
     _setup_logging(config.logging.level)
+    for warning in warnings:
+        log.warning("configuration: %s", warning)
     from agent.app import run_agent
     from agent.sinks import ConsoleSink
 
@@ -184,9 +235,12 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    warnings: list[str] = []
+    config = load_config(args.config, warnings)
     from agent.cli.check import run_checks
 
+    for warning in warnings:
+        print(f"[warn] {warning}")
     return EXIT_OK if run_checks(config, sys.stdout) else EXIT_FAILED
 
 

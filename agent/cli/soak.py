@@ -28,6 +28,7 @@ from typing import Any, TextIO
 import yaml
 
 from agent.mqtt.mosquitto import Mosquitto
+from pipelines.errors import UserError
 
 RSS_LIMIT_MB = 20.0
 BROKER_DOWN_SECONDS = 5.0
@@ -37,7 +38,7 @@ DRAIN_TIMEOUT_SECONDS = 30.0
 CAMERAS = ("yard", "barn")
 
 
-class SoakError(RuntimeError):
+class SoakError(UserError, RuntimeError):
     """The soak run could not be set up (no broker, the subscriber could not subscribe)."""
 
 

@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pipelines.errors import UserError
+
 Role = Literal["system", "user", "assistant"]
 
 
@@ -40,7 +42,7 @@ class ModelError(Exception):
         self.fix = fix
 
 
-class ModelUnavailable(ModelError):
+class ModelUnavailable(ModelError, UserError):
     """The backend cannot answer now (server down, model missing, busy): back off, then retry."""
 
 

@@ -11,6 +11,8 @@ import threading
 from types import TracebackType
 from typing import Any
 
+from pipelines.errors import UserError
+
 logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
@@ -19,7 +21,7 @@ HOST = "127.0.0.1"
 _CHATTY_LOGGERS = ("amqtt", "transitions")
 
 
-class BrokerStartError(RuntimeError):
+class BrokerStartError(UserError, RuntimeError):
     """The embedded broker could not start listening."""
 
 
@@ -86,6 +88,9 @@ class EmbeddedBroker:
             raise RuntimeError("the embedded broker was already started")
         for name in _CHATTY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
+        # A failed start (port taken) is raised below as one clear BrokerStartError; amqtt
+        # would also log it with a traceback, so it stays quiet until it listens.
+        logging.getLogger("amqtt").setLevel(logging.CRITICAL)
         # amqtt would accept port 0 but never tell us which port the OS chose.
         self._port = self._requested_port or _free_port(self._listen_host)
         self._thread = threading.Thread(target=self._run, name="eva-mqtt-broker", daemon=True)
@@ -98,6 +103,7 @@ class EmbeddedBroker:
         if self._error is not None:
             self._thread.join(self._start_timeout)
             raise self._start_error(self._error) from self._error
+        logging.getLogger("amqtt").setLevel(logging.WARNING)
         logger.info("embedded MQTT broker listening on %s:%d", self._listen_host, self._port)
 
     def stop(self, timeout: float = 5.0) -> None:

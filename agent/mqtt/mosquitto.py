@@ -11,10 +11,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from pipelines.errors import UserError
+
 MOSQUITTO_HINT = "install it with: sudo apt-get install -y mosquitto"
 
 
-class MosquittoError(RuntimeError):
+class MosquittoError(UserError, RuntimeError):
     """Mosquitto is not installed or did not start."""
 
 

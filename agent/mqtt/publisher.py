@@ -21,6 +21,7 @@ from agent.config import MqttConfig
 from agent.core.events import CameraState, Event, EventUpdate
 from agent.mqtt import topics
 from agent.mqtt.broker import EmbeddedBroker
+from pipelines.errors import UserError
 
 logger = logging.getLogger(__name__)
 MessageHandler = Callable[[str, bytes, bool], None]
@@ -460,11 +461,13 @@ def read_password(config: MqttConfig) -> str | None:
     if config.password is not None:
         return config.password.get_secret_value()
     if config.password_file is not None:
+        from agent.config_files import FileCheckError, read_password_file
+
         path = Path(config.password_file).expanduser()
         try:
-            return path.read_text(encoding="utf-8").splitlines()[0].strip()
-        except (OSError, IndexError) as e:
-            raise MqttSetupError(f"cannot read mqtt.password_file {path}: {e}") from e
+            return read_password_file(path)
+        except FileCheckError as e:
+            raise MqttSetupError(str(e), setting="mqtt.password_file") from e
     return None
 
 
@@ -477,7 +480,7 @@ def _path(value: str | None) -> str | None:
     return str(path)
 
 
-class MqttSetupError(RuntimeError):
+class MqttSetupError(UserError, RuntimeError):
     """The MQTT settings name a file that cannot be read; the message says which."""
 
 

@@ -8,9 +8,10 @@ import numpy as np
 import numpy.typing as npt
 
 from pipelines.detections import Detections
+from pipelines.errors import UserError
 
 
-class DetectorError(RuntimeError):
+class DetectorError(UserError, RuntimeError):
     """A detector could not be set up or run; the message says what to install or fix."""
 
 

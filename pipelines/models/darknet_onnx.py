@@ -20,6 +20,8 @@ import numpy.typing as npt
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from pipelines.errors import UserError
+
 #: ONNX Runtime 1.17 (the oldest the project allows) runs opset 13 and IR 7 models.
 OPSET = 13
 IR_VERSION = 7
@@ -29,7 +31,7 @@ OUTPUT_NAME = "output"
 F32 = npt.NDArray[np.float32]
 
 
-class DarknetError(ValueError):
+class DarknetError(UserError, ValueError):
     """The cfg or weights describe something this converter cannot turn into ONNX."""
 
 

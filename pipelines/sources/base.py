@@ -8,10 +8,11 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Iterator
 
+from pipelines.errors import UserError
 from pipelines.frames import Frame
 
 
-class SourceError(RuntimeError):
+class SourceError(UserError, RuntimeError):
     """A source could not be opened or read; the message says what to check."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
+import stat
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -14,6 +16,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.frames import Frame
+from pipelines.image_header import MAX_PIXELS, image_size
 from pipelines.sources.base import SourceError, StoppableSource
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,10 @@ class ImageFolderSourceConfig(BaseModel):
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp"})
 _DIGITS = re.compile(r"([0-9]+)")
+# An uncompressed 4-channel image at the pixel limit; anything larger is not a frame.
+MAX_IMAGE_BYTES = 4 * MAX_PIXELS + 1_000_000
+# JPEG metadata (EXIF, ICC profiles) may come before the frame header.
+_HEADER_BYTES = 1_000_000
 
 
 def natural_key(name: str) -> tuple[tuple[tuple[int, str], ...], str]:
@@ -50,23 +57,79 @@ def natural_key(name: str) -> tuple[tuple[tuple[int, str], ...], str]:
 
 def list_images(folder: Path) -> list[Path]:
     """The images in `folder` (not its subfolders), in natural name order."""
-    files = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
-    return sorted(files, key=lambda p: natural_key(p.name))
+    return scan_folder(folder)[0]
+
+
+def scan_folder(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The image files in `folder` in natural name order, and the image names skipped, with why.
+
+    Broken symbolic links, link loops and names that are not regular files (a folder or a
+    FIFO called x.jpg) are skipped; a FIFO would block the reader for ever.
+    """
+    files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    for p in folder.iterdir():
+        if p.suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        try:
+            info = p.stat()
+        except FileNotFoundError:
+            skipped.append((p, f"a symbolic link to {_link_target(p)}, which does not exist"))
+            continue
+        except OSError as e:
+            why = "a symbolic link loop" if e.errno == errno.ELOOP else str(e.strerror or e)
+            skipped.append((p, why))
+            continue
+        if stat.S_ISREG(info.st_mode):
+            files.append(p)
+        else:
+            skipped.append((p, "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"))
+    return sorted(files, key=lambda p: natural_key(p.name)), skipped
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return str(path.readlink())
+    except OSError:
+        return "a missing file"
 
 
 def read_bgr(path: Path) -> npt.NDArray[np.uint8] | None:
     """The image as 3-channel BGR, or None if it cannot be read or decoded."""
+    image = decode_image(path)
+    return None if isinstance(image, str) else image
+
+
+def decode_image(path: Path) -> npt.NDArray[np.uint8] | str:
+    """The image as 3-channel BGR, or why not. The size in the header is checked first, so
+    a small file that declares a huge image is never decoded (see pipelines.image_header)."""
     import cv2
 
     try:
+        size = path.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            return f"{size} bytes is larger than any image a folder source reads"
         data = np.fromfile(path, np.uint8)
-    except OSError:
-        return None
+    except OSError as e:
+        return f"cannot be read ({e.strerror or e})"
     if data.size == 0:
-        return None
+        return "empty file"
+    dims = image_size(data[:_HEADER_BYTES].tobytes())
+    if dims is None:
+        return "not a PNG, JPEG or BMP image (or its header is damaged)"
+    width, height = dims
+    if width == 0 or height == 0:
+        return f"its header declares {width}x{height} pixels"
+    if width * height > MAX_PIXELS:
+        return (
+            f"its header declares {width}x{height} pixels, more than the {MAX_PIXELS} "
+            "a frame may have"
+        )
     # IMREAD_COLOR turns grey, 16-bit and alpha images into 8-bit BGR.
     image = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    return None if image is None else np.asarray(image, np.uint8)
+    if image is None:
+        return "not a readable image (damaged or truncated)"
+    return np.asarray(image, np.uint8)
 
 
 class ImageFolderSource(StoppableSource):
@@ -102,7 +165,11 @@ class ImageFolderSource(StoppableSource):
         index = 0
         warned: set[Path] = set()
         while not self._stop.is_set():
-            files = list_images(folder)
+            files, skipped = scan_folder(folder)
+            for path, why in skipped:
+                if path not in warned:
+                    log.warning("skipping %s: %s", path, why)
+                    warned.add(path)
             if not files:
                 raise SourceError(
                     f"no images in {folder}: expected .jpg, .jpeg, .png or .bmp files"
@@ -114,10 +181,10 @@ class ImageFolderSource(StoppableSource):
                 slot = index
                 index += 1
                 timestamp = start + slot * period
-                image = read_bgr(path)
-                if image is None:
+                image = decode_image(path)
+                if isinstance(image, str):
                     if path not in warned:  # once per file, not once per loop
-                        log.warning("skipping %s: not a readable image", path)
+                        log.warning("skipping %s: %s", path, image)
                         warned.add(path)
                     continue
                 if self.config.realtime:
