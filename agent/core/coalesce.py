@@ -21,11 +21,17 @@ class _Window:
 
 
 class Coalescer:
-    """Collects changes per rule while they keep coming and turns each group into an Event.
+    """Sends a rule's first change at once and gathers the ones that follow into one event.
 
-    A group closes when its rule has been quiet for `coalesce_seconds`, or when it has
-    been open for `coalesce_max_seconds`, which bounds how late an event can be. After
-    an event, a rule's `cooldown_seconds` silences further changes of the same label.
+    The rule, per camera rule:
+    - a change when nothing is collecting goes out with the next poll (the same frame), as
+      its own event, together with the other changes of that frame: "a cow arrived";
+    - it opens a window; changes within it are gathered, and the window closes when the
+      rule has been quiet for `coalesce_seconds` or has been open `coalesce_max_seconds`.
+      Its changes, if any, go out as one more event: "4 cows arrived". So the first news
+      is never held, and no change waits longer than `coalesce_max_seconds`;
+    - after a window closes, the next change is news again and goes out at once.
+    After an event, a rule's `cooldown_seconds` silences further changes of the same label.
     """
 
     def __init__(self, camera: CameraConfig, language: Language) -> None:
@@ -33,12 +39,14 @@ class Coalescer:
         self._language = language
         self._rules = {r.name: r for r in camera.rules}
         self._windows: dict[str, _Window] = {}
+        self._leads: dict[str, _Window] = {}
         self._cooldown_until: dict[tuple[str, str], float] = {}
         self.suppressed = 0
 
     @property
     def pending(self) -> int:
-        return len(self._windows)
+        """Groups of changes not yet sent."""
+        return len(self._leads) + sum(1 for w in self._windows.values() if w.changes)
 
     def add(self, changes: list[Change]) -> None:
         """Take a frame's changes."""
@@ -48,39 +56,56 @@ class Coalescer:
                 continue
             window = self._windows.get(c.rule)
             if window is None:
-                window = self._windows[c.rule] = _Window(self._rules[c.rule], c.at, c.at)
+                lead = self._leads.get(c.rule)
+                if lead is None:
+                    lead = self._leads[c.rule] = _Window(self._rules[c.rule], c.at, c.at)
+                lead.changes.append(c)
+                lead.last_at = c.at
+                continue
             window.changes.append(c)
             window.last_at = c.at
 
     def poll(self, now: float, wall_offset: float = 0.0) -> list[Event]:
-        """Events whose groups have closed by `now`, oldest first.
+        """Events due by `now`, oldest first.
 
         Times here are the camera's steady time; `wall_offset` turns them into wall-clock
         times for the events (see FrameClock).
         """
         quiet, cap = self._camera.coalesce_seconds, self._camera.coalesce_max_seconds
         due = [
-            name
-            for name, w in self._windows.items()
+            w
+            for name, w in list(self._windows.items())
             if now - w.last_at >= quiet or now - w.started_at >= cap
         ]
-        return self._close(due, wall_offset)
+        for w in due:
+            del self._windows[w.rule.name]
+        leads = list(self._leads.values())
+        self._leads.clear()
+        for lead in leads:
+            # What follows the first news is gathered from here on.
+            self._windows[lead.rule.name] = _Window(lead.rule, lead.last_at, lead.last_at)
+        return self._close(due + leads, wall_offset)
 
     def flush(self, wall_offset: float = 0.0) -> list[Event]:
-        """Close every open group (the input ended or the agent is stopping)."""
-        return self._close(list(self._windows), wall_offset)
+        """Send everything still collecting (the input ended or the agent is stopping)."""
+        groups = list(self._windows.values()) + list(self._leads.values())
+        self._windows.clear()
+        self._leads.clear()
+        return self._close(groups, wall_offset)
 
-    def _close(self, names: list[str], wall_offset: float) -> list[Event]:
+    def _close(self, groups: list[_Window], wall_offset: float) -> list[Event]:
         events = []
-        for name in names:
-            w = self._windows.pop(name)
+        for w in groups:
+            if not w.changes:
+                continue
             event = build_event(self._camera, w.rule, w.changes, self._language, wall_offset)
             if event is None:
                 continue
             events.append(event)
             if w.rule.cooldown_seconds > 0:
                 for obj in event.objects:
-                    self._cooldown_until[(name, obj.label)] = w.last_at + w.rule.cooldown_seconds
+                    key = (w.rule.name, obj.label)
+                    self._cooldown_until[key] = w.last_at + w.rule.cooldown_seconds
         events.sort(key=lambda e: (e.started_at, e.id))
         return events
 
