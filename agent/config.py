@@ -231,7 +231,8 @@ def _default_presets() -> dict[str, TrackerPreset]:
     still = TrackerPreset(still_lost_after_seconds=60.0)
     return {
         "person": TrackerPreset(max_distance=1.5),
-        "dog": TrackerPreset(max_distance=1.5),
+        "dog": TrackerPreset(max_distance=1.5, still_lost_after_seconds=60.0),
+        "cat": TrackerPreset(max_distance=1.5, still_lost_after_seconds=60.0),
         "car": still,
         "truck": still,
         "cow": still,
@@ -263,7 +264,7 @@ class TrackerConfig(_Strict):
         20.0,
         gt=0,
         description="Longest wait before an object that stood still is judged gone; the wait "
-        "grows from lost_after_seconds by half the time it has stood still.",
+        "grows from lost_after_seconds by 3 s for every minute it has stood still.",
     )
     edge_lost_after_seconds: float = Field(
         1.0,

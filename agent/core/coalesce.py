@@ -21,16 +21,15 @@ class _Window:
 
 
 class Coalescer:
-    """Sends a rule's first change at once and gathers the ones that follow into one event.
+    """Sends a rule's first change at once and gathers the ones that follow into few events.
 
     The rule, per camera rule:
-    - a change when nothing is collecting goes out with the next poll (the same frame), as
-      its own event, together with the other changes of that frame: "a cow arrived";
-    - it opens a window; changes within it are gathered, and the window closes when the
-      rule has been quiet for `coalesce_seconds` or has been open `coalesce_max_seconds`.
-      Its changes, if any, go out as one more event: "4 cows arrived". So the first news
-      is never held, and no change waits longer than `coalesce_max_seconds`;
-    - after a window closes, the next change is news again and goes out at once.
+    - a change while the rule is idle is news: it goes out with the next poll (the same
+      frame) as its own event, together with that frame's other changes: "a cow arrived";
+    - the rule is then busy: later changes are gathered, and a batch goes out as one more
+      event `coalesce_seconds` after its first change: "4 cows arrived". No change is held
+      longer than that (nor longer than `coalesce_max_seconds`);
+    - the rule becomes idle again after `coalesce_seconds` without a change.
     After an event, a rule's `cooldown_seconds` silences further changes of the same label.
     """
 
@@ -38,7 +37,7 @@ class Coalescer:
         self._camera = camera
         self._language = language
         self._rules = {r.name: r for r in camera.rules}
-        self._windows: dict[str, _Window] = {}
+        self._busy: dict[str, _Window] = {}
         self._leads: dict[str, _Window] = {}
         self._cooldown_until: dict[tuple[str, str], float] = {}
         self.suppressed = 0
@@ -46,7 +45,7 @@ class Coalescer:
     @property
     def pending(self) -> int:
         """Groups of changes not yet sent."""
-        return len(self._leads) + sum(1 for w in self._windows.values() if w.changes)
+        return len(self._leads) + sum(1 for w in self._busy.values() if w.changes)
 
     def add(self, changes: list[Change]) -> None:
         """Take a frame's changes."""
@@ -54,14 +53,13 @@ class Coalescer:
             if c.at < self._cooldown_until.get((c.rule, c.label), float("-inf")):
                 self.suppressed += 1
                 continue
-            window = self._windows.get(c.rule)
+            window = self._busy.get(c.rule)
             if window is None:
-                lead = self._leads.get(c.rule)
-                if lead is None:
-                    lead = self._leads[c.rule] = _Window(self._rules[c.rule], c.at, c.at)
-                lead.changes.append(c)
-                lead.last_at = c.at
-                continue
+                window = self._leads.get(c.rule)
+                if window is None:
+                    window = self._leads[c.rule] = _Window(self._rules[c.rule], c.at, c.at)
+            elif not window.changes:
+                window.started_at = c.at
             window.changes.append(c)
             window.last_at = c.at
 
@@ -71,25 +69,25 @@ class Coalescer:
         Times here are the camera's steady time; `wall_offset` turns them into wall-clock
         times for the events (see FrameClock).
         """
-        quiet, cap = self._camera.coalesce_seconds, self._camera.coalesce_max_seconds
-        due = [
-            w
-            for name, w in list(self._windows.items())
-            if now - w.last_at >= quiet or now - w.started_at >= cap
-        ]
-        for w in due:
-            del self._windows[w.rule.name]
-        leads = list(self._leads.values())
-        self._leads.clear()
-        for lead in leads:
-            # What follows the first news is gathered from here on.
-            self._windows[lead.rule.name] = _Window(lead.rule, lead.last_at, lead.last_at)
-        return self._close(due + leads, wall_offset)
+        quiet = self._camera.coalesce_seconds
+        hold = min(quiet, self._camera.coalesce_max_seconds)
+        due: list[_Window] = []
+        for name, w in list(self._busy.items()):
+            if w.changes and now - w.started_at >= hold:
+                due.append(w)
+                self._busy[name] = _Window(w.rule, now, w.last_at)  # still busy
+            elif not w.changes and now - w.last_at >= quiet:
+                del self._busy[name]  # idle: the next change is news again
+        for name, lead in self._leads.items():
+            due.append(lead)
+            self._busy[name] = _Window(lead.rule, lead.last_at, lead.last_at)
+        self._leads = {}
+        return self._close(due, wall_offset)
 
     def flush(self, wall_offset: float = 0.0) -> list[Event]:
         """Send everything still collecting (the input ended or the agent is stopping)."""
-        groups = list(self._windows.values()) + list(self._leads.values())
-        self._windows.clear()
+        groups = list(self._busy.values()) + list(self._leads.values())
+        self._busy.clear()
         self._leads.clear()
         return self._close(groups, wall_offset)
 

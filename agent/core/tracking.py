@@ -44,6 +44,10 @@ STILL_RADIUS = 0.5
 #: behind a post.
 REACQUIRE_DISTANCE = 4.0
 REACQUIRE_SIZE_CHANGE = 0.5
+#: How much the wait for an unseen object grows per second it has stood still: 3 s a
+#: minute, so a car parked for ten minutes survives half a minute of misses, while someone
+#: who stood still briefly and then vanished is judged gone almost as soon as a walker.
+STILL_GROWTH = 0.05
 #: The prediction follows the velocity at most this long into a gap; after that it waits.
 COAST_SECONDS = 1.0
 
@@ -283,7 +287,7 @@ class Tracker:
                 vy < 0 and y1 < 0
             ):
                 return min(base, c.edge_lost_after_seconds)  # heading out of the frame
-        return max(base, min(still_max, base + still_for / 2))
+        return max(base, min(still_max, base + STILL_GROWTH * still_for))
 
     def _match(
         self, boxes: FloatArray, groups: npt.NDArray[np.int64], now: float
