@@ -145,6 +145,7 @@ class Tracker:
             for label in g:
                 self._group_ids.setdefault(label, -gid)
         self._last_frame = float("-inf")
+        self._label_ids: dict[str, int] = {}
 
     @property
     def tracks(self) -> list[Track]:
@@ -160,10 +161,11 @@ class Tracker:
         """Match this frame's detections to tracks, start new ones and drop lost ones."""
         boxes = detections.boxes.astype(np.float64)
         groups = np.array([self._group_id(lb) for lb in detections.labels], dtype=np.int64)
-        det_idx = np.flatnonzero(_outermost(boxes, groups))
+        kinds = np.array([self._label_id(lb) for lb in detections.labels], dtype=np.int64)
+        det_idx = np.flatnonzero(_outermost(boxes, kinds))
         seen: set[int] = set()
         if len(det_idx) and self._tracks:
-            matched, inner = self._match(boxes[det_idx], groups[det_idx], now)
+            matched, inner = self._match(boxes[det_idx], groups[det_idx], kinds[det_idx], now)
             box_list = boxes.tolist()
             for ti, dj in matched:
                 di = int(det_idx[dj])
@@ -208,6 +210,12 @@ class Tracker:
         if gid is None:
             gid = self._group_ids[label] = len(self._group_ids) + 1
         return gid
+
+    def _label_id(self, label: str) -> int:
+        lid = self._label_ids.get(label)
+        if lid is None:
+            lid = self._label_ids[label] = len(self._label_ids) + 1
+        return lid
 
     def _limit(self, label: str) -> float:
         preset = self._config.presets.get(label)
@@ -290,14 +298,18 @@ class Tracker:
         return max(base, min(still_max, base + STILL_GROWTH * still_for))
 
     def _match(
-        self, boxes: FloatArray, groups: npt.NDArray[np.int64], now: float
+        self,
+        boxes: FloatArray,
+        groups: npt.NDArray[np.int64],
+        kinds: npt.NDArray[np.int64],
+        now: float,
     ) -> tuple[list[tuple[int, int]], dict[int, int]]:
         """Pairs (track, detection), and nested detections by the track they sit inside."""
         c = self._config
         tracks = self._tracks
         state = np.array(
             [(*t.corners, *t.velocity, t.last_update, t.last_seen, t.group_id,
-              t.max_distance, t.confirmed) for t in tracks]
+              t.max_distance, t.confirmed, self._label_id(t.label)) for t in tracks]
         )
         coast = np.minimum(now - state[:, 6], COAST_SECONDS)[:, None]
         pred = state[:, 0:4] + state[:, [4, 5, 4, 5]] * coast
@@ -310,7 +322,9 @@ class Tracker:
         # A track unseen for a while may have moved further; widen its gate with the gap.
         gap = now - state[:, 7]
         limits = state[:, 9] * (1.0 + np.minimum(gap, 3.0) / 3.0)
-        nested = same & (inside >= NESTED_INSIDE) & (
+        # A smaller box of the same label inside the object is a duplicate (YOLO's head
+        # or torso box); a sheep standing in front of a cow is not.
+        nested = (state[:, 11, None] == kinds[None, :]) & (inside >= NESTED_INSIDE) & (
             area_d[None, :] < NESTED_AREA * area_p[:, None]
         )
         ok = same & ~nested & ((iou >= max(c.iou_threshold, 1e-6)) | (dist <= limits[:, None]))
@@ -348,8 +362,8 @@ class Tracker:
         return pairs, inner
 
 
-def _outermost(boxes: FloatArray, groups: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """False for a box nested inside a bigger box of the same class group in this frame."""
+def _outermost(boxes: FloatArray, kinds: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """False for a box nested inside a bigger box of the same label in this frame."""
     n = len(boxes)
     keep = np.ones(n, bool)
     if n < 2:
@@ -357,7 +371,7 @@ def _outermost(boxes: FloatArray, groups: npt.NDArray[np.int64]) -> npt.NDArray[
     inside = inside_share(boxes, boxes)  # [i, j]: share of box j inside box i
     area = _area(boxes)
     smaller = area[None, :] < NESTED_AREA * area[:, None]
-    nested = (inside >= NESTED_INSIDE) & smaller & (groups[:, None] == groups[None, :])
+    nested = (inside >= NESTED_INSIDE) & smaller & (kinds[:, None] == kinds[None, :])
     keep[np.any(nested, axis=0)] = False
     return keep
 

@@ -23,6 +23,9 @@ EARLY = 2.0
 WINDOW = {"arrival": 10.0, "departure": 15.0}
 #: Counts are judged only on frames this long after the last true change.
 SETTLE_SECONDS = 6.0
+#: True events this close to the end of a stream cannot be reported in time; they, and
+#: reports made then, are left out.
+TAIL_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +124,17 @@ def score(world: World, frames: Sequence[Frame], run: Run) -> Score:
     """Everything we measure about one run on one stream."""
     s = Score(visits=len(world.visits))
     truth = true_events(world)
+    tail = world.duration - TAIL_SECONDS
     for kind in ("arrival", "departure"):
-        t = [r for r in truth if r.kind == kind]
+        t = [r for r in truth if r.kind == kind and r.at < tail]
         told = [r for r in run.reports if r.kind == kind]
-        s.true[kind], s.told[kind] = len(t), len(told)
-        for dt in _match(t, told, WINDOW[kind]):
-            s.matched[kind] += 1
-            s.delays[kind].append(dt)
+        pairs = _match(t, told, WINDOW[kind])
+        matched = {j for _, j, _ in pairs}
+        # A report made in the tail counts only when it matches an earlier true event.
+        s.told[kind] = sum(1 for j, r in enumerate(told) if r.at < tail or j in matched)
+        s.true[kind] = len(t)
+        s.matched[kind] = len(pairs)
+        s.delays[kind].extend(dt for _, _, dt in pairs)
     changes = sorted({r.at for r in truth})
     for f, counts in zip(frames, run.counts, strict=True):
         i = int(np.searchsorted(changes, f.t, side="right"))
@@ -140,8 +147,10 @@ def score(world: World, frames: Sequence[Frame], run: Run) -> Score:
     return s
 
 
-def _match(truth: list[Report], told: list[Report], window: float) -> list[float]:
-    """Delays (told minus true) of the one-to-one matched pairs."""
+def _match(
+    truth: list[Report], told: list[Report], window: float
+) -> list[tuple[int, int, float]]:
+    """One-to-one matched pairs: (true index, report index, delay)."""
     if not truth or not told:
         return []
     t_at = np.array([r.at for r in truth])
@@ -151,7 +160,7 @@ def _match(truth: list[Report], told: list[Report], window: float) -> list[float
     ok = same & (dt >= -EARLY) & (dt <= window)
     cost = np.where(ok, np.abs(dt), 1e6)
     rows, cols = linear_sum_assignment(cost)
-    return [float(dt[r, c]) for r, c in zip(rows, cols, strict=True) if ok[r, c]]
+    return [(int(r), int(c), float(dt[r, c])) for r, c in zip(rows, cols, strict=True) if ok[r, c]]
 
 
 def iou(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
