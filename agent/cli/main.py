@@ -90,7 +90,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--frames", type=int, default=5000, help="frames for the core benchmark")
     s.add_argument("--runs", type=int, default=50, help="frames for the detector benchmark")
-    s.add_argument("--events", type=int, default=200, help="events for the MQTT benchmark")
+    s.add_argument(
+        "--mqtt-events", type=int, default=200, help="events for the MQTT benchmark"
+    )
+    s.add_argument(
+        "--events",
+        action="store_true",
+        help="instead: event quality against a noisy detector, side by side with norfair "
+        "(Frigate's settings) and ByteTrack when scripts/setup-peers.sh has been run",
+    )
+    s.add_argument(
+        "--seeds", default="1,2,3", help="world seeds for --events, comma-separated"
+    )
     s.add_argument(
         "--llm-events", type=int, default=60, help="events for the language-model benchmark"
     )
@@ -267,14 +278,21 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         except (MosquittoError, SoakError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_FAILED
+    config = load_config(args.config) if args.config else None
+    if args.events:
+        from agent.cli.eventbench.report import run_event_bench
+
+        seeds = tuple(int(x) for x in args.seeds.split(",") if x.strip())
+        camera = config.cameras[0] if config and config.cameras else None
+        run_event_bench(sys.stdout, seeds=seeds, camera=camera)
+        return EXIT_OK
     from agent.cli.bench import run_bench
 
-    config = load_config(args.config) if args.config else None
     ok = run_bench(
         sys.stdout,
         frames=args.frames,
         runs=args.runs,
-        events=args.events,
+        events=args.mqtt_events,
         skip=set(args.skip),
         llm=config.llm if config else None,
         llm_events=args.llm_events,
