@@ -49,7 +49,9 @@ def test_each_noise_factor_does_what_it_says_and_switches_off() -> None:
     frames = detect(world, harsh, 5)
     shown = sum(len(f.true_ids) for f in frames)
     found = sum(
-        int((box_iou(f.true_boxes, f.boxes) > 0.5).any(axis=1).sum()) for f in frames if len(f.labels)
+        int((box_iou(f.true_boxes, f.boxes) > 0.5).any(axis=1).sum())
+        for f in frames
+        if len(f.labels)
     )
     assert 0.6 < found / shown < 0.85  # about a quarter missed, in bursts
     truth_labels = {v.label for v in world.visits}
@@ -67,7 +69,10 @@ def test_a_perfect_report_scores_perfectly() -> None:
     world = make_world("comings_and_goings", 1)
     frames = detect(world, LEVELS["clean"], 1)
     counts = [world.counts(f.t) for f in frames]
-    tracks = [[(i, tuple(float(x) for x in b)) for i, b in zip(f.true_ids, f.true_boxes, strict=True)] for f in frames]
+    tracks = [
+        [(i, tuple(float(x) for x in b)) for i, b in zip(f.true_ids, f.true_boxes, strict=True)]
+        for f in frames
+    ]
     run = Run(list(true_events(world)), counts, tracks)  # type: ignore[arg-type]
     s = score(world, frames, run)
     assert s.precision() == 1 and s.recall() == 1 and s.spurious_per_visit == 0

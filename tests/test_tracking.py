@@ -10,7 +10,6 @@ from agent.config import TrackerConfig, ZoneConfig
 from agent.core.tracking import Tracker, box_iou
 from agent.core.zones import Zones
 
-
 CONFIRM = TrackerConfig().confirm_frames
 
 

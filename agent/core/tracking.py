@@ -153,6 +153,11 @@ class Tracker:
         return self._tracks
 
     @property
+    def last_frame(self) -> float:
+        """Time of the latest frame."""
+        return self._last_frame
+
+    @property
     def confirmed(self) -> list[Track]:
         """Tracks that count as objects."""
         return [t for t in self._tracks if t.confirmed]
@@ -170,8 +175,11 @@ class Tracker:
             for ti, dj in matched:
                 di = int(det_idx[dj])
                 self._observe(
-                    self._tracks[ti], box_list[di], float(detections.scores[di]),
-                    detections.labels[di], now,
+                    self._tracks[ti],
+                    box_list[di],
+                    float(detections.scores[di]),
+                    detections.labels[di],
+                    now,
                 )
                 seen.add(ti)
             for ti in inner:
@@ -285,14 +293,17 @@ class Tracker:
         c = self._config
         preset = c.presets.get(t.label)
         base = (preset.lost_after_seconds if preset else None) or c.lost_after_seconds
-        still_max = (preset.still_lost_after_seconds if preset else None)
+        still_max = preset.still_lost_after_seconds if preset else None
         still_max = still_max or c.still_lost_after_seconds
         still_for = t.last_seen - t.still_since
         if still_for < 1.0:
             x1, y1, x2, y2 = t.predict(now)
             vx, vy = t.velocity
-            if (vx > 0 and x2 > 1) or (vx < 0 and x1 < 0) or (vy > 0 and y2 > 1) or (
-                vy < 0 and y1 < 0
+            if (
+                (vx > 0 and x2 > 1)
+                or (vx < 0 and x1 < 0)
+                or (vy > 0 and y2 > 1)
+                or (vy < 0 and y1 < 0)
             ):
                 return min(base, c.edge_lost_after_seconds)  # heading out of the frame
         return max(base, min(still_max, base + STILL_GROWTH * still_for))
@@ -308,8 +319,19 @@ class Tracker:
         c = self._config
         tracks = self._tracks
         state = np.array(
-            [(*t.corners, *t.velocity, t.last_update, t.last_seen, t.group_id,
-              t.max_distance, t.confirmed, self._label_id(t.label)) for t in tracks]
+            [
+                (
+                    *t.corners,
+                    *t.velocity,
+                    t.last_update,
+                    t.last_seen,
+                    t.group_id,
+                    t.max_distance,
+                    t.confirmed,
+                    self._label_id(t.label),
+                )
+                for t in tracks
+            ]
         )
         coast = np.minimum(now - state[:, 6], COAST_SECONDS)[:, None]
         pred = state[:, 0:4] + state[:, [4, 5, 4, 5]] * coast
@@ -324,8 +346,10 @@ class Tracker:
         limits = state[:, 9] * (1.0 + np.minimum(gap, 3.0) / 3.0)
         # A smaller box of the same label inside the object is a duplicate (YOLO's head
         # or torso box); a sheep standing in front of a cow is not.
-        nested = (state[:, 11, None] == kinds[None, :]) & (inside >= NESTED_INSIDE) & (
-            area_d[None, :] < NESTED_AREA * area_p[:, None]
+        nested = (
+            (state[:, 11, None] == kinds[None, :])
+            & (inside >= NESTED_INSIDE)
+            & (area_d[None, :] < NESTED_AREA * area_p[:, None])
         )
         ok = same & ~nested & ((iou >= max(c.iou_threshold, 1e-6)) | (dist <= limits[:, None]))
         confirmed = state[:, 10] > 0
@@ -341,8 +365,10 @@ class Tracker:
             # while another comes in at the same edge.
             v = state[:, 4:6]
             leaving = (
-                ((v[:, 0] > 0) & (pred[:, 2] > 1)) | ((v[:, 0] < 0) & (pred[:, 0] < 0))
-                | ((v[:, 1] > 0) & (pred[:, 3] > 1)) | ((v[:, 1] < 0) & (pred[:, 1] < 0))
+                ((v[:, 0] > 0) & (pred[:, 2] > 1))
+                | ((v[:, 0] < 0) & (pred[:, 0] < 0))
+                | ((v[:, 1] > 0) & (pred[:, 3] > 1))
+                | ((v[:, 1] < 0) & (pred[:, 1] < 0))
             )
             wide &= ~leaving[:, None] & (size_change(pred, boxes) <= REACQUIRE_SIZE_CHANGE)
         if wide.any():

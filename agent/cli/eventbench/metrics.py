@@ -54,9 +54,7 @@ class Score:
     true: dict[str, int] = field(default_factory=lambda: {"arrival": 0, "departure": 0})
     told: dict[str, int] = field(default_factory=lambda: {"arrival": 0, "departure": 0})
     matched: dict[str, int] = field(default_factory=lambda: {"arrival": 0, "departure": 0})
-    delays: dict[str, list[float]] = field(
-        default_factory=lambda: {"arrival": [], "departure": []}
-    )
+    delays: dict[str, list[float]] = field(default_factory=lambda: {"arrival": [], "departure": []})
     visits: int = 0
     count_frames: int = 0
     count_right: int = 0
@@ -147,9 +145,7 @@ def score(world: World, frames: Sequence[Frame], run: Run) -> Score:
     return s
 
 
-def _match(
-    truth: list[Report], told: list[Report], window: float
-) -> list[tuple[int, int, float]]:
+def _match(truth: list[Report], told: list[Report], window: float) -> list[tuple[int, int, float]]:
     """One-to-one matched pairs: (true index, report index, delay)."""
     if not truth or not told:
         return []
@@ -165,8 +161,12 @@ def _match(
 
 def iou(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Pairwise IoU of x1,y1,x2,y2 boxes."""
-    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+    ix = np.clip(
+        np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None
+    )
+    iy = np.clip(
+        np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None
+    )
     inter = ix * iy
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])

@@ -17,8 +17,14 @@ from agent.cli.eventbench.worlds import World
 
 #: The label a detector mistakes each label for.
 CONFUSED = {
-    "dog": "cat", "cat": "dog", "car": "truck", "truck": "car", "bus": "truck",
-    "cow": "horse", "horse": "cow", "sheep": "cow",
+    "dog": "cat",
+    "cat": "dog",
+    "car": "truck",
+    "truck": "car",
+    "bus": "truck",
+    "cow": "horse",
+    "horse": "cow",
+    "sheep": "cow",
 }
 FALSE_LABELS = ("person", "dog", "car", "cow", "cat", "bird")
 
@@ -52,12 +58,26 @@ class NoiseLevel:
 LEVELS = {
     "clean": NoiseLevel("clean", jitter=0.005),
     "realistic": NoiseLevel(
-        "realistic", miss_rate=0.1, miss_burst_frames=2.5, jitter=0.03, false_per_frame=0.015,
-        false_max_frames=3, nested_rate=0.08, nested_when_missed=0.3, flicker_rate=0.05,
+        "realistic",
+        miss_rate=0.1,
+        miss_burst_frames=2.5,
+        jitter=0.03,
+        false_per_frame=0.015,
+        false_max_frames=3,
+        nested_rate=0.08,
+        nested_when_missed=0.3,
+        flicker_rate=0.05,
     ),
     "harsh": NoiseLevel(
-        "harsh", miss_rate=0.25, miss_burst_frames=5.0, jitter=0.05, false_per_frame=0.05,
-        false_max_frames=4, nested_rate=0.2, nested_when_missed=0.5, flicker_rate=0.12,
+        "harsh",
+        miss_rate=0.25,
+        miss_burst_frames=5.0,
+        jitter=0.05,
+        false_per_frame=0.05,
+        false_max_frames=4,
+        nested_rate=0.2,
+        nested_when_missed=0.5,
+        flicker_rate=0.12,
     ),
 }
 
@@ -115,8 +135,14 @@ def detect(world: World, level: NoiseLevel, seed: int) -> list[Frame]:
             x, y = rng.uniform(0, 1 - w), rng.uniform(0, 1 - h)
             # Most false positives last one frame; each further frame is half as likely.
             life = int(min(rng.geometric(0.5), level.false_max_frames))
-            falses.append((life, str(rng.choice(FALSE_LABELS)), np.array([x, y, x + w, y + h]),
-                           float(rng.uniform(0.3, 0.7))))
+            falses.append(
+                (
+                    life,
+                    str(rng.choice(FALSE_LABELS)),
+                    np.array([x, y, x + w, y + h]),
+                    float(rng.uniform(0.3, 0.7)),
+                )
+            )
         still = []
         for life, label, box, score in falses:
             boxes.append(box + rng.normal(0, 0.005, 4))

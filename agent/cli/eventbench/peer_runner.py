@@ -47,8 +47,9 @@ def frigate_distance_points(detection: np.ndarray, estimate: np.ndarray) -> floa
     distance[1] /= estimate_dim[1]
     widths = np.sort([estimate_dim[0], detection_dim[0]])
     heights = np.sort([estimate_dim[1], detection_dim[1]])
-    change = np.append(distance, np.array([widths[1] / widths[0] - 1.0,
-                                           heights[1] / heights[0] - 1.0]))
+    change = np.append(
+        distance, np.array([widths[1] / widths[0] - 1.0, heights[1] / heights[0] - 1.0])
+    )
     return float(np.linalg.norm(change))
 
 
@@ -87,11 +88,18 @@ def run_norfair(stream: Json) -> Json:
         return frigate_distance_points(det.points, obj.estimate)
 
     def make(label: str) -> Any:
-        factory = (OptimizedKalmanFilterFactory(R=3.4, Q=0.03) if label == "car"
-                   else OptimizedKalmanFilterFactory(R=3.4))
-        return Tracker(distance_function=dist, distance_threshold=2.5,
-                       initialization_delay=min_init, hit_counter_max=max_disappeared,
-                       filter_factory=factory)
+        factory = (
+            OptimizedKalmanFilterFactory(R=3.4, Q=0.03)
+            if label == "car"
+            else OptimizedKalmanFilterFactory(R=3.4)
+        )
+        return Tracker(
+            distance_function=dist,
+            distance_threshold=2.5,
+            initialization_delay=min_init,
+            hit_counter_max=max_disappeared,
+            filter_factory=factory,
+        )
 
     # Frigate keeps a tracker of its own for cars and one shared by every other label;
     # norfair itself only matches a detection to an object of the same label.
@@ -106,8 +114,7 @@ def run_norfair(stream: Json) -> Json:
             pts = np.array([[box[0] * W, box[1] * H], [box[2] * W, box[3] * H]])
             if pts[1, 0] - pts[0, 0] < 1 or pts[1, 1] - pts[0, 1] < 1:
                 continue
-            d = Detection(points=pts, label=label, data={"t": frame["t"], "k": k,
-                                                         "score": score})
+            d = Detection(points=pts, label=label, data={"t": frame["t"], "k": k, "score": score})
             by["car" if label == "car" else "*"].append(d)
         alive: dict[int, str] = {}
         seen = []
@@ -137,8 +144,9 @@ def run_bytetrack(stream: Json) -> Json:
     for n, frame in enumerate(stream["frames"]):
         boxes = np.array(frame["boxes"], dtype=np.float32).reshape(-1, 4) * [W, H, W, H]
         ids = np.array([names.setdefault(lb, len(names)) for lb in frame["labels"]], dtype=int)
-        dets = sv.Detections(xyxy=boxes, confidence=np.array(frame["scores"], np.float32),
-                             class_id=ids)
+        dets = sv.Detections(
+            xyxy=boxes, confidence=np.array(frame["scores"], np.float32), class_id=ids
+        )
         out = tracker.update_with_detections(dets)
         seen = []
         inv = {v: k for k, v in names.items()}
@@ -169,8 +177,10 @@ def main(src: str, dst: str) -> None:
     import norfair
     import supervision
 
-    out["versions"] = {"norfair (Frigate)": norfair.__version__,
-                       "ByteTrack": f"supervision {supervision.__version__}"}
+    out["versions"] = {
+        "norfair (Frigate)": norfair.__version__,
+        "ByteTrack": f"supervision {supervision.__version__}",
+    }
     for name, fn in PEERS.items():
         out["runs"][name] = {s["key"]: fn(s) for s in job["streams"]}
         speed = job["speed"]

@@ -48,10 +48,9 @@ def run_ours(frames: Sequence[Frame], camera: CameraConfig) -> Run:
         if result.state is not None:
             counts = dict(result.state.counts)
         run.counts.append(counts)
-        now = core.clock.steady(T0 + f.t)
+        now = core.tracker.last_frame
         run.tracks.append(
-            [(t.id, tuple(float(v) for v in t.box)) for t in core.tracker.confirmed  # type: ignore[misc]
-             if t.last_seen == now]
+            [(t.id, t.corners) for t in core.tracker.confirmed if t.last_seen == now]
         )
     if frames:
         _reports(run, core.finish(), frames[-1].t)

@@ -61,20 +61,19 @@ def run_event_bench(
     )
     systems: dict[str, dict[str, Score]] = {}
     per_kind: dict[str, dict[str, Score]] = {}
+
     def add(system: str, level: str, kind: str, s: Score) -> None:
         systems.setdefault(system, {}).setdefault(level, Score()).add(s)
         if system == OURS:
             per_kind.setdefault(level, {}).setdefault(kind, Score()).add(s)
 
-    for key, (world, level, frames) in data.items():
+    for world, level, frames in data.values():
         add(OURS, level, world.kind, score(world, frames, run_ours(frames, camera)))
         add(COUNT_DIFF, level, world.kind, score(world, frames, run_count_diff(frames)))
     speeds = {OURS: speed_ours(speed_frames, camera)}
     versions: dict[str, str] = {}
     if peers:
-        results = run_peers(
-            {k: (fps, fr) for k, (_, _, fr) in data.items()}, speed_frames, fps
-        )
+        results = run_peers({k: (fps, fr) for k, (_, _, fr) in data.items()}, speed_frames, fps)
         if results is None:
             print(
                 "peers: not run; `bash scripts/setup-peers.sh` makes .venv-peers with norfair "

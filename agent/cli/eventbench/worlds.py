@@ -92,8 +92,14 @@ class _Builder:
         vid = len(self.world.visits) + 1
         self.world.visits.append(Visit(vid, label, t0, t1, tuple(path), size, hidden))
 
-    def walk_across(self, label: str, t: float, speed: float, size: tuple[float, float],
-                    bottom: float | None = None) -> float:
+    def walk_across(
+        self,
+        label: str,
+        t: float,
+        speed: float,
+        size: tuple[float, float],
+        bottom: float | None = None,
+    ) -> float:
         """Enter at one side, leave at the other; returns the time it leaves."""
         w = size[0]
         left = self.rng.random() < 0.5
@@ -104,8 +110,17 @@ class _Builder:
         self.add(label, [(t, x0, y), (end, x1, y)], size)
         return end
 
-    def stay(self, label: str, t0: float, t1: float, x: float, y: float,
-             size: tuple[float, float], drift: float = 0.0, speed: float = 0.1) -> None:
+    def stay(
+        self,
+        label: str,
+        t0: float,
+        t1: float,
+        x: float,
+        y: float,
+        size: tuple[float, float],
+        drift: float = 0.0,
+        speed: float = 0.1,
+    ) -> None:
         """Appear at (x, y) (out of a door, from behind a wall), stay, moving a little, then
         walk (or drive) out of the nearest side of the frame."""
         y = max(y, size[1] + 0.01)
@@ -203,8 +218,9 @@ def _farm_mixed(b: _Builder) -> None:
         b.stay("sheep", b.u(0, 30), d - b.u(0, 40), b.u(0.1, 0.9), b.u(0.4, 0.95), SHEEP, 0.03)
     t = b.u(10, 30)
     while t < d - 20:
-        b.walk_across("person" if b.rng.random() < 0.5 else "dog", t, b.u(0.08, 0.2),
-                      PERSON, bottom=0.97)
+        b.walk_across(
+            "person" if b.rng.random() < 0.5 else "dog", t, b.u(0.08, 0.2), PERSON, bottom=0.97
+        )
         t += b.u(30, 60)
 
 
@@ -242,10 +258,21 @@ def _empty_night(b: _Builder) -> None:
 def _delivery(b: _Builder) -> None:
     t = b.u(5, 15)
     park = t + 5
-    b.add("car", [(t, 0.11, 0.9), (park, 0.4, 0.9), (park + 40, 0.4, 0.9),
-                  (park + 46, 0.89, 0.9)], CAR)
-    b.add("person", [(park + 3, 0.45, 0.95), (park + 10, 0.8, 0.8), (park + 25, 0.8, 0.8),
-                     (park + 35, 0.45, 0.95)], PERSON)
+    b.add(
+        "car",
+        [(t, 0.11, 0.9), (park, 0.4, 0.9), (park + 40, 0.4, 0.9), (park + 46, 0.89, 0.9)],
+        CAR,
+    )
+    b.add(
+        "person",
+        [
+            (park + 3, 0.45, 0.95),
+            (park + 10, 0.8, 0.8),
+            (park + 25, 0.8, 0.8),
+            (park + 35, 0.45, 0.95),
+        ],
+        PERSON,
+    )
     b.walk_across("dog", park + 60, 0.2, DOG, bottom=0.97)
 
 
@@ -280,6 +307,9 @@ def twenty_objects(seed: int, duration: float = 60.0) -> World:
     for i in range(20):
         size = COW if i % 2 else PERSON
         y0, y1 = b.u(0.3, 0.95), b.u(0.3, 0.95)
-        b.add("cow" if i % 2 else "person",
-              [(0, b.u(0.1, 0.9), y0), (duration, b.u(0.1, 0.9), y1)], size)
+        b.add(
+            "cow" if i % 2 else "person",
+            [(0, b.u(0.1, 0.9), y0), (duration, b.u(0.1, 0.9), y1)],
+            size,
+        )
     return b.world
