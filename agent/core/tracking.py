@@ -58,7 +58,9 @@ class Track:
 
     id: int
     label: str
-    box: npt.NDArray[np.float32]
+    #: The box, x1, y1, x2, y2 as fractions of the frame (plain floats: the hot path
+    #: avoids numpy scalars); `box` gives it as an array.
+    corners: tuple[float, float, float, float]
     score: float
     max_score: float
     first_seen: float
@@ -78,9 +80,8 @@ class Track:
     last_update: float = 0.0  # last time the box itself was measured
     still_since: float = 0.0
     still_anchor: tuple[float, float] = (0.0, 0.0)
-    #: The box as plain floats (the hot path avoids numpy scalars); `box` mirrors it.
-    corners: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     group_id: int = 0
+    label_id: int = 0
     score_sum: float = 0.0
     max_distance: float = 1.0
 
@@ -111,6 +112,10 @@ class Track:
                 self.zone_since.pop(z, None)
             self.zones = raw
             self._zone_candidate_frames = 0
+
+    @property
+    def box(self) -> npt.NDArray[np.float32]:
+        return np.array(self.corners, np.float32)
 
     def predict(self, now: float) -> tuple[float, float, float, float]:
         """Where the box should be at `now`, coasting on the velocity for a short while."""
@@ -165,31 +170,32 @@ class Tracker:
     def update(self, detections: Detections, now: float) -> TrackUpdate:
         """Match this frame's detections to tracks, start new ones and drop lost ones."""
         boxes = detections.boxes.astype(np.float64)
-        groups = np.array([self._group_id(lb) for lb in detections.labels], dtype=np.int64)
-        kinds = np.array([self._label_id(lb) for lb in detections.labels], dtype=np.int64)
-        det_idx = np.flatnonzero(_outermost(boxes, kinds))
+        labels = detections.labels
+        gids, lids = self._group_ids, self._label_ids
+        groups = np.array([gids.get(lb) or self._group_id(lb) for lb in labels], np.int64)
+        kinds = np.array([lids.get(lb) or self._label_id(lb) for lb in labels], np.int64)
+        keep = _outermost(boxes, kinds)
+        det_idx = np.flatnonzero(keep).tolist()
         seen: set[int] = set()
-        if len(det_idx) and self._tracks:
-            matched, inner = self._match(boxes[det_idx], groups[det_idx], kinds[det_idx], now)
+        if det_idx and self._tracks:
+            if len(det_idx) < len(boxes):
+                boxes, groups, kinds = boxes[keep], groups[keep], kinds[keep]
+            matched, inner = self._match(boxes, groups, kinds, now)
             box_list = boxes.tolist()
+            scores = detections.scores.tolist()
+            tracks = self._tracks
             for ti, dj in matched:
-                di = int(det_idx[dj])
-                self._observe(
-                    self._tracks[ti],
-                    box_list[di],
-                    float(detections.scores[di]),
-                    detections.labels[di],
-                    now,
-                )
+                di = det_idx[dj]
+                self._observe(tracks[ti], box_list[dj], scores[di], labels[di], now)
                 seen.add(ti)
             for ti in inner:
                 if ti not in seen:
-                    self._tracks[ti].last_seen = now  # still there; the box stays put
+                    tracks[ti].last_seen = now  # still there; the box stays put
                     seen.add(ti)
             used = {dj for _, dj in matched} | set(inner.values())
-            new = [int(det_idx[j]) for j in range(len(det_idx)) if j not in used]
+            new = [di for j, di in enumerate(det_idx) if j not in used]
         else:
-            new = det_idx.tolist()
+            new = det_idx
         # Tentative tracks that missed a frame were noise; drop them before adding new ones.
         removed: list[Track] = []
         survivors: list[Track] = []
@@ -204,7 +210,7 @@ class Tracker:
                 survivors.append(t)
         self._tracks = survivors
         for di in new:
-            self._start(detections, di, int(groups[di]), now)
+            self._start(detections, di, gids.get(labels[di]) or self._group_id(labels[di]), now)
         self._last_frame = now
         return TrackUpdate(active=self.confirmed, removed=removed)
 
@@ -231,13 +237,12 @@ class Tracker:
 
     def _start(self, detections: Detections, di: int, group: int, now: float) -> None:
         score = float(detections.scores[di])
-        box = detections.boxes[di].astype(np.float32)
-        x1, y1, x2, y2 = (float(v) for v in box)
+        x1, y1, x2, y2 = detections.boxes[di].tolist()
         label = detections.labels[di]
         t = Track(
             id=self._next_id,
             label=label,
-            box=box,
+            corners=(x1, y1, x2, y2),
             score=score,
             max_score=score,
             first_seen=now,
@@ -246,8 +251,8 @@ class Tracker:
             last_update=now,
             still_since=now,
             still_anchor=((x1 + x2) / 2, (y1 + y2) / 2),
-            corners=(x1, y1, x2, y2),
             group_id=group,
+            label_id=self._label_id(label),
             max_distance=self._limit(label),
             score_sum=score,
         )
@@ -268,11 +273,11 @@ class Tracker:
         w = pw + SIZE_GAIN * ((z[2] - z[0]) - pw)
         h = ph + SIZE_GAIN * ((z[3] - z[1]) - ph)
         t.corners = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
-        t.box = np.array(t.corners, np.float32)
         votes = t.votes
         votes[label] = votes.get(label, 0.0) + score
         if label != t.label and votes[label] > votes[t.label]:
             t.label = label
+            t.label_id = self._label_id(label)
             t.max_distance = self._limit(label)
         t.score = score
         t.score_sum += score
@@ -328,7 +333,7 @@ class Tracker:
                     t.group_id,
                     t.max_distance,
                     t.confirmed,
-                    self._label_id(t.label),
+                    t.label_id,
                 )
                 for t in tracks
             ]
@@ -336,11 +341,7 @@ class Tracker:
         coast = np.minimum(now - state[:, 6], COAST_SECONDS)[:, None]
         pred = state[:, 0:4] + state[:, [4, 5, 4, 5]] * coast
         same = state[:, 8, None] == groups[None, :]
-        inter = _intersection(pred, boxes)
-        area_p, area_d = _area(pred), _area(boxes)
-        iou = inter / np.maximum(area_p[:, None] + area_d[None, :] - inter, 1e-12)
-        inside = inter / np.maximum(area_d[None, :], 1e-12)
-        dist = size_distance(pred, boxes)
+        iou, inside, dist, area_p, area_d = _geometry(pred, boxes)
         # A track unseen for a while may have moved further; widen its gate with the gap.
         gap = now - state[:, 7]
         limits = state[:, 9] * (1.0 + np.minimum(gap, 3.0) / 3.0)
@@ -355,29 +356,13 @@ class Tracker:
         confirmed = state[:, 10] > 0
         # Confirmed tracks first, then the closest; a pair that cannot join costs too much.
         cost = np.where(ok, (1.0 - iou) + 0.5 * dist + 5.0 * ~confirmed[:, None], 1e6)
-        # Second chance for objects already confirmed: a detection no track takes in the
-        # ordinary way (a dog that turned, a walker back from behind a post) continues the
-        # nearest such object's visit rather than start a new one; it still yields to an
-        # ordinary pair of a confirmed track, and beats a tentative track.
-        wide = same & ~nested & ~ok & confirmed[:, None] & (dist <= REACQUIRE_DISTANCE)
-        if wide.any():
-            # ...but not a different-sized object, nor one that has just driven out of view
-            # while another comes in at the same edge.
-            v = state[:, 4:6]
-            leaving = (
-                ((v[:, 0] > 0) & (pred[:, 2] > 1))
-                | ((v[:, 0] < 0) & (pred[:, 0] < 0))
-                | ((v[:, 1] > 0) & (pred[:, 3] > 1))
-                | ((v[:, 1] < 0) & (pred[:, 1] < 0))
-            )
-            wide &= ~leaving[:, None] & (size_change(pred, boxes) <= REACQUIRE_SIZE_CHANGE)
-        if wide.any():
-            cost = np.where(wide, 2.0 + 0.25 * dist, cost)
-            usable = ok | wide
-        else:
-            usable = ok
         rows, cols = linear_sum_assignment(cost)
-        pairs = [(r, k) for r, k in zip(rows.tolist(), cols.tolist(), strict=True) if usable[r, k]]
+        pairs = [(r, k) for r, k in zip(rows.tolist(), cols.tolist(), strict=True) if ok[r, k]]
+        if len(pairs) < len(boxes):
+            candidates = same & ~nested & ~ok
+            pairs += _reacquire_pairs(
+                pairs, pred, boxes, dist, candidates, confirmed, state[:, 4:6]
+            )
         inner: dict[int, int] = {}
         if nested.any():
             taken = {k for _, k in pairs}
@@ -386,6 +371,67 @@ class Tracker:
                     inner.setdefault(int(r), int(k))
                     taken.add(int(k))
         return pairs, inner
+
+
+def _geometry(
+    a: FloatArray, b: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """IoU, share of each b inside each a, Frigate's distance, and both areas, in one pass."""
+    aw, ah = a[:, 2] - a[:, 0], a[:, 3] - a[:, 1]
+    bw, bh = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+    area_a, area_b = aw * ah, bw * bh
+    ix = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
+    iy = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    inter = np.maximum(ix, 0.0) * np.maximum(iy, 0.0)
+    iou = inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-12)
+    inside = inter / np.maximum(area_b, 1e-12)[None, :]
+    aw_, ah_ = np.maximum(aw, 1e-6)[:, None], np.maximum(ah, 1e-6)[:, None]
+    bw_, bh_ = np.maximum(bw, 1e-6)[None, :], np.maximum(bh, 1e-6)[None, :]
+    dx = ((b[:, 0] + b[:, 2])[None, :] - (a[:, 0] + a[:, 2])[:, None]) / (2 * aw_)
+    dy = (b[None, :, 3] - a[:, None, 3]) / ah_
+    wr = np.maximum(aw_, bw_) / np.minimum(aw_, bw_) - 1
+    hr = np.maximum(ah_, bh_) / np.minimum(ah_, bh_) - 1
+    dist = np.sqrt(dx * dx + dy * dy + wr * wr + hr * hr)
+    return iou, inside, dist, area_a, area_b
+
+
+def _reacquire_pairs(
+    pairs: list[tuple[int, int]],
+    pred: FloatArray,
+    boxes: FloatArray,
+    dist: FloatArray,
+    candidates: npt.NDArray[np.bool_],
+    confirmed: npt.NDArray[np.bool_],
+    velocity: FloatArray,
+) -> list[tuple[int, int]]:
+    """Second chance for confirmed objects no detection continued in the ordinary way: a dog
+    that turned, a walker back from behind a post. A detection nothing took continues the
+    nearest such object's visit rather than start a new one, unless its size is different
+    or the object had just gone out of view (a car leaving as another comes in)."""
+    taken_t = {r for r, _ in pairs}
+    taken_d = {k for _, k in pairs}
+    rows = np.array([r for r in np.flatnonzero(confirmed).tolist() if r not in taken_t], np.intp)
+    cols = np.array([k for k in range(len(boxes)) if k not in taken_d], np.intp)
+    if not len(rows) or not len(cols) or not candidates[rows][:, cols].any():
+        return []
+    p, v = pred[rows], velocity[rows]
+    leaving = (
+        ((v[:, 0] > 0) & (p[:, 2] > 1))
+        | ((v[:, 0] < 0) & (p[:, 0] < 0))
+        | ((v[:, 1] > 0) & (p[:, 3] > 1))
+        | ((v[:, 1] < 0) & (p[:, 1] < 0))
+    )
+    d = dist[rows][:, cols]
+    wide = (
+        candidates[rows][:, cols]
+        & ~leaving[:, None]
+        & (d <= REACQUIRE_DISTANCE)
+        & (size_change(p, boxes[cols]) <= REACQUIRE_SIZE_CHANGE)
+    )
+    if not wide.any():
+        return []
+    r2, c2 = linear_sum_assignment(np.where(wide, d, 1e6))
+    return [(int(rows[a]), int(cols[b])) for a, b in zip(r2, c2, strict=True) if wide[a, b]]
 
 
 def _outermost(boxes: FloatArray, kinds: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
