@@ -174,28 +174,27 @@ class Tracker:
         gids, lids = self._group_ids, self._label_ids
         groups = np.array([gids.get(lb) or self._group_id(lb) for lb in labels], np.int64)
         kinds = np.array([lids.get(lb) or self._label_id(lb) for lb in labels], np.int64)
-        keep = _outermost(boxes, kinds)
-        det_idx = np.flatnonzero(keep).tolist()
         seen: set[int] = set()
-        if det_idx and self._tracks:
-            if len(det_idx) < len(boxes):
-                boxes, groups, kinds = boxes[keep], groups[keep], kinds[keep]
+        if len(labels) and self._tracks:
             matched, inner = self._match(boxes, groups, kinds, now)
             box_list = boxes.tolist()
             scores = detections.scores.tolist()
             tracks = self._tracks
-            for ti, dj in matched:
-                di = det_idx[dj]
-                self._observe(tracks[ti], box_list[dj], scores[di], labels[di], now)
+            for ti, di in matched:
+                self._observe(tracks[ti], box_list[di], scores[di], labels[di], now)
                 seen.add(ti)
             for ti in inner:
-                if ti not in seen:
+                if ti >= 0 and ti not in seen:
                     tracks[ti].last_seen = now  # still there; the box stays put
                     seen.add(ti)
-            used = {dj for _, dj in matched} | set(inner.values())
-            new = [di for j, di in enumerate(det_idx) if j not in used]
+            used = {di for _, di in matched} | set(inner.values())
+            new = [di for di in range(len(labels)) if di not in used]
         else:
-            new = det_idx
+            new = list(range(len(labels)))
+        if len(new) > 1:
+            # Of new boxes, one inside another of the same label is a duplicate.
+            keep = _outermost(boxes[new], kinds[new])
+            new = [di for di, k in zip(new, keep.tolist(), strict=True) if k]
         # Tentative tracks that missed a frame were noise; drop them before adding new ones.
         removed: list[Track] = []
         survivors: list[Track] = []
@@ -358,18 +357,26 @@ class Tracker:
         cost = np.where(ok, (1.0 - iou) + 0.5 * dist + 5.0 * ~confirmed[:, None], 1e6)
         rows, cols = linear_sum_assignment(cost)
         pairs = [(r, k) for r, k in zip(rows.tolist(), cols.tolist(), strict=True) if ok[r, k]]
-        if len(pairs) < len(boxes):
-            candidates = same & ~nested & ~ok
+        covered = nested.any(axis=0)
+        if len(pairs) + int(covered.sum()) < len(boxes):
+            candidates = same & ~covered[None, :] & ~ok
             pairs += _reacquire_pairs(
                 pairs, pred, boxes, dist, candidates, confirmed, state[:, 4:6]
             )
+        # A leftover box inside a track is that object seen again, not a new one: it keeps
+        # an unseen confirmed track alive (inner) and is dropped otherwise (-1).
         inner: dict[int, int] = {}
         if nested.any():
             taken = {k for _, k in pairs}
             for r, k in zip(*np.nonzero(nested), strict=True):
-                if int(k) not in taken and tracks[int(r)].confirmed:
-                    inner.setdefault(int(r), int(k))
-                    taken.add(int(k))
+                r, k = int(r), int(k)
+                if k in taken:
+                    continue
+                taken.add(k)
+                if tracks[r].confirmed and r not in inner:
+                    inner[r] = k
+                else:
+                    inner.setdefault(-1 - k, k)
         return pairs, inner
 
 

@@ -167,22 +167,49 @@ def run_bytetrack(stream: Json) -> Json:
 PEERS = {"norfair (Frigate)": run_norfair, "ByteTrack": run_bytetrack}
 
 
+def motmetrics_ids(stream: Json, tracks: list[list[list[float]]]) -> Json:
+    """IDF1's parts and ID switches by py-motmetrics, to check the benchmark's own count."""
+    import motmetrics as mm
+
+    acc = mm.MOTAccumulator(auto_id=True)
+    for frame, seen in zip(stream["frames"], tracks, strict=True):
+        gt = np.array(frame["true_boxes"], dtype=float).reshape(-1, 4)
+        hyp = np.array([x[1:] for x in seen], dtype=float).reshape(-1, 4)
+        gt[:, 2:] -= gt[:, :2]  # x, y, w, h
+        hyp[:, 2:] -= hyp[:, :2]
+        acc.update(
+            frame["true_ids"],
+            [int(x[0]) for x in seen],
+            mm.distances.iou_matrix(gt, hyp, max_iou=0.5),
+        )
+    m = mm.metrics.create().compute(
+        acc, metrics=["idtp", "num_switches", "num_objects", "num_predictions"], name="s"
+    )
+    return {k: float(m[k].iloc[0]) for k in m.columns}
+
+
 def main(src: str, dst: str) -> None:
     import logging
 
     logging.disable(logging.WARNING)  # norfair warns once per tracker about scalar distances
     with open(src) as f:
         job = json.load(f)
-    out: Json = {"runs": {}, "fps": {}, "versions": {}}
+    out: Json = {"runs": {}, "fps": {}, "versions": {}, "motmetrics": {}}
+    import motmetrics
     import norfair
     import supervision
 
     out["versions"] = {
         "norfair (Frigate)": norfair.__version__,
         "ByteTrack": f"supervision {supervision.__version__}",
+        "motmetrics": motmetrics.__version__,
     }
     for name, fn in PEERS.items():
-        out["runs"][name] = {s["key"]: fn(s) for s in job["streams"]}
+        runs = {s["key"]: fn(s) for s in job["streams"]}
+        out["runs"][name] = runs
+        out["motmetrics"][name] = {
+            s["key"]: motmetrics_ids(s, runs[s["key"]]["tracks"]) for s in job["streams"]
+        }
         speed = job["speed"]
         t0 = time.perf_counter()
         fn(speed)

@@ -49,9 +49,7 @@ def run_ours(frames: Sequence[Frame], camera: CameraConfig) -> Run:
             counts = dict(result.state.counts)
         run.counts.append(counts)
         now = core.tracker.last_frame
-        run.tracks.append(
-            [(t.id, t.corners) for t in core.tracker.confirmed if t.last_seen == now]
-        )
+        run.tracks.append([(t.id, t.corners) for t in core.tracker.confirmed if t.last_seen == now])
     if frames:
         _reports(run, core.finish(), frames[-1].t)
     return run
@@ -96,6 +94,8 @@ class PeerResults:
     runs: dict[str, dict[str, Run]]  # peer -> stream key -> run
     fps: dict[str, float]
     versions: dict[str, str]
+    #: py-motmetrics' IDF1 parts per peer and stream, to check our own computation.
+    motmetrics: dict[str, dict[str, dict[str, float]]]
 
 
 def peers_python() -> Path | None:
@@ -130,7 +130,7 @@ def run_peers(
         }
         for peer, per in out["runs"].items()
     }
-    return PeerResults(runs, out["fps"], out["versions"])
+    return PeerResults(runs, out["fps"], out["versions"], out["motmetrics"])
 
 
 def _stream_json(key: str, fps: float, frames: Sequence[Frame]) -> dict[str, Any]:
@@ -143,6 +143,8 @@ def _stream_json(key: str, fps: float, frames: Sequence[Frame]) -> dict[str, Any
                 "boxes": np.round(f.boxes, 5).tolist(),
                 "scores": np.round(f.scores, 4).tolist(),
                 "labels": list(f.labels),
+                "true_ids": list(f.true_ids),
+                "true_boxes": np.round(f.true_boxes, 5).tolist(),
             }
             for f in frames
         ],

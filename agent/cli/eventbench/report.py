@@ -87,11 +87,39 @@ def run_event_bench(
                 for key, run in runs.items():
                     world, level, frames = data[key]
                     add(peer, level, world.kind, score(world, frames, run))
+            check_idf1(out, systems, results.motmetrics, data, versions)
     print_table(out, systems, levels, versions)
     print_kinds(out, per_kind)
     print_speed(out, speeds)
     print(f"({time.perf_counter() - t0:.0f} s)", file=out)
     return systems
+
+
+def check_idf1(
+    out: TextIO,
+    systems: dict[str, dict[str, Score]],
+    mm: dict[str, dict[str, dict[str, float]]],
+    data: dict[str, tuple[World, str, list[Frame]]],
+    versions: dict[str, str],
+) -> None:
+    """Our IDF1 and ID switches beside py-motmetrics' on the same peer tracks."""
+    cells = []
+    for peer, per_stream in mm.items():
+        for level in dict.fromkeys(level for _, level, _ in data.values()):
+            keys = [k for k in per_stream if data[k][1] == level]
+            idtp = sum(per_stream[k]["idtp"] for k in keys)
+            n = sum(per_stream[k]["num_objects"] + per_stream[k]["num_predictions"] for k in keys)
+            switches = sum(per_stream[k]["num_switches"] for k in keys)
+            s = systems[peer][level]
+            cells.append(
+                f"{peer} {level}: IDF1 {s.idf1:.3f} vs {2 * idtp / max(n, 1):.3f}, "
+                f"switches {s.id_switches} vs {switches:.0f}"
+            )
+    print(
+        f"\nID measures, ours vs py-motmetrics {versions.get('motmetrics', '')} on the peers' "
+        f"tracks: " + "; ".join(cells),
+        file=out,
+    )
 
 
 def _f(x: float, digits: int = 2) -> str:
