@@ -220,3 +220,28 @@ def test_ukrainian_core_output() -> None:
     (event,) = run(core, frames)
     assert event.language == "uk"
     assert event.title == "2 корови з'явилися у зоні «gate»"
+
+
+def test_news_goes_out_at_once_and_followers_wait_at_most_the_window() -> None:
+    from agent.core.coalesce import Coalescer
+    from agent.core.rules import Change
+
+    camera = CameraConfig(name="c", rules=[RuleConfig(name="a", kind="arrival")])
+    co = Coalescer(camera, "en")
+
+    def arrive(track: int, at: float) -> list[int]:
+        co.add([Change("a", "arrival", at, track, "cow", 0.9)])
+        return [len(e.objects[0].track_ids) for e in co.poll(at)]
+
+    assert arrive(1, T0) == [1]  # news: sent in the frame it happened
+    assert arrive(2, T0 + 1) == []  # the rule is busy: gathered
+    assert arrive(3, T0 + 2) == []
+    assert [e.objects[0].track_ids for e in co.poll(T0 + 3.9)] == []
+    (batch,) = co.poll(T0 + 4)  # coalesce_seconds after the first gathered change
+    assert batch.objects[0].track_ids == [2, 3] and batch.objects[0].count == 2
+    assert co.pending == 0
+    assert arrive(4, T0 + 4.5) == []  # still busy: less than 3 s since the last change
+    assert co.poll(T0 + 7.4) == []
+    assert [e.objects[0].track_ids for e in co.poll(T0 + 7.5)] == [[4]]
+    assert co.poll(T0 + 10.5) == []  # quiet for 3 s: idle again
+    assert arrive(5, T0 + 11) == [1]  # news again
