@@ -22,6 +22,7 @@ event benchmark (figures in docs/BENCHMARKS.md).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +45,8 @@ STILL_RADIUS = 0.5
 #: behind a post.
 REACQUIRE_DISTANCE = 4.0
 REACQUIRE_SIZE_CHANGE = 0.5
+#: How much further a lost object may be looked for per second it was unseen (box sizes).
+REACQUIRE_SPEED = 5.0
 #: How much the wait for an unseen object grows per second it has stood still: 3 s a
 #: minute, so a car parked for ten minutes survives half a minute of misses, while someone
 #: who stood still briefly and then vanished is judged gone almost as soon as a walker.
@@ -180,13 +183,21 @@ class Tracker:
             box_list = boxes.tolist()
             scores = detections.scores.tolist()
             tracks = self._tracks
+            fresh = []
             for ti, di in matched:
-                self._observe(tracks[ti], box_list[di], scores[di], labels[di], now)
+                t = tracks[ti]
+                was = t.confirmed
+                self._observe(t, box_list[di], scores[di], labels[di], now)
                 seen.add(ti)
+                if t.confirmed and not was:
+                    fresh.append(ti)
             for ti in inner:
                 if ti >= 0 and ti not in seen:
                     tracks[ti].last_seen = now  # still there; the box stays put
                     seen.add(ti)
+            for ti in fresh:
+                if self._adopt(tracks[ti], now):
+                    seen.discard(ti)  # an object already known took this track over
             used = {di for _, di in matched} | set(inner.values())
             new = [di for di in range(len(labels)) if di not in used]
         else:
@@ -291,6 +302,48 @@ class Tracker:
             # False positives tend to score low all along; a real object scores well on most
             # frames, so the mean over the streak separates them better than the best.
             t.confirmed = t.score_sum / t.hits >= self._config.confirm_score
+
+    def _adopt(self, new: Track, now: float) -> bool:
+        """Let a lost object take over a track that has just been confirmed.
+
+        A dog that ran on while the detector missed it for a second comes back further
+        away than any gate; when the new track is confirmed, the nearest unseen object of
+        its class group that could have got there (about 4 box sizes, plus 5 a second of
+        the gap), of a similar size and not one that left the frame, continues with it:
+        its visit goes on, and nobody is told of an arrival and a departure.
+        """
+        best: tuple[float, Track] | None = None
+        nx1, ny1, nx2, ny2 = new.corners
+        for old in self._tracks:
+            if old is new or not old.confirmed or old.group_id != new.group_id:
+                continue
+            gap = new.first_seen - old.last_seen
+            if gap <= 0 or old.last_seen >= now or self._wait(old, now) < now - old.last_seen:
+                continue
+            ox1, oy1, ox2, oy2 = old.predict(new.first_seen)
+            ow, oh = max(ox2 - ox1, 1e-6), max(oy2 - oy1, 1e-6)
+            nw, nh = max(nx2 - nx1, 1e-6), max(ny2 - ny1, 1e-6)
+            if math.hypot(max(ow, nw) / min(ow, nw) - 1, max(oh, nh) / min(oh, nh) - 1) > (
+                REACQUIRE_SIZE_CHANGE
+            ):
+                continue
+            shift = math.hypot(((nx1 + nx2) - (ox1 + ox2)) / (2 * ow), (ny2 - oy2) / oh)
+            if shift <= REACQUIRE_DISTANCE + REACQUIRE_SPEED * gap and (
+                best is None or shift < best[0]
+            ):
+                best = (shift, old)
+        if best is None:
+            return False
+        old = best[1]
+        old.corners, old.velocity = new.corners, new.velocity
+        old.last_seen = old.last_update = now
+        old.still_since, old.still_anchor = new.still_since, new.still_anchor
+        for label, v in new.votes.items():
+            old.votes[label] = old.votes.get(label, 0.0) + v
+        old.hits += new.hits
+        old.max_score = max(old.max_score, new.max_score)
+        new.confirmed = False  # dropped below as a tentative track not seen this frame
+        return True
 
     def _wait(self, t: Track, now: float) -> float:
         """How long an unseen confirmed track is kept: longer the longer it stood still."""
