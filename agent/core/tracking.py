@@ -318,7 +318,9 @@ class Tracker:
             if old is new or not old.confirmed or old.group_id != new.group_id:
                 continue
             gap = new.first_seen - old.last_seen
-            if gap <= 0 or old.last_seen >= now or self._wait(old, now) < now - old.last_seen:
+            if gap <= 0 or old.last_seen >= now or _leaving(old, now):
+                continue
+            if self._wait(old, now) < now - old.last_seen:
                 continue
             ox1, oy1, ox2, oy2 = old.predict(new.first_seen)
             ow, oh = max(ox2 - ox1, 1e-6), max(oy2 - oy1, 1e-6)
@@ -353,16 +355,8 @@ class Tracker:
         still_max = preset.still_lost_after_seconds if preset else None
         still_max = still_max or c.still_lost_after_seconds
         still_for = t.last_seen - t.still_since
-        if still_for < 1.0:
-            x1, y1, x2, y2 = t.predict(now)
-            vx, vy = t.velocity
-            if (
-                (vx > 0 and x2 > 1)
-                or (vx < 0 and x1 < 0)
-                or (vy > 0 and y2 > 1)
-                or (vy < 0 and y1 < 0)
-            ):
-                return min(base, c.edge_lost_after_seconds)  # heading out of the frame
+        if _leaving(t, now):
+            return min(base, c.edge_lost_after_seconds)
         return max(base, min(still_max, base + STILL_GROWTH * still_for))
 
     def _match(
@@ -431,6 +425,15 @@ class Tracker:
                 else:
                     inner.setdefault(-1 - k, k)
         return pairs, inner
+
+
+def _leaving(t: Track, now: float) -> bool:
+    """Whether a moving object's predicted box crosses the edge it is heading for."""
+    if t.last_seen - t.still_since >= 1.0:
+        return False  # it stood still: it did not drive out
+    x1, y1, x2, y2 = t.predict(now)
+    vx, vy = t.velocity
+    return (vx > 0 and x2 > 1) or (vx < 0 and x1 < 0) or (vy > 0 and y2 > 1) or (vy < 0 and y1 < 0)
 
 
 def _geometry(

@@ -99,10 +99,11 @@ class _Builder:
         speed: float,
         size: tuple[float, float],
         bottom: float | None = None,
+        from_left: bool | None = None,
     ) -> float:
         """Enter at one side, leave at the other; returns the time it leaves."""
         w = size[0]
-        left = self.rng.random() < 0.5
+        left = self.rng.random() < 0.5 if from_left is None else from_left
         x0, x1 = (w / 2, 1 - w / 2) if left else (1 - w / 2, w / 2)
         y = bottom if bottom is not None else self.u(0.5, 0.95)
         y = max(y, size[1] + 0.01)
@@ -202,11 +203,16 @@ def _occlusions(b: _Builder) -> None:
 
 
 def _busy_road(b: _Builder) -> None:
+    # Two lanes, one each way; traffic in a lane keeps its pace, so nobody drives through
+    # the car ahead.
+    pace = {True: b.u(0.25, 0.45), False: b.u(0.25, 0.45)}
     t = b.u(1, 3)
     while t < b.world.duration - 8:
         label = "car" if b.rng.random() < 0.8 else "truck"
-        lane = 0.55 if b.rng.random() < 0.5 else 0.8
-        b.walk_across(label, t, b.u(0.25, 0.45), CAR if label == "car" else TRUCK, bottom=lane)
+        far = b.rng.random() < 0.5  # the far lane drives right to left
+        size = CAR if label == "car" else TRUCK
+        speed = pace[far] * b.u(0.97, 1.0)
+        b.walk_across(label, t, speed, size, bottom=0.55 if far else 0.8, from_left=not far)
         t += b.u(2, 6)
 
 
