@@ -277,6 +277,12 @@ class TrackerConfig(_Strict):
         description="Frames in a row a new object must be seen before it counts (and frames "
         "a zone change must hold); shorter false detections never become objects.",
     )
+    confirm_seconds: float = Field(
+        0.6,
+        ge=0,
+        description="...and for at least this long, so a fast camera (15-30 frames/s) does "
+        "not confirm a false detection that a slow one would drop.",
+    )
     confirm_score: float = Field(
         0.55,
         ge=0,

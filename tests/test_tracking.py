@@ -203,3 +203,14 @@ def test_zone_change_must_hold_before_it_counts() -> None:
     track.observe_zones(frozenset({"left"}), T0 + 5, stable_frames=2)
     track.observe_zones(frozenset({"left"}), T0 + 6, stable_frames=2)
     assert track.zone_since == {"left": T0 + 6}
+
+
+def test_a_fast_camera_needs_the_same_time_to_confirm() -> None:
+    tracker = Tracker(TrackerConfig())
+    box = ("person", (0.4, 0.1, 0.5, 0.6), 0.9)
+    # At 25 frames/s, 10 frames in a row are only 0.4 s: a false positive could last that.
+    updates = feed(tracker, [(T0 + i * 0.04, [box]) for i in range(10)])
+    assert all(u.active == [] for u in updates)
+    more = feed(tracker, [(T0 + i * 0.04, [box]) for i in range(10, 20)])
+    first = next(i for i, u in enumerate(more, start=10) if u.active)
+    assert first * 0.04 == pytest.approx(TrackerConfig().confirm_seconds, abs=0.041)

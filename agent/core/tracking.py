@@ -267,7 +267,8 @@ class Tracker:
             score_sum=score,
         )
         self._next_id += 1
-        t.confirmed = self._config.confirm_frames <= 1 and score >= self._config.confirm_score
+        c = self._config
+        t.confirmed = c.confirm_frames <= 1 and c.confirm_seconds <= 0 and score >= c.confirm_score
         self._tracks.append(t)
 
     def _observe(self, t: Track, z: list[float], score: float, label: str, now: float) -> None:
@@ -298,10 +299,15 @@ class Tracker:
         ax, ay = t.still_anchor
         if abs(cx - ax) > STILL_RADIUS * w or abs(cy - ay) > STILL_RADIUS * h:
             t.still_anchor, t.still_since = (cx, cy), now
-        if not t.confirmed and t.hits >= self._config.confirm_frames:
+        c = self._config
+        if (
+            not t.confirmed
+            and t.hits >= c.confirm_frames
+            and (now - t.first_seen >= c.confirm_seconds - 1e-6)
+        ):
             # False positives tend to score low all along; a real object scores well on most
             # frames, so the mean over the streak separates them better than the best.
-            t.confirmed = t.score_sum / t.hits >= self._config.confirm_score
+            t.confirmed = t.score_sum / t.hits >= c.confirm_score
 
     def _adopt(self, new: Track, now: float) -> bool:
         """Let a lost object take over a track that has just been confirmed.
