@@ -7,15 +7,19 @@ What a real detector does, and what each part here answers (measured with
   stood still (a parked car survives a minute of misses, a walker who left the frame goes
   after one second);
 - it fires short false positives: a new track counts only after `confirm_frames` frames in
-  a row;
+  a row, over `confirm_seconds`, with a mean score of `confirm_score`;
 - it returns a smaller box inside the object (a head, the front of a car), also while the
   full box is missed: such a box neither starts a track nor moves one; it only tells that
   the object is still there;
 - it flickers between similar classes (dog/cat, car/truck): within a class group a track
-  keeps its identity and takes the label it was seen as most.
+  keeps its identity and takes the label it was seen as most;
+- it loses a fast object (a dog that turns, a walker behind a post): a detection nothing
+  else takes, or a track that has just been confirmed, continues the nearest lost object
+  that could have got there, so its visit goes on.
 
 Matching is one Hungarian assignment (scipy) per frame over a cost that mixes overlap with
-the predicted box and Frigate's size-relative distance. norfair pins numpy<2 and ByteTrack
+the predicted box and Frigate's size-relative distance, plus a second, smaller one for the
+leftovers. norfair pins numpy<2 and ByteTrack
 keeps no class groups or nested-box rule; this file is faster than both and wins on the
 event benchmark (figures in docs/BENCHMARKS.md).
 """
@@ -534,23 +538,8 @@ def inside_share(outer: FloatArray, inner: FloatArray) -> FloatArray:
     return out
 
 
-def size_distance(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Frigate's distance, vectorised: bottom-centre shift in a's widths and heights, plus
-    how much the width and height differ (ratio - 1)."""
-    aw, ah = a[:, 2] - a[:, 0], a[:, 3] - a[:, 1]
-    bw, bh = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
-    dx = ((b[:, 0] + b[:, 2])[None, :] - (a[:, 0] + a[:, 2])[:, None]) / 2
-    dy = b[None, :, 3] - a[:, None, 3]
-    aw_, ah_ = np.maximum(aw, 1e-6)[:, None], np.maximum(ah, 1e-6)[:, None]
-    bw_, bh_ = np.maximum(bw, 1e-6)[None, :], np.maximum(bh, 1e-6)[None, :]
-    wr = np.maximum(aw_, bw_) / np.minimum(aw_, bw_) - 1
-    hr = np.maximum(ah_, bh_) / np.minimum(ah_, bh_) - 1
-    out: FloatArray = np.sqrt((dx / aw_) ** 2 + (dy / ah_) ** 2 + wr**2 + hr**2)
-    return out
-
-
 def size_change(a: FloatArray, b: FloatArray) -> FloatArray:
-    """The size part of `size_distance` alone."""
+    """The size part of Frigate's distance (see `_geometry`): how much width and height differ."""
     aw = np.maximum(a[:, 2] - a[:, 0], 1e-6)[:, None]
     ah = np.maximum(a[:, 3] - a[:, 1], 1e-6)[:, None]
     bw = np.maximum(b[:, 2] - b[:, 0], 1e-6)[None, :]
