@@ -305,25 +305,101 @@ class RuleConfig(_Strict):
         return _check_name(v, "rule name")
 
 
+DEFAULT_CLASS_GROUPS = [
+    ["dog", "cat"],
+    ["car", "truck", "bus"],
+    ["cow", "horse", "sheep"],
+    ["bicycle", "motorcycle"],
+]
+
+
+class TrackerPreset(_Strict):
+    """Tracking settings for one label that differ from the camera's (None = the camera's)."""
+
+    lost_after_seconds: float | None = Field(
+        None, gt=0, description="A moving object of this label unseen this long has left."
+    )
+    still_lost_after_seconds: float | None = Field(
+        None, gt=0, description="Longest wait for an object of this label that stood still."
+    )
+    max_distance: float | None = Field(
+        None, gt=0, description="How far an object of this label may move between sightings."
+    )
+
+
+def _default_presets() -> dict[str, TrackerPreset]:
+    # People and dogs move fast and leave quickly; parked cars and grazing animals stay put,
+    # and a detector misses them for long stretches (night, rain, lying down).
+    still = TrackerPreset(still_lost_after_seconds=60.0)
+    return {
+        "person": TrackerPreset(max_distance=1.5),
+        "dog": TrackerPreset(max_distance=1.5, still_lost_after_seconds=60.0),
+        "cat": TrackerPreset(max_distance=1.5, still_lost_after_seconds=60.0),
+        "car": still,
+        "truck": still,
+        "cow": still,
+        "sheep": still,
+        "horse": still,
+    }
+
+
 class TrackerConfig(_Strict):
-    """How detections are joined into tracks across frames."""
+    """How detections are joined into tracks across frames (see docs/tracking.md)."""
 
     iou_threshold: float = Field(
-        0.2, ge=0, le=1, description="Least overlap for a detection to continue a track."
-    )
-    lost_after_seconds: float = Field(
-        3.0, gt=0, description="A track unseen this long has left (a departure)."
-    )
-    confirm_frames: int = Field(
-        2,
-        ge=1,
-        description="Frames a track or a zone change must hold before the state counts it.",
-    )
-    confirm_score: float = Field(
-        0.5,
+        0.2,
         ge=0,
         le=1,
-        description="Best detector score a track needs before the state counts it.",
+        description="Overlap with a track's predicted box that always lets a detection "
+        "continue the track (farther detections may still join within max_distance).",
+    )
+    max_distance: float = Field(
+        1.0,
+        gt=0,
+        description="How far a detection may be from a track's predicted box and continue it: "
+        "the shift of the bottom centre in box widths and heights, plus the change of size.",
+    )
+    lost_after_seconds: float = Field(
+        3.0, gt=0, description="A moving object unseen this long has left (a departure)."
+    )
+    still_lost_after_seconds: float = Field(
+        20.0,
+        gt=0,
+        description="Longest wait before an object that stood still is judged gone; the wait "
+        "grows from lost_after_seconds by 3 s for every minute it has stood still.",
+    )
+    edge_lost_after_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="Wait for an object last seen heading out of the frame.",
+    )
+    confirm_frames: int = Field(
+        4,
+        ge=1,
+        description="Frames in a row a new object must be seen before it counts (and frames "
+        "a zone change must hold); shorter false detections never become objects.",
+    )
+    confirm_seconds: float = Field(
+        0.6,
+        ge=0,
+        description="...and for at least this long, so a fast camera (15-30 frames/s) does "
+        "not confirm a false detection that a slow one would drop.",
+    )
+    confirm_score: float = Field(
+        0.55,
+        ge=0,
+        le=1,
+        description="Mean detector score over those first frames a new object needs before "
+        "it counts (false detections score low throughout).",
+    )
+    class_groups: list[list[str]] = Field(
+        default_factory=lambda: [list(g) for g in DEFAULT_CLASS_GROUPS],
+        description="Labels a detector confuses with each other; a track keeps its identity "
+        "across them and takes the label it was seen as most.",
+    )
+    presets: dict[str, TrackerPreset] = Field(
+        default_factory=_default_presets,
+        description="Per-label settings (people move fast; cows and parked cars stay).",
     )
     max_frame_gap_seconds: float = Field(
         120.0,

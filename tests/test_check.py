@@ -64,3 +64,21 @@ def test_bad_llm_section_names_the_choices(tmp_path: Path, text: str) -> None:
     with pytest.raises(ConfigError) as e:
         load_config(path)
     assert "llm" in str(e.value)
+
+
+def test_spam_prone_tracking_settings_are_warned_about() -> None:
+    from agent.cli.check import spam_risks
+    from agent.config import CameraConfig, TrackerConfig
+
+    assert spam_risks(CameraConfig()) == []  # the defaults are what the benchmark chose
+    risky = CameraConfig(
+        tracker=TrackerConfig(confirm_frames=2, lost_after_seconds=1, class_groups=[]),
+        coalesce_seconds=0,
+    )
+    risks = spam_risks(risky)
+    assert [r.split(" ")[0] for r in risks] == [
+        "tracker.confirm_frames",
+        "tracker.lost_after_seconds",
+        "tracker.class_groups",
+        "coalesce_seconds",
+    ]

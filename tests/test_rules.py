@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
 from support.scenes import T0, box_at, dets
 
 from agent.config import CameraConfig, RuleConfig, ZoneConfig
@@ -134,7 +135,7 @@ def run(core: CameraCore, frames: list[tuple[float, list]]) -> list[Event]:
     return events + core.finish()
 
 
-def test_a_herd_walking_in_is_one_event() -> None:
+def test_a_herd_walking_in_is_news_at_once_then_one_more_event() -> None:
     core = CameraCore(FARM, "en")
     frames = []
     for i in range(40):  # 12 cows appear one by one, 0.5 s apart, in the gate
@@ -144,11 +145,17 @@ def test_a_herd_walking_in_is_one_event() -> None:
         ]
         frames.append((T0 + i * 0.25, cows))
     events = [e for e in run(core, frames) if e.kind == "arrival"]
-    assert len(events) == 1
-    (event,) = events
-    assert event.objects[0].label == "cow" and event.objects[0].count == 12
-    assert event.objects[0].zones == ["gate"]
-    assert event.summary.endswith("12 cows appeared at the gate.")
+    # The first cow is told as soon as it is confirmed; the rest follow as one event.
+    assert [(e.objects[0].label, e.objects[0].count) for e in events] == [("cow", 1), ("cow", 11)]
+    first, rest = events
+    confirmed_at = T0 + 0.25 * (FARM.tracker.confirm_frames - 1)
+    assert first.started_at.timestamp() == pytest.approx(confirmed_at)
+    assert all(e.objects[0].zones == ["gate"] for e in events)
+    assert first.summary.endswith("a cow appeared at the gate.")
+    assert rest.summary.endswith("11 cows appeared at the gate.")
+    # No change is held longer than coalesce_seconds.
+    held = rest.ended_at - rest.started_at
+    assert held.total_seconds() <= FARM.coalesce_seconds
 
 
 def test_walk_from_gate_into_yard_and_away() -> None:
@@ -192,12 +199,15 @@ def test_state_counts_per_label_and_zone() -> None:
         ("cow", box_at(0.6, 0.9), 0.9),
         ("dog", box_at(0.8, 0.9), 0.9),
     ]
-    states = [core.step(dets(*objs), T0 + i * 0.5).state for i in range(3)]
-    assert states[0] is not None and states[0].counts == {}  # one frame: not confirmed yet
-    assert states[1] is not None
-    assert states[1].counts == {"cow": 2, "dog": 1}
-    assert states[1].zones == {"gate": {"cow": 1}, "yard": {"cow": 1, "dog": 1}}
-    assert states[2] is None  # unchanged: nothing to publish
+    n = FARM.tracker.confirm_frames
+    states = [core.step(dets(*objs), T0 + i * 0.5).state for i in range(n + 1)]
+    assert states[0] is not None and states[0].counts == {}  # not confirmed yet
+    assert states[1 : n - 1] == [None] * (n - 2)
+    confirmed = states[n - 1]
+    assert confirmed is not None
+    assert confirmed.counts == {"cow": 2, "dog": 1}
+    assert confirmed.zones == {"gate": {"cow": 1}, "yard": {"cow": 1, "dog": 1}}
+    assert states[n] is None  # unchanged: nothing to publish
 
 
 def test_ukrainian_core_output() -> None:
@@ -210,3 +220,28 @@ def test_ukrainian_core_output() -> None:
     (event,) = run(core, frames)
     assert event.language == "uk"
     assert event.title == "2 корови з'явилися у зоні «gate»"
+
+
+def test_news_goes_out_at_once_and_followers_wait_at_most_the_window() -> None:
+    from agent.core.coalesce import Coalescer
+    from agent.core.rules import Change
+
+    camera = CameraConfig(name="c", rules=[RuleConfig(name="a", kind="arrival")])
+    co = Coalescer(camera, "en")
+
+    def arrive(track: int, at: float) -> list[int]:
+        co.add([Change("a", "arrival", at, track, "cow", 0.9)])
+        return [len(e.objects[0].track_ids) for e in co.poll(at)]
+
+    assert arrive(1, T0) == [1]  # news: sent in the frame it happened
+    assert arrive(2, T0 + 1) == []  # the rule is busy: gathered
+    assert arrive(3, T0 + 2) == []
+    assert [e.objects[0].track_ids for e in co.poll(T0 + 3.9)] == []
+    (batch,) = co.poll(T0 + 4)  # coalesce_seconds after the first gathered change
+    assert batch.objects[0].track_ids == [2, 3] and batch.objects[0].count == 2
+    assert co.pending == 0
+    assert arrive(4, T0 + 4.5) == []  # still busy: less than 3 s since the last change
+    assert co.poll(T0 + 7.4) == []
+    assert [e.objects[0].track_ids for e in co.poll(T0 + 7.5)] == [[4]]
+    assert co.poll(T0 + 10.5) == []  # quiet for 3 s: idle again
+    assert arrive(5, T0 + 11) == [1]  # news again

@@ -10,6 +10,13 @@ from agent.config import TrackerConfig, ZoneConfig
 from agent.core.tracking import Tracker, box_iou
 from agent.core.zones import Zones
 
+CONFIRM = TrackerConfig().confirm_frames
+
+
+def feed(tracker: Tracker, frames: list[tuple[float, list]]) -> list:
+    """Run frames through the tracker; returns every TrackUpdate."""
+    return [tracker.update(dets(*objs), t) for t, objs in frames]
+
 
 def test_ids_are_stable_while_objects_move() -> None:
     tracker = Tracker(TrackerConfig())
@@ -21,33 +28,134 @@ def test_ids_are_stable_while_objects_move() -> None:
             T0 + i * 0.5,
         )
         ids.append(sorted(t.id for t in update.active))
-    assert all(i == [1, 2] for i in ids)
+    assert ids[: CONFIRM - 1] == [[]] * (CONFIRM - 1)  # not objects yet
+    assert all(i == [1, 2] for i in ids[CONFIRM - 1 :])
     assert tracker.tracks[0].hits == 20
 
 
-def test_labels_never_swap_tracks() -> None:
+def test_a_short_false_positive_never_becomes_an_object() -> None:
     tracker = Tracker(TrackerConfig())
-    tracker.update(dets(("dog", (0.1, 0.1, 0.3, 0.3), 0.9)), T0)
-    update = tracker.update(dets(("cat", (0.1, 0.1, 0.3, 0.3), 0.9)), T0 + 0.5)
-    assert {t.label: t.id for t in update.active} == {"dog": 1, "cat": 2}
+    ghost = ("person", (0.1, 0.1, 0.3, 0.6), 0.9)
+    frames = [(T0 + i * 0.2, [ghost]) for i in range(CONFIRM - 1)]
+    frames += [(T0 + 1 + i * 0.2, []) for i in range(30)]
+    updates = feed(tracker, frames)
+    assert all(u.active == [] and u.removed == [] for u in updates)
+    assert tracker.tracks == []
+
+
+def test_a_low_scoring_streak_is_not_confirmed() -> None:
+    tracker = Tracker(TrackerConfig())
+    dim = ("person", (0.1, 0.1, 0.3, 0.6), 0.35)  # a bush the detector half believes in
+    updates = feed(tracker, [(T0 + i * 0.2, [dim]) for i in range(10)])
+    assert all(u.active == [] for u in updates)
+
+
+def test_a_dog_cat_flicker_is_one_track_labelled_by_its_majority() -> None:
+    tracker = Tracker(TrackerConfig())
+    box = (0.1, 0.5, 0.2, 0.6)
+    labels = ["dog", "dog", "cat", "dog", "dog", "cat", "dog", "dog"]
+    updates = feed(tracker, [(T0 + i * 0.2, [(lb, box, 0.8)]) for i, lb in enumerate(labels)])
+    assert [(t.id, t.label) for t in updates[-1].active] == [(1, "dog")]
+    assert len(tracker.tracks) == 1
+
+
+def test_labels_outside_a_group_never_share_a_track() -> None:
+    tracker = Tracker(TrackerConfig())
+    box = (0.1, 0.1, 0.3, 0.3)
+    feed(tracker, [(T0 + i * 0.2, [("dog", box, 0.9)]) for i in range(CONFIRM)])
+    update = tracker.update(dets(("person", box, 0.9)), T0 + CONFIRM * 0.2)
+    assert [t.label for t in update.active] == ["dog"]
+    assert {t.label for t in tracker.tracks} == {"dog", "person"}
+
+
+def test_a_nested_box_neither_starts_a_track_nor_moves_one() -> None:
+    tracker = Tracker(TrackerConfig())
+    full = ("car", (0.2, 0.5, 0.5, 0.7), 0.9)
+    inner = ("car", (0.22, 0.52, 0.35, 0.62), 0.4)  # the front of the same car
+    feed(tracker, [(T0 + i * 0.2, [full, inner]) for i in range(CONFIRM + 2)])
+    assert len(tracker.tracks) == 1  # the duplicate in the same frame was dropped
+    # The full box is missed for 10 s; only the inner box is found.
+    t = T0 + 2
+    updates = feed(tracker, [(t + i * 0.2, [inner]) for i in range(50)])
+    assert [u.removed for u in updates] == [[]] * 50
+    (track,) = tracker.tracks
+    assert track.id == 1 and track.last_seen == t + 49 * 0.2
+    assert track.box.tolist() == pytest.approx([0.2, 0.5, 0.5, 0.7], abs=1e-3)  # no snapping
+    update = tracker.update(dets(full), t + 10)
+    assert [x.id for x in update.active] == [1]  # the full box continues the same visit
+
+
+def test_prediction_follows_a_fast_walker() -> None:
+    tracker = Tracker(TrackerConfig())
+    frames = []
+    for i in range(12):  # 1.2 box widths a frame: no overlap between frames at all
+        x = 0.05 + 0.06 * i
+        frames.append((T0 + i * 0.2, [("person", (x, 0.3, x + 0.05, 0.8), 0.9)]))
+    updates = feed(tracker, frames)
+    assert {t.id for u in updates for t in u.active} == {1}
+    assert all(u.removed == [] for u in updates)
+
+
+def test_a_dog_that_turns_keeps_its_track() -> None:
+    tracker = Tracker(TrackerConfig())
+    xs = [0.1 + 0.06 * i for i in range(8)] + [0.52 - 0.06 * i for i in range(1, 8)]
+    updates = feed(
+        tracker,
+        [(T0 + i * 0.2, [("dog", (x, 0.8, x + 0.08, 0.87), 0.9)]) for i, x in enumerate(xs)],
+    )
+    assert {t.id for u in updates for t in u.active} == {1}
 
 
 def test_lost_tracks_are_removed_after_the_timeout() -> None:
     tracker = Tracker(TrackerConfig(lost_after_seconds=2.0))
-    tracker.update(dets(("person", (0.1, 0.1, 0.3, 0.6), 0.9)), T0)
-    assert tracker.update(dets(), T0 + 1.9).removed == []
-    update = tracker.update(dets(), T0 + 2.1)
+    box = ("person", (0.4, 0.1, 0.5, 0.6), 0.9)
+    feed(tracker, [(T0 + i * 0.2, [box]) for i in range(CONFIRM)])
+    last = T0 + (CONFIRM - 1) * 0.2
+    assert tracker.update(dets(), last + 1.9).removed == []
+    update = tracker.update(dets(), last + 2.1)
     assert [t.label for t in update.removed] == ["person"]
     assert update.active == []
 
 
 def test_a_gap_shorter_than_the_timeout_keeps_the_id() -> None:
     tracker = Tracker(TrackerConfig(lost_after_seconds=3.0))
-    box = ("person", (0.1, 0.1, 0.3, 0.6), 0.9)
-    tracker.update(dets(box), T0)
-    tracker.update(dets(), T0 + 1)
-    update = tracker.update(dets(box), T0 + 2)
+    box = ("person", (0.4, 0.1, 0.6, 0.6), 0.9)
+    feed(tracker, [(T0 + i * 0.2, [box]) for i in range(CONFIRM)])
+    tracker.update(dets(), T0 + 2)
+    update = tracker.update(dets(box), T0 + 3)
     assert [t.id for t in update.active] == [1]
+
+
+def test_a_parked_car_outlasts_a_long_gap_that_ends_a_walker() -> None:
+    tracker = Tracker(TrackerConfig())
+    car = ("car", (0.1, 0.5, 0.35, 0.7), 0.9)
+    person = ("person", (0.6, 0.3, 0.65, 0.8), 0.9)
+    # Both are seen still for ten minutes, one frame a second; then neither is detected.
+    feed(tracker, [(T0 + i, [car, person]) for i in range(600)])
+    gone = T0 + 599
+    updates = feed(tracker, [(gone + 1 + i, []) for i in range(30)])
+    removed = {t.label: gone + 1 + i for i, u in enumerate(updates) for t in u.removed}
+    cfg = TrackerConfig()
+    # Both waits grew by 3 s a minute stood still (to 33 s), the person's only up to the
+    # default limit, the car's up to its preset's minute.
+    assert removed["person"] - gone == pytest.approx(cfg.still_lost_after_seconds, abs=1.01)
+    assert "car" not in removed
+    update = tracker.update(dets(car), gone + 31)
+    assert [t.id for t in update.active] == [1]
+
+
+def test_an_object_heading_out_of_the_frame_is_gone_soon() -> None:
+    tracker = Tracker(TrackerConfig())
+    frames = []
+    for i in range(10):  # walks out through the right edge
+        x = 0.5 + 0.05 * i
+        frames.append((T0 + i * 0.2, [("person", (x, 0.3, min(x + 0.06, 1.0), 0.8), 0.9)]))
+    feed(tracker, frames)
+    last = T0 + 9 * 0.2
+    edge = TrackerConfig().edge_lost_after_seconds
+    updates = feed(tracker, [(last + 0.2 * (i + 1), []) for i in range(20)])
+    first = next(i for i, u in enumerate(updates) if u.removed)
+    assert 0.2 * (first + 1) == pytest.approx(edge + 0.2, abs=0.21)
 
 
 def test_iou() -> None:
@@ -86,7 +194,6 @@ def test_zone_change_must_hold_before_it_counts() -> None:
     track = tracker.tracks[0]
     track.observe_zones(frozenset({"left"}), T0, stable_frames=2)
     assert track.zones == {"left"}  # a new track takes its first zones at once
-    track.hits = 5
     track.observe_zones(frozenset(), T0 + 1, stable_frames=2)
     assert track.zones == {"left"}  # one frame outside is a wobble
     track.observe_zones(frozenset({"left"}), T0 + 2, stable_frames=2)
@@ -96,3 +203,14 @@ def test_zone_change_must_hold_before_it_counts() -> None:
     track.observe_zones(frozenset({"left"}), T0 + 5, stable_frames=2)
     track.observe_zones(frozenset({"left"}), T0 + 6, stable_frames=2)
     assert track.zone_since == {"left": T0 + 6}
+
+
+def test_a_fast_camera_needs_the_same_time_to_confirm() -> None:
+    tracker = Tracker(TrackerConfig())
+    box = ("person", (0.4, 0.1, 0.5, 0.6), 0.9)
+    # At 25 frames/s, 10 frames in a row are only 0.4 s: a false positive could last that.
+    updates = feed(tracker, [(T0 + i * 0.04, [box]) for i in range(10)])
+    assert all(u.active == [] for u in updates)
+    more = feed(tracker, [(T0 + i * 0.04, [box]) for i in range(10, 20)])
+    first = next(i for i, u in enumerate(more, start=10) if u.active)
+    assert first * 0.04 == pytest.approx(TrackerConfig().confirm_seconds, abs=0.041)

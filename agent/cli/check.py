@@ -36,10 +36,40 @@ def run_checks(config: AppConfig, out: TextIO) -> bool:
     for camera in config.cameras:
         _check_source(camera, report)
         _check_detector(camera, chip, report)
+        for risk in spam_risks(camera):
+            print(f"[warn] camera '{camera.name}': {risk}", file=out)
     _check_mqtt(config, report)
     _check_llm(config, report)
     _check_storage(config, report)
     return ok
+
+
+def spam_risks(camera: CameraConfig) -> list[str]:
+    """Settings that `eva bench --events` shows multiply spurious events (docs/tracking.md)."""
+    t, risks = camera.tracker, []
+    if t.confirm_frames < 3:
+        risks.append(
+            f"tracker.confirm_frames {t.confirm_frames}: short false detections become "
+            "arrivals and departures (2 gave 13x the spurious events of the default 4); "
+            "use 3 or more"
+        )
+    if t.lost_after_seconds < 2:
+        risks.append(
+            f"tracker.lost_after_seconds {t.lost_after_seconds:g}: a second of missed "
+            "detections splits one visit into several (1 s gave 4x the spurious events); "
+            "use 2 or more"
+        )
+    if not t.class_groups:
+        risks.append(
+            "tracker.class_groups is empty: a dog/cat or car/truck flicker starts a new "
+            "object (2x the spurious events); keep the default groups"
+        )
+    if camera.coalesce_seconds < 1:
+        risks.append(
+            f"coalesce_seconds {camera.coalesce_seconds:g}: a herd walking in becomes one "
+            "event per animal; use 1 or more"
+        )
+    return risks
 
 
 def _find_hailo_chip() -> Arch | None | DetectorError:

@@ -144,7 +144,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--frames", type=int, default=5000, help="frames for the core benchmark")
     s.add_argument("--runs", type=int, default=50, help="frames for the detector benchmark")
-    s.add_argument("--events", type=int, default=200, help="events for the MQTT benchmark")
+    s.add_argument(
+        "--mqtt-events", type=int, default=200, help="events for the MQTT benchmark"
+    )
+    s.add_argument(
+        "--events",
+        action="store_true",
+        help="instead: event quality against a noisy detector, side by side with norfair "
+        "(Frigate's settings) and ByteTrack when scripts/setup-peers.sh has been run",
+    )
+    s.add_argument(
+        "--seeds",
+        type=_seed_list,
+        default=(1, 2, 3),
+        help="world seeds for --events, comma-separated",
+    )
     s.add_argument(
         "--llm-events", type=int, default=60, help="events for the language-model benchmark"
     )
@@ -330,6 +344,18 @@ def _cmd_models_fetch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _seed_list(text: str) -> tuple[int, ...]:
+    """argparse type for --seeds: comma-separated whole numbers."""
+    try:
+        seeds = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        message = f"{text[:40]!r}: use whole numbers such as 1,2,3"
+        raise argparse.ArgumentTypeError(message) from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("give at least one seed, such as 1,2,3")
+    return seeds
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     _setup_logging("WARNING")
     if args.soak is not None:
@@ -349,13 +375,20 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         return (
             EXIT_OK if bench_ask(sys.stdout, None if "llm" in args.skip else llm) else EXIT_FAILED
         )
+    if args.events:
+        from agent.cli.eventbench.report import run_event_bench
+
+        seeds: tuple[int, ...] = args.seeds
+        camera = config.cameras[0] if config and config.cameras else None
+        run_event_bench(sys.stdout, seeds=seeds, camera=camera)
+        return EXIT_OK
     from agent.cli.bench import run_bench
 
     ok = run_bench(
         sys.stdout,
         frames=args.frames,
         runs=args.runs,
-        events=args.events,
+        events=args.mqtt_events,
         skip=set(args.skip),
         llm=config.llm if config else None,
         llm_events=args.llm_events,

@@ -39,6 +39,10 @@ class CameraCore:
         self.clock = FrameClock(camera.name, camera.tracker.max_frame_gap_seconds)
 
     @property
+    def tracker(self) -> Tracker:
+        return self._tracker
+
+    @property
     def pending_events(self) -> int:
         return self._coalescer.pending
 

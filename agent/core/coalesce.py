@@ -21,24 +21,31 @@ class _Window:
 
 
 class Coalescer:
-    """Collects changes per rule while they keep coming and turns each group into an Event.
+    """Sends a rule's first change at once and gathers the ones that follow into few events.
 
-    A group closes when its rule has been quiet for `coalesce_seconds`, or when it has
-    been open for `coalesce_max_seconds`, which bounds how late an event can be. After
-    an event, a rule's `cooldown_seconds` silences further changes of the same label.
+    The rule, per camera rule:
+    - a change while the rule is idle is news: it goes out with the next poll (the same
+      frame) as its own event, together with that frame's other changes: "a cow arrived";
+    - the rule is then busy: later changes are gathered, and a batch goes out as one more
+      event `coalesce_seconds` after its first change: "4 cows arrived". No change is held
+      longer than that (nor longer than `coalesce_max_seconds`);
+    - the rule becomes idle again after `coalesce_seconds` without a change.
+    After an event, a rule's `cooldown_seconds` silences further changes of the same label.
     """
 
     def __init__(self, camera: CameraConfig, language: Language) -> None:
         self._camera = camera
         self._language = language
         self._rules = {r.name: r for r in camera.rules}
-        self._windows: dict[str, _Window] = {}
+        self._busy: dict[str, _Window] = {}
+        self._leads: dict[str, _Window] = {}
         self._cooldown_until: dict[tuple[str, str], float] = {}
         self.suppressed = 0
 
     @property
     def pending(self) -> int:
-        return len(self._windows)
+        """Groups of changes not yet sent."""
+        return len(self._leads) + sum(1 for w in self._busy.values() if w.changes)
 
     def add(self, changes: list[Change]) -> None:
         """Take a frame's changes."""
@@ -46,41 +53,57 @@ class Coalescer:
             if c.at < self._cooldown_until.get((c.rule, c.label), float("-inf")):
                 self.suppressed += 1
                 continue
-            window = self._windows.get(c.rule)
+            window = self._busy.get(c.rule)
             if window is None:
-                window = self._windows[c.rule] = _Window(self._rules[c.rule], c.at, c.at)
+                window = self._leads.get(c.rule)
+                if window is None:
+                    window = self._leads[c.rule] = _Window(self._rules[c.rule], c.at, c.at)
+            elif not window.changes:
+                window.started_at = c.at
             window.changes.append(c)
             window.last_at = c.at
 
     def poll(self, now: float, wall_offset: float = 0.0) -> list[Event]:
-        """Events whose groups have closed by `now`, oldest first.
+        """Events due by `now`, oldest first.
 
         Times here are the camera's steady time; `wall_offset` turns them into wall-clock
         times for the events (see FrameClock).
         """
-        quiet, cap = self._camera.coalesce_seconds, self._camera.coalesce_max_seconds
-        due = [
-            name
-            for name, w in self._windows.items()
-            if now - w.last_at >= quiet or now - w.started_at >= cap
-        ]
+        quiet = self._camera.coalesce_seconds
+        hold = min(quiet, self._camera.coalesce_max_seconds)
+        due: list[_Window] = []
+        for name, w in list(self._busy.items()):
+            if w.changes and now - w.started_at >= hold:
+                due.append(w)
+                self._busy[name] = _Window(w.rule, now, w.last_at)  # still busy
+            elif not w.changes and now - w.last_at >= quiet:
+                del self._busy[name]  # idle: the next change is news again
+        for name, lead in self._leads.items():
+            due.append(lead)
+            self._busy[name] = _Window(lead.rule, lead.last_at, lead.last_at)
+        self._leads = {}
         return self._close(due, wall_offset)
 
     def flush(self, wall_offset: float = 0.0) -> list[Event]:
-        """Close every open group (the input ended or the agent is stopping)."""
-        return self._close(list(self._windows), wall_offset)
+        """Send everything still collecting (the input ended or the agent is stopping)."""
+        groups = list(self._busy.values()) + list(self._leads.values())
+        self._busy.clear()
+        self._leads.clear()
+        return self._close(groups, wall_offset)
 
-    def _close(self, names: list[str], wall_offset: float) -> list[Event]:
+    def _close(self, groups: list[_Window], wall_offset: float) -> list[Event]:
         events = []
-        for name in names:
-            w = self._windows.pop(name)
+        for w in groups:
+            if not w.changes:
+                continue
             event = build_event(self._camera, w.rule, w.changes, self._language, wall_offset)
             if event is None:
                 continue
             events.append(event)
             if w.rule.cooldown_seconds > 0:
                 for obj in event.objects:
-                    self._cooldown_until[(name, obj.label)] = w.last_at + w.rule.cooldown_seconds
+                    key = (w.rule.name, obj.label)
+                    self._cooldown_until[key] = w.last_at + w.rule.cooldown_seconds
         events.sort(key=lambda e: (e.started_at, e.id))
         return events
 

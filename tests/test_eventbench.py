@@ -1,0 +1,144 @@
+"""The event-quality benchmark: worlds, detector noise, scoring, and our core on them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent.cli.eventbench.metrics import Report, Run, score, true_events
+from agent.cli.eventbench.noise import CONFUSED, LEVELS, detect
+from agent.cli.eventbench.peer_runner import frigate_distance_points
+from agent.cli.eventbench.peers import run_count_diff, run_ours
+from agent.cli.eventbench.worlds import KINDS, make_world
+from agent.config import CameraConfig
+from agent.core.tracking import _geometry, box_iou
+
+
+def test_worlds_are_seeded_and_of_many_kinds() -> None:
+    assert len(KINDS) >= 12
+    for kind in KINDS:
+        a, b = make_world(kind, 3, 120), make_world(kind, 3, 120)
+        assert a.visits == b.visits and a.visits, kind
+        for v in a.visits:
+            assert 0 <= v.start < v.end
+            x1, y1, x2, y2 = v.box(v.start)
+            assert -1e-6 <= x1 < x2 <= 1 + 1e-6 and -1e-6 <= y1 < y2 <= 1 + 1e-6, kind
+    assert make_world("herd", 1).visits != make_world("herd", 2).visits
+
+
+def test_true_events_and_counts_follow_the_visits() -> None:
+    world = make_world("herd", 1)
+    events = true_events(world)
+    arrivals = [e for e in events if e.kind == "arrival"]
+    assert len(arrivals) == len(world.visits) and {e.label for e in arrivals} == {"cow"}
+    t = max(v.start for v in world.visits) + 1
+    assert world.counts(t) == {"cow": len(world.visits)}
+
+
+def test_clean_detections_are_the_truth() -> None:
+    world = make_world("comings_and_goings", 1)
+    for f in detect(world, LEVELS["clean"], 1):
+        assert len(f.labels) == len(f.true_ids)
+        if len(f.labels):
+            assert np.all(box_iou(f.boxes, f.true_boxes).max(axis=1) > 0.9)
+
+
+def test_each_noise_factor_does_what_it_says_and_switches_off() -> None:
+    world = make_world("farm_mixed", 1)
+    harsh = LEVELS["harsh"]
+    frames = detect(world, harsh, 5)
+    shown = sum(len(f.true_ids) for f in frames)
+    found = sum(
+        int((box_iou(f.true_boxes, f.boxes) > 0.5).any(axis=1).sum())
+        for f in frames
+        if len(f.labels)
+    )
+    assert 0.6 < found / shown < 0.85  # about a quarter missed, in bursts
+    truth_labels = {v.label for v in world.visits}
+    flicker = {lb for f in frames for lb in f.labels} & {CONFUSED.get(lb) for lb in truth_labels}
+    assert flicker
+    quiet = detect(world, harsh.without("false").without("nested").without("flicker"), 5)
+    for f in quiet:
+        if len(f.labels):
+            # Every detection is a true object's box (no false positives, no inner boxes).
+            assert np.all(box_iou(f.boxes, f.true_boxes).max(axis=1) > 0.5)
+            assert set(f.labels) <= truth_labels
+
+
+def test_a_perfect_report_scores_perfectly() -> None:
+    world = make_world("comings_and_goings", 1)
+    frames = detect(world, LEVELS["clean"], 1)
+    counts = [world.counts(f.t) for f in frames]
+    tracks = [
+        [(i, tuple(float(x) for x in b)) for i, b in zip(f.true_ids, f.true_boxes, strict=True)]
+        for f in frames
+    ]
+    run = Run(list(true_events(world)), counts, tracks)  # type: ignore[arg-type]
+    s = score(world, frames, run)
+    assert s.precision() == 1 and s.recall() == 1 and s.spurious_per_visit == 0
+    assert s.median_delay("arrival") == 0 and s.count_accuracy == 1
+    assert s.id_switches == 0 and s.idf1 == pytest.approx(1.0)
+
+
+def test_spam_late_news_and_identity_swaps_are_counted() -> None:
+    world = make_world("comings_and_goings", 1)
+    frames = detect(world, LEVELS["clean"], 1)
+    truth = true_events(world)
+    first = truth[0]
+    extra = [Report("arrival", first.label, first.at + 1), Report("departure", "cat", 5.0)]
+    late = [Report(r.kind, r.label, r.at + 30) if r is first else r for r in truth]
+    s = score(world, frames, Run(late + extra, [{} for _ in frames]))
+    assert s.told["arrival"] == s.true["arrival"] + 1
+    # The late report is out of the window; the early duplicate takes its place.
+    assert s.matched["arrival"] == s.true["arrival"]
+    assert s.spurious_per_visit == pytest.approx(2 / len(world.visits))
+    # One object whose track id changes halfway: one switch, IDF1 well below 1.
+    v = world.visits[0]
+    seen = [f for f in frames if v.id in f.true_ids]
+    half = len(seen) // 2
+    tracks = []
+    for f in frames:
+        if v.id in f.true_ids:
+            box = tuple(float(x) for x in f.true_boxes[f.true_ids.index(v.id)])
+            tracks.append([(1 if f.t < seen[half].t else 2, box)])
+        else:
+            tracks.append([])
+    only = type(world)(world.kind, world.seed, world.duration, [v])
+    s = score(only, frames, Run([], [{} for _ in frames], tracks))  # type: ignore[arg-type]
+    assert s.id_switches == 1
+    assert s.idtp == max(half, len(seen) - half)  # only one of the two ids counts
+    assert s.idf1 == pytest.approx(2 * s.idtp / (s.gt_dets + len(seen)))
+
+
+def test_our_size_distance_is_frigates() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0, 0.5, (6, 2))
+    a = np.concatenate([a, a + rng.uniform(0.05, 0.4, (6, 2))], axis=1)
+    b = rng.uniform(0, 0.5, (5, 2))
+    b = np.concatenate([b, b + rng.uniform(0.05, 0.4, (5, 2))], axis=1)
+    ours = _geometry(a, b)[2]
+    for i in range(6):
+        for j in range(5):
+            frigate = frigate_distance_points(b[j].reshape(2, 2), a[i].reshape(2, 2))
+            assert ours[i, j] == pytest.approx(frigate)
+
+
+@pytest.mark.parametrize("kind", ["comings_and_goings", "herd", "parked_car", "occlusions"])
+def test_our_core_tells_every_visit_once_on_clean_input(kind: str) -> None:
+    world = make_world(kind, 1)
+    frames = detect(world, LEVELS["clean"], 1)
+    s = score(world, frames, run_ours(frames, CameraConfig(name="bench")))
+    assert s.precision() == 1 and s.recall() == 1, kind
+    # Confirmation takes confirm_frames frames; a follower of a herd waits for its batch.
+    cfg = CameraConfig()
+    bound = (cfg.tracker.confirm_frames - 1) / world.fps + cfg.coalesce_seconds + 0.5
+    assert max(s.delays["arrival"]) <= bound
+
+
+def test_our_core_beats_count_diff_on_a_noisy_parked_car() -> None:
+    world = make_world("parked_car", 2)
+    frames = detect(world, LEVELS["realistic"], 7)
+    ours = score(world, frames, run_ours(frames, CameraConfig(name="bench")))
+    naive = score(world, frames, run_count_diff(frames))
+    assert ours.spurious_per_visit <= 0.5 < naive.spurious_per_visit
+    assert ours.recall() >= 0.9
