@@ -14,7 +14,7 @@ from support.ask_history import seeded_asker
 from support.mqtt_helpers import Mosquitto, free_port
 from test_node_red import SETTINGS, install_node_red
 
-from agent.ask.build import mqtt_ask_runner
+from agent.ask.build import add_ask_action
 from agent.commands import CommandHandler
 from agent.config import MqttConfig
 from agent.mqtt.publisher import MqttPublisher
@@ -78,7 +78,8 @@ def test_a_question_from_node_red_gets_its_answer(mosquitto: Mosquitto, tmp_path
     def send(topic: str, payload: bytes, retain: bool) -> object:
         return publisher.publish(topic, payload, retain=retain)
 
-    handler = CommandHandler("eva", {}, send, ask=mqtt_ask_runner(asker, "eva", send))
+    handler = CommandHandler("eva", {}, send)
+    add_ask_action(handler, asker, "eva", send)
     handler.start()
     publisher.subscribe("eva/cmd/+", handler.on_message)
     log = (tmp_path / "node-red.log").open("wb")
