@@ -195,7 +195,6 @@ ACCEPTED = [
     ("cows+person", "At 05:12 someone arrived at the gate with 2 cows."),
     ("cows+person", "Two cows and one person approached the gate!"),
     ("cows+person", "A pedestrian and two heifers appeared on the left side of the gate."),
-    ("cows+person", "Two cows and a person appeared at the gate. They came at 05:12."),
     ("cows+person", "TWO COWS AND A PERSON APPEARED AT THE GATE."),
     ("cows+person", "Since 05:12: two cows and a person appeared at the gate."),
     ("cows+person", "At 05:12:40 two cows and a person appeared at the gate."),
@@ -277,7 +276,7 @@ REJECTED = [
     ("cows+person", "Three cows and a person appeared at the gate.", "it says 3 cows, but"),
     ("cows+person", "A cow and a person appeared at the gate.", "it says 1 cow, but there are 2"),
     ("cows+person", "Two cows and two people appeared.", "it says 2 people, but there is 1"),
-    ("cows+person", "2 cows and a person appeared 7 times.", "it says 7, which is not"),
+    ("cows+person", "2 cows and a person appeared 7 times.", "it says 7 times, which is not"),
     ("cows+person", "Two cows and 1.5 people appeared at the gate.", "it says 1.5"),
     ("cows+person", "3 big brown cows and a person appeared.", "it says 3 cows, but there are 2"),
     ("2 people", "A man arrived at the gate.", "it says 1 man, but there are 2"),
@@ -319,7 +318,28 @@ REJECTED = [
     ("cows+person", "Two cows and a person appeared.\nAt the gate.", "a line break"),
     ("cows+person", "**Two cows** and a person appeared.", "markdown or JSON"),
     ("cows+person", '{"summary": "Two cows and a person appeared."}', "markdown or JSON"),
-    ("cows+person", "Two cows came. A person came. All at the gate.", "more than two sentences"),
+    ("cows+person", "Two cows came. A person came. All at the gate.", "more than one sentence"),
+    ("cows+person", "Two cows and a person appeared. They came at 05:12.", "more than one sentence"),
+    # places that are not zones of the facts: copied from examples or made up
+    ("cows+person", "Two cows and a person appeared at the stable.", "the place 'stable'"),
+    ("cow left", "A cow left the stable at 05:12.", "the place 'stable', but the zones"),
+    ("uk cow", "Корова з'явилася біля стайні.", "the place 'стайні', but the facts name no"),
+    ("uk cow", "Корова з'явилася біля машинного двору.", "the place 'двору'"),
+    # fluency: grounded, but not a plain sentence
+    ("cows+person", "Two cows and a person appeared at the gate at 05:12", "end with a full"),
+    ("cows+person", "two cows and a person appeared at the gate.", "start with a capital"),
+    ("cows+person", "Two cows and a person person appeared at the gate.", "repeats 'person"),
+    ("cows+person", "Two cows and a person appeared at the gate at the gate.", "repeats 'at the"),
+    ("cows+person", "Two cows and a person appeared, kind=arrival.", "echoes data fields"),
+    ("cows+person", "Two cows and a person appeared at the front_door.", "echoes data fields"),
+    ("uk cow", "О 05:12; з'явилася; корова", "reads like a list of facts"),
+    (
+        "cows+person",
+        "Two cows and a person appeared at the gate at 05:12, and the farmer should know that "
+        "two cows and a person appeared at the gate, which is worth checking on soon, maybe "
+        "again later this morning.",
+        "more than 36 words",
+    ),
     ("cows+person", "Дві корови і людина з'явилися біля воріт.", "it has Cyrillic words"),
     ("uk cows+person", "Two cows and a person appeared at the gate.", "it is not in Ukrainian"),
     ("uk cows+person", "Дві cows і людина з'явилися.", "it has Latin words ('cows')"),
@@ -430,7 +450,7 @@ def test_compound_number_words(language: Language, text: str, problems: list[str
         "Корова з'явилася особливо рано.",  # 'especially', not a person ('особа')
         "Корова з'явилася біля конверта.",  # envelope, not a horse ('коні')
         "Корова з'явилася, було людно.",  # crowded, not people
-        "Корова з'явилася біля машинного двору.",  # machine yard, not a car
+        "Корова з'явилася біля машинного цеху.",  # machine shop, not a car
         "Корова з'явилася; коров'ячий слід видно.",  # the adjective 'cow's'
     ],
 )
