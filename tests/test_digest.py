@@ -125,7 +125,9 @@ def test_busiest_hour_tie_takes_the_earliest() -> None:
 def test_unknown_zone_is_named_by_its_name() -> None:
     f = digest_facts([ev(1, "zone_enter", ("cow", 2, ["back_field"]))], START, START + HOUR)
     assert f.zones["back_field"].title == "back field"
-    assert digest_text(f, "hourly", "en")[1] == "Since 06:00: 2 sightings of cows in the back field."
+    assert (
+        digest_text(f, "hourly", "en")[1] == "Since 06:00: 2 sightings of cows in the back field."
+    )
 
 
 def test_empty_period() -> None:

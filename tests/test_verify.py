@@ -58,7 +58,6 @@ def event(
     )
 
 
-
 def facts(kind: EventKind, objects: list[EventObject], language: Language = "en") -> Grounding:
     zones = UK_ZONES if language == "uk" else ZONES
     return event_grounding(event(kind, objects, language, zones), zones, DWELL)
@@ -319,7 +318,11 @@ REJECTED = [
     ("cows+person", "**Two cows** and a person appeared.", "markdown or JSON"),
     ("cows+person", '{"summary": "Two cows and a person appeared."}', "markdown or JSON"),
     ("cows+person", "Two cows came. A person came. All at the gate.", "more than one sentence"),
-    ("cows+person", "Two cows and a person appeared. They came at 05:12.", "more than one sentence"),
+    (
+        "cows+person",
+        "Two cows and a person appeared. They came at 05:12.",
+        "more than one sentence",
+    ),
     # places that are not zones of the facts: copied from examples or made up
     ("cows+person", "Two cows and a person appeared at the stable.", "the place 'stable'"),
     ("cow left", "A cow left the stable at 05:12.", "the place 'stable', but the zones"),

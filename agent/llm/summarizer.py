@@ -234,5 +234,5 @@ class Summarizer:
 def join_clauses(parts: list[str]) -> str:
     """'Two cows left the barn.' + 'A person left the barn.' -> one sentence with '; '."""
     trimmed = [_END.sub("", p.strip()) for p in parts]
-    rest = [p[:1].lower() + p[1:] if p[1:2].islower() else p for p in trimmed[1:]]
+    rest = [p if p[1:2].isupper() else p[:1].lower() + p[1:] for p in trimmed[1:]]  # not "TV"
     return "; ".join([trimmed[0], *rest]) + "."
