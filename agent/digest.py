@@ -207,6 +207,7 @@ def digest_grounding(
         zones={n: known.get(n) or _words(n, z) for n, z in facts.zones.items()},
         other_zones={n: w for n, w in known.items() if n not in facts.zones},
         require_all_labels=False,
+        max_sentences=1,
         max_words=80,
     )
 

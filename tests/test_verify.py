@@ -497,3 +497,17 @@ def test_ukrainian_case_forms_name_their_label(text: str, label: str) -> None:
 )
 def test_ukrainian_case_forms_of_the_facts_pass(text: str) -> None:
     assert verify(text, FACTS["uk cow"]) == []
+
+
+def test_events_take_one_sentence_other_texts_may_take_two() -> None:
+    g = Grounding(language="en", labels={"cow": [2]}, times=["05:12"], direction="in")
+    two = "Two cows arrived. They came at 05:12."
+    assert verify(two, g) == []
+    one = g.model_copy(update={"max_sentences": 1})
+    assert verify(two, one) == ["it has more than one sentence; write one sentence"]
+    assert FACTS["cows+person"].max_sentences == 1
+
+
+def test_the_word_limit_grows_with_the_objects_of_an_event() -> None:
+    assert FACTS["visitor"].max_words == 24
+    assert FACTS["cows+person"].max_words == 36

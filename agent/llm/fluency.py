@@ -17,7 +17,7 @@ _ENDS = re.compile(r"[.!?…][\"»”)]*$")
 _STARTS = re.compile(r"^[\"«“(]*[A-ZА-ЯІЇЄҐ\d]")
 
 
-def fluency(text: str, max_sentences: int = 1, max_words: int = 40) -> list[str]:
+def fluency(text: str, max_sentences: int = 1, max_words: int = 60) -> list[str]:
     """Problems of shape, as short English sentences for the retry prompt; empty = fluent."""
     problems: list[str] = []
     stripped = text.strip()

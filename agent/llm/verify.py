@@ -101,6 +101,7 @@ def event_grounding(
         zones={n: _zone_words(n, zones.get(n)) for n in names},
         other_zones={n: _zone_words(n, z) for n, z in zones.items() if n not in names},
         # a sentence per place group; more objects need more words, nothing needs 40
+        max_sentences=1,
         max_words=24 + 12 * (len(event.objects) - 1),
     )
 
