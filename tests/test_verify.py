@@ -10,6 +10,7 @@ from support.events import make_event as support_event
 from agent.config import EventKind, Language, ZoneConfig
 from agent.core.events import Event, EventObject
 from agent.llm.grounding import Grounding
+from agent.llm.prompt import example_answer, example_events
 from agent.llm.verify import event_grounding, verify
 
 ZONES = {
@@ -511,3 +512,28 @@ def test_events_take_one_sentence_other_texts_may_take_two() -> None:
 def test_the_word_limit_grows_with_the_objects_of_an_event() -> None:
     assert FACTS["visitor"].max_words == 24
     assert FACTS["cows+person"].max_words == 36
+
+
+# --- the examples a model is shown are themselves true to their facts ------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "objects",
+    [[obj("cow", 2, "gate")], [obj("sheep", 5, "barn"), obj("person", 1, "barn")], [obj("dog", 1)]],
+    ids=["one", "two", "no zone"],
+)
+def test_the_examples_answers_pass_the_verifier(
+    kind: EventKind, objects: list[EventObject], language: Language
+) -> None:
+    if kind == "count_change":
+        objects = [obj(o.label, o.count, *o.zones, previous=o.count + 1) for o in objects[:1]]
+    if kind in ("zone_enter", "zone_exit", "dwell") and not objects[0].zones:
+        return  # these kinds always have a zone
+    e = event(kind, objects, language)
+    for domain in ("farm", "home", "general"):
+        for example in example_events(e, domain):
+            answer = example_answer(example, ZONES, round(DWELL / 60))
+            assert verify(answer, event_grounding(example, ZONES, DWELL)) == [], answer
+            assert {o.label for o in example.objects}.isdisjoint({o.label for o in objects})

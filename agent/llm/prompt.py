@@ -90,13 +90,15 @@ _EXAMPLE_TIMES = ("06:40", "21:02")
 _EXAMPLES: dict[Language, list[tuple[str, str]]] = {
     "en": [
         (
-            "from 06:00 to 07:00; events 3; seen: a horse 2 times (2 in the yard)",
+            "from 06:00 to 07:00; 3 events; sightings over the period: horse 2 times "
+            "(2 in the yard); most seen at once: a horse; busiest hour 06:00 with 3 events",
             "Between 06:00 and 07:00 a horse was seen 2 times in the yard.",
         ),
     ],
     "uk": [
         (
-            "з 06:00 до 07:00; подій 3; помічено: кінь 2 рази (2 у зоні «двір»)",
+            "з 06:00 до 07:00; 3 події; помічено за період: кінь 2 рази (2 у зоні «двір»); "
+            "найбільше одночасно: кінь; найжвавіша година 06:00 — 3 події",
             "З 06:00 до 07:00 коня помітили 2 рази у зоні «двір».",
         ),
     ],
@@ -176,6 +178,15 @@ def event_examples(
     Their labels and times differ from the event's, so a copied example fails the verifier;
     their places are the event's, so a copied place is a true one.
     """
+    minutes = max(1, round(dwell_seconds / 60))
+    return [
+        (facts_line(example, zones, dwell_seconds), example_answer(example, zones, minutes))
+        for example in example_events(event, domain)
+    ]
+
+
+def example_events(event: Event, domain: Domain) -> list[Event]:
+    """The made-up events the examples are about (see `event_examples`)."""
     own = {o.label for o in event.objects}
     labels = [label for label in _EXAMPLE_LABELS[domain] if label not in own][:2]
     places = event.objects[0].zones
@@ -197,17 +208,13 @@ def event_examples(
         ]
         hour, minute = (int(x) for x in clock.split(":"))
         at = event.started_at.replace(hour=hour, minute=minute)
-        example = event.model_copy(update={"objects": objects, "started_at": at, "ended_at": at})
         examples.append(
-            (
-                facts_line(example, zones, dwell_seconds),
-                _answer(example, zones, max(1, round(dwell_seconds / 60))),
-            )
+            event.model_copy(update={"objects": objects, "started_at": at, "ended_at": at})
         )
     return examples
 
 
-def _answer(event: Event, zones: dict[str, ZoneConfig], minutes: int) -> str:
+def example_answer(event: Event, zones: dict[str, ZoneConfig], minutes: int) -> str:
     """A plain sentence for an example: the shape a good answer has."""
     lang = event.language
     clock = event.started_at.strftime("%H:%M")
