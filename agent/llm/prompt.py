@@ -112,25 +112,8 @@ def facts_line(event: Event, zones: dict[str, ZoneConfig], dwell_seconds: float 
     """
     lang = event.language
     clock = event.started_at.strftime("%H:%M")
-    groups = groups_by_place(event.objects)
-    if lang == "uk" and event.kind != "count_change":
-        # Ukrainian facts in sentence order, the verb agreeing with each group: SmolLM2
-        # cannot compose Ukrainian, but it copies a well-formed clause.
-        minutes = max(1, round(dwell_seconds / 60))
-        clauses = [
-            _group_fact(
-                g,
-                event.kind,
-                zones,
-                lang,
-                f"досі, понад {minutes} хв,"
-                if event.kind == "dwell"
-                else _DID_UK[event.kind][_uk_agreement(g)],
-            )
-            for g in groups
-        ]
-        return "; ".join([f"о {clock}", *clauses])
     if lang == "uk":
+        groups = groups_by_place(event.objects)
         did = _DID_UK[event.kind][_uk_agreement(groups[0]) if len(groups) == 1 else 3]
     else:
         did = _DID_EN[event.kind]
@@ -163,11 +146,7 @@ def count_phrase(label: str, count: int, language: Language) -> str:
 
 
 def _group_fact(
-    group: list[EventObject],
-    kind: EventKind,
-    zones: dict[str, ZoneConfig],
-    lang: Language,
-    verb: str | None = None,
+    group: list[EventObject], kind: EventKind, zones: dict[str, ZoneConfig], lang: Language
 ) -> str:
     who = []
     for o in group:
@@ -178,16 +157,12 @@ def _group_fact(
             text += f" ({'було' if lang == 'uk' else 'was'} {was})"
         who.append(text)
     text = (uk.join if lang == "uk" else en.join)(who)
-    if verb:
-        text += f" {verb}"
     names = group[0].zones
     if not names:
         return text
     titles = [zones[z].display if z in zones else z for z in names]
     if lang == "uk":
         one, many = _WHERE_UK[kind]
-        if verb and kind == "departure":  # 'зникли із зони', not 'зникли востаннє у зоні'
-            one, many = "із зони", "із зон"
         where = uk.join([f"«{t}»" for t in titles])
         return f"{text} {one if len(titles) == 1 else many} {where}"
     prep = zones[names[0]].preposition if names[0] in zones else "in"
