@@ -58,6 +58,11 @@ class DigestFacts(_Frozen):
     zones: dict[str, DigestZone] = Field(
         description="How to name each zone in `sightings_by_zone`, by zone name."
     )
+    most_at_once: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per label, the most objects in one event of any kind: the largest number "
+        "seen at one moment, unlike `sightings`, which add up over the period. Most first.",
+    )
     alerts: int = Field(ge=0, description="Events with severity 'alert'.")
     busiest_hour: str | None = Field(
         description="Start of the local clock hour (HH:00) in which most events started; "
@@ -106,7 +111,10 @@ def digest_facts(
     zones: dict[str, DigestZone] = {}
     first: dict[str, str] = {}
     last: dict[str, str] = {}
+    at_once: Counter[str] = Counter()
     for e in inside:
+        for o in e.objects:
+            at_once[o.label] = max(at_once[o.label], o.count)
         if e.kind not in SIGHTING_KINDS:
             continue
         clock = _clock(e.started_at)
@@ -129,6 +137,7 @@ def digest_facts(
             label: _most_first(by_zone[label]) for label in ordered if label in by_zone
         },
         zones=dict(sorted(zones.items())),
+        most_at_once=_most_first(at_once),
         alerts=sum(e.severity == "alert" for e in inside),
         busiest_hour=busiest[0].strftime("%H:00") if busiest else None,
         busiest_hour_events=busiest[1] if busiest else 0,
@@ -165,8 +174,15 @@ def build_digest(
 def digest_grounding(
     facts: DigestFacts, language: Language, zones: dict[str, list[str]] | None = None
 ) -> Grounding:
-    """What a model's digest sentence may say; `zones` maps every configured zone to its words."""
-    labels = {
+    """What a model's digest sentence may say; `zones` maps every configured zone to its words.
+
+    A number before an object word ('2 cows') must be a count seen at one moment; sightings
+    add up over the period and may only be told as sightings or times ('cows, 3 sightings').
+    """
+    labels = {label: [n] for label, n in facts.most_at_once.items()}
+    for label in facts.sightings:  # digests stored before most_at_once was recorded
+        labels.setdefault(label, [1])
+    sightings = {
         label: sorted({n, *facts.sightings_by_zone.get(label, {}).values()})
         for label, n in facts.sightings.items()
     }
@@ -184,12 +200,15 @@ def digest_grounding(
     return Grounding(
         language=language,
         labels=labels,
+        sightings=sightings,
         numbers=sorted(numbers),
         times=sorted(times),
         direction="none",
         zones={n: known.get(n) or _words(n, z) for n, z in facts.zones.items()},
         other_zones={n: w for n, w in known.items() if n not in facts.zones},
         require_all_labels=False,
+        max_sentences=1,
+        max_words=80,
     )
 
 
@@ -244,7 +263,11 @@ class _English:
         return title, f"{lead}: " + "; ".join(clauses) + "."
 
     def _sighting(self, label: str, n: int) -> str:
-        text = f"{en.noun_phrase(label, n)} arrived"
+        if n == 1:
+            text = f"{en.noun_phrase(label, 1)} arrived"
+        else:  # a count over the period, never 'n cows', which would say they came at once
+            one = self.f.most_at_once.get(label, 1) == 1
+            text = f"{n} sightings of {en.noun_phrase(label, 1) if one else en.plural(label)}"
         per_zone = self.f.sightings_by_zone.get(label, {})
         if len(per_zone) == 1 and n in per_zone.values():
             return f"{text} {self._place(next(iter(per_zone)))}"
@@ -265,6 +288,7 @@ class _English:
 class _Ukrainian:
     _EVENTS = ("подія", "події", "подій")
     _ALERTS = ("тривога", "тривоги", "тривог")
+    _TIMES = ("раз", "рази", "разів")
     _DAYS = ("день", "дні", "днів")
     _HOURS = ("годину", "години", "годин")  # after 'за': accusative
     _KINDS: dict[str, tuple[str, str, str]] = {
@@ -310,8 +334,10 @@ class _Ukrainian:
 
     def _sighting(self, label: str, n: int) -> str:
         noun = uk.noun(label)
-        verb = self._APPEARED[noun.gender] if uk.plural_form(n) == "one" else "з'явилися"
-        text = f"{uk.noun_phrase(label, n)} {verb}"
+        if n == 1:
+            text = f"{noun.one} {self._APPEARED[noun.gender]}"
+        else:  # a count over the period: 'корова — 3 рази', never '3 корови'
+            text = f"{noun.one} — {_uk_count(n, self._TIMES)}"
         per_zone = self.f.sightings_by_zone.get(label, {})
         if len(per_zone) == 1 and n in per_zone.values():
             return f"{text} {self._place(next(iter(per_zone)))}"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from ulid import ULID
 
-from agent.config import EventKind, Severity, ZoneConfig
+from agent.config import EventKind, Language, Severity, ZoneConfig
 from agent.core.events import Event, EventObject, new_event_id
 from agent.digest import (
     Digest,
@@ -21,6 +21,8 @@ from agent.digest import (
     digest_text,
 )
 from agent.history import EventHistory
+from agent.llm.prompt import digest_facts_line
+from agent.llm.verify import verify
 
 # 06:00 on the Kyiv clock (UTC+2 in January): clock strings must come out local, not UTC.
 START = datetime(2027, 1, 15, 4, 0, tzinfo=UTC)
@@ -105,6 +107,7 @@ def test_facts_counts() -> None:
     assert f.sightings_by_zone == {"cow": {"gate": 2}, "fox": {"hen_house": 1}}
     assert f.zones["hen_house"].title == "hen house"
     assert f.zones["gate"].preposition == "at"
+    assert f.most_at_once == {"cow": 4, "fox": 1, "person": 1}  # the count change had 4
     assert f.alerts == 1
     assert (f.busiest_hour, f.busiest_hour_events) == ("07:00", 4)
     assert f.first_sighting == {"cow": "06:05", "person": "07:01", "fox": "07:10"}
@@ -122,7 +125,9 @@ def test_busiest_hour_tie_takes_the_earliest() -> None:
 def test_unknown_zone_is_named_by_its_name() -> None:
     f = digest_facts([ev(1, "zone_enter", ("cow", 2, ["back_field"]))], START, START + HOUR)
     assert f.zones["back_field"].title == "back field"
-    assert digest_text(f, "hourly", "en")[1] == "Since 06:00: 2 cows arrived in the back field."
+    assert (
+        digest_text(f, "hourly", "en")[1] == "Since 06:00: 2 sightings of cows in the back field."
+    )
 
 
 def test_empty_period() -> None:
@@ -148,7 +153,7 @@ def test_long_empty_period_is_told_in_days() -> None:
 def test_english_text() -> None:
     assert digest_text(facts(), "morning", "en") == (
         "Morning digest: 5 events, 1 alert",
-        "Since 06:00: 3 cows arrived (2 at the gate), a fox arrived in the hen house, "
+        "Since 06:00: 3 sightings of cows (2 at the gate), a fox arrived in the hen house, "
         "a person arrived; 1 departure, 1 count change; busiest at 07:00 with 4 events; "
         "1 alert.",
     )
@@ -157,7 +162,7 @@ def test_english_text() -> None:
 def test_ukrainian_text() -> None:
     assert digest_text(facts(), "morning", "uk") == (
         "Дайджест «morning»: 5 подій, 1 тривога",
-        "З 06:00: 3 корови з'явилися (2 у зоні «gate»), об'єкт «fox» з'явився у зоні "
+        "З 06:00: корова — 3 рази (2 у зоні «gate»), об'єкт «fox» з'явився у зоні "
         "«hen house», людина з'явилася; 1 зникнення, 1 зміна кількості; "
         "найжвавіше о 07:00 — 4 події; 1 тривога.",
     )
@@ -169,7 +174,7 @@ def test_ukrainian_plural_forms() -> None:
     title, summary = digest_text(digest_facts(events, START, START + HOUR), "hourly", "uk")
     assert title == "Дайджест «hourly»: 6 подій, 6 тривог"
     assert summary == (
-        "З 06:00: 21 корова з'явилася, 5 овець з'явилися; найжвавіше о 06:00 — 6 подій; 6 тривог."
+        "З 06:00: корова — 21 раз, вівця — 5 разів; найжвавіше о 06:00 — 6 подій; 6 тривог."
     )
 
 
@@ -184,7 +189,8 @@ def test_single_event_has_no_busiest_clause() -> None:
 def test_grounding() -> None:
     zones = {"gate": ["gate"], "hen_house": ["hen_house", "hen house"], "yard": ["yard"]}
     g = digest_grounding(facts(), "en", zones)
-    assert g.labels == {"cow": [2, 3], "fox": [1], "person": [1]}
+    assert g.labels == {"cow": [4], "fox": [1], "person": [1]}  # seen at one moment
+    assert g.sightings == {"cow": [2, 3], "fox": [1], "person": [1]}  # over the period
     assert g.numbers == [1, 2, 4, 5]
     assert g.times == ["06:00", "06:05", "07:00", "07:01", "07:10", "08:00"]
     assert g.direction == "none" and g.require_all_labels is False
@@ -222,3 +228,82 @@ def test_every_payload_field_is_described() -> None:
     for model in (schema, schema["$defs"]["DigestFacts"], schema["$defs"]["DigestZone"]):
         missing = [n for n, p in model["properties"].items() if "description" not in p]
         assert missing == []
+
+
+# --- a digest sentence may name only the facts' places, and tells sightings as sightings -----
+
+BAD_DIGEST = "The busiest event was 29 people at the front door at 05:29."
+
+
+def porch_day() -> DigestFacts:
+    """29 sightings of one person on the porch over a day, from 05:29 (Kyiv)."""
+    events = [ev(-31 + 30 * i, "arrival", ("person", 1, ["porch"])) for i in range(29)]
+    return digest_facts(events, START - HOUR, START + 23 * HOUR, PORCH)
+
+
+PORCH = {"barn": {"porch": ZoneConfig(name="porch", preposition="on")}}
+PORCH_WORDS = {"porch": ["porch"], "driveway": ["driveway"]}  # configured; no front door
+
+
+def test_the_front_door_digest_is_rejected() -> None:
+    """The sentence a model wrote for 'Digest now'; the verifier used to pass it."""
+    f = porch_day()
+    assert (f.sightings, f.most_at_once, f.first_sighting) == (
+        {"person": 29},
+        {"person": 1},
+        {"person": "05:29"},
+    )
+    problems = verify(BAD_DIGEST, digest_grounding(f, "en", PORCH_WORDS))
+    assert "it names the place 'door', but the zones in the facts are 'porch'" in problems
+    assert (
+        "it says 29 people, but 29 is the number of sightings over the period; "
+        "at most 1 person seen at once" in problems
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "A person was seen 29 times on the porch, first at 05:29."),
+        ("en", "There were 29 sightings of a person on the porch."),
+        ("en", "Someone came to the porch 29 times today."),
+        ("uk", "Людину помітили 29 разів у зоні «porch»."),
+    ],
+)
+def test_sightings_told_as_sightings_pass(language: Language, text: str) -> None:
+    assert verify(text, digest_grounding(porch_day(), language, PORCH_WORDS)) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "problem"),
+    [
+        ("en", "29 people came to the porch.", "29 is the number of sightings"),
+        ("en", "Twenty-nine people visited the porch.", "29 is the number of sightings"),
+        ("en", "A person was seen 30 times on the porch.", "it says 30 times, which is not"),
+        ("en", "A person was seen 29 times at the gate.", "the place 'gate', but the zones"),
+        ("en", "A person was seen 29 times on the driveway.", "the zone 'driveway'"),
+        ("uk", "29 людей прийшли до зони «porch».", "29 is the number of sightings"),
+        ("uk", "Людину помітили 29 разів біля дверей.", "the place 'дверей'"),
+    ],
+)
+def test_digest_sentences_with_false_places_or_counts_are_rejected(
+    language: Language, text: str, problem: str
+) -> None:
+    problems = verify(text, digest_grounding(porch_day(), language, PORCH_WORDS))
+    assert any(problem in p for p in problems), problems
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+def test_template_digests_pass_the_verifier(language: Language) -> None:
+    for f in (facts(), porch_day()):
+        summary = digest_text(f, "daily", language)[1]
+        assert verify(summary, digest_grounding(f, language)) == [], summary
+
+
+def test_the_facts_for_a_model_keep_sightings_apart_from_counts_at_once() -> None:
+    line = digest_facts_line(porch_day(), "en")
+    assert "sightings over the period: person 29 times (29 on the porch)" in line
+    assert "most seen at once: a person" in line
+    uk_line = digest_facts_line(porch_day(), "uk")
+    assert "помічено за період: людина 29 разів (29 у зоні «porch»)" in uk_line
+    assert "найбільше одночасно: людина" in uk_line

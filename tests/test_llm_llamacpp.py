@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from agent.cli.bench import bench_llm
 from agent.config import LlamaCppLlmConfig
 from agent.llm.base import ModelUnavailable
 from agent.llm.bench import BENCH_ZONES, DWELL_SECONDS, bench_events, bench_model
 from agent.llm.llamacpp_backend import LlamaCppModel, default_model_path
-from agent.llm.prompt import SUMMARY_SCHEMA, ModelSummary, facts_line, summary_messages
+from agent.llm.prompt import (
+    SUMMARY_SCHEMA,
+    ModelSummary,
+    facts_line,
+    summary_messages,
+    summary_schema,
+)
 from agent.llm.summarizer import Summarizer
 from agent.llm.verify import event_grounding, verify
 
@@ -91,3 +100,25 @@ def test_the_benchmark_counts_answers_and_tokens(model: LlamaCppModel) -> None:
     assert 0 <= figures.grounded_rate <= 1
     assert figures.prompt_tokens_mean > 50 and figures.output_tokens_mean > 3
     assert figures.p95_seconds >= figures.p50_seconds > 0
+
+
+def test_ukrainian_answers_are_decoded_without_russian_letters(model: LlamaCppModel) -> None:
+    event = bench_events(2)[1]
+    assert event.language == "uk"
+    reply = model.chat(summary_messages(event, BENCH_ZONES, "farm"), summary_schema("uk"), 96, 60)
+    text = ModelSummary.model_validate(json.loads(reply.text, strict=False)).summary
+    assert not re.search("[ыэъёЫЭЪЁ=_{}]", text), text
+
+
+def test_eva_bench_measures_the_configured_gguf(tmp_path: Path) -> None:
+    """`llm.type: llamacpp` with a model_path is what the benchmark runs, not the bundled
+    model (here the same file under another name, as a user's own GGUF would be)."""
+    bundled = default_model_path()
+    assert bundled is not None
+    mine = tmp_path / "my-farm-model.gguf"
+    mine.symlink_to(bundled)
+    out = io.StringIO()
+    bench_llm(out, LlamaCppLlmConfig(model_path=str(mine)), 2)
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("llm ")]
+    assert [line.split(" [")[0] for line in lines] == ["llm llamacpp:my-farm-model"] * 2
+    assert "my-farm-model.gguf" in lines[0]

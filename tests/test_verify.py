@@ -10,6 +10,7 @@ from support.events import make_event as support_event
 from agent.config import EventKind, Language, ZoneConfig
 from agent.core.events import Event, EventObject
 from agent.llm.grounding import Grounding
+from agent.llm.prompt import example_answer, example_events
 from agent.llm.verify import event_grounding, verify
 
 ZONES = {
@@ -56,7 +57,6 @@ def event(
         zones=zones,
         dwell_seconds=DWELL,
     )
-
 
 
 def facts(kind: EventKind, objects: list[EventObject], language: Language = "en") -> Grounding:
@@ -195,7 +195,6 @@ ACCEPTED = [
     ("cows+person", "At 05:12 someone arrived at the gate with 2 cows."),
     ("cows+person", "Two cows and one person approached the gate!"),
     ("cows+person", "A pedestrian and two heifers appeared on the left side of the gate."),
-    ("cows+person", "Two cows and a person appeared at the gate. They came at 05:12."),
     ("cows+person", "TWO COWS AND A PERSON APPEARED AT THE GATE."),
     ("cows+person", "Since 05:12: two cows and a person appeared at the gate."),
     ("cows+person", "At 05:12:40 two cows and a person appeared at the gate."),
@@ -277,7 +276,7 @@ REJECTED = [
     ("cows+person", "Three cows and a person appeared at the gate.", "it says 3 cows, but"),
     ("cows+person", "A cow and a person appeared at the gate.", "it says 1 cow, but there are 2"),
     ("cows+person", "Two cows and two people appeared.", "it says 2 people, but there is 1"),
-    ("cows+person", "2 cows and a person appeared 7 times.", "it says 7, which is not"),
+    ("cows+person", "2 cows and a person appeared 7 times.", "it says 7 times, which is not"),
     ("cows+person", "Two cows and 1.5 people appeared at the gate.", "it says 1.5"),
     ("cows+person", "3 big brown cows and a person appeared.", "it says 3 cows, but there are 2"),
     ("2 people", "A man arrived at the gate.", "it says 1 man, but there are 2"),
@@ -319,7 +318,32 @@ REJECTED = [
     ("cows+person", "Two cows and a person appeared.\nAt the gate.", "a line break"),
     ("cows+person", "**Two cows** and a person appeared.", "markdown or JSON"),
     ("cows+person", '{"summary": "Two cows and a person appeared."}', "markdown or JSON"),
-    ("cows+person", "Two cows came. A person came. All at the gate.", "more than two sentences"),
+    ("cows+person", "Two cows came. A person came. All at the gate.", "more than one sentence"),
+    (
+        "cows+person",
+        "Two cows and a person appeared. They came at 05:12.",
+        "more than one sentence",
+    ),
+    # places that are not zones of the facts: copied from examples or made up
+    ("cows+person", "Two cows and a person appeared at the stable.", "the place 'stable'"),
+    ("cow left", "A cow left the stable at 05:12.", "the place 'stable', but the zones"),
+    ("uk cow", "Корова з'явилася біля стайні.", "the place 'стайні', but the facts name no"),
+    ("uk cow", "Корова з'явилася біля машинного двору.", "the place 'двору'"),
+    # fluency: grounded, but not a plain sentence
+    ("cows+person", "Two cows and a person appeared at the gate at 05:12", "end with a full"),
+    ("cows+person", "two cows and a person appeared at the gate.", "start with a capital"),
+    ("cows+person", "Two cows and a person person appeared at the gate.", "repeats 'person"),
+    ("cows+person", "Two cows and a person appeared at the gate at the gate.", "repeats 'at the"),
+    ("cows+person", "Two cows and a person appeared, kind=arrival.", "echoes data fields"),
+    ("cows+person", "Two cows and a person appeared at the front_door.", "echoes data fields"),
+    ("uk cow", "О 05:12; з'явилася; корова", "reads like a list of facts"),
+    (
+        "cows+person",
+        "Two cows and a person appeared at the gate at 05:12, and the farmer should know that "
+        "two cows and a person appeared at the gate, which is worth checking on soon, maybe "
+        "again later this morning.",
+        "more than 36 words",
+    ),
     ("cows+person", "Дві корови і людина з'явилися біля воріт.", "it has Cyrillic words"),
     ("uk cows+person", "Two cows and a person appeared at the gate.", "it is not in Ukrainian"),
     ("uk cows+person", "Дві cows і людина з'явилися.", "it has Latin words ('cows')"),
@@ -430,7 +454,7 @@ def test_compound_number_words(language: Language, text: str, problems: list[str
         "Корова з'явилася особливо рано.",  # 'especially', not a person ('особа')
         "Корова з'явилася біля конверта.",  # envelope, not a horse ('коні')
         "Корова з'явилася, було людно.",  # crowded, not people
-        "Корова з'явилася біля машинного двору.",  # machine yard, not a car
+        "Корова з'явилася біля машинного цеху.",  # machine shop, not a car
         "Корова з'явилася; коров'ячий слід видно.",  # the adjective 'cow's'
     ],
 )
@@ -474,3 +498,42 @@ def test_ukrainian_case_forms_name_their_label(text: str, label: str) -> None:
 )
 def test_ukrainian_case_forms_of_the_facts_pass(text: str) -> None:
     assert verify(text, FACTS["uk cow"]) == []
+
+
+def test_events_take_one_sentence_other_texts_may_take_two() -> None:
+    g = Grounding(language="en", labels={"cow": [2]}, times=["05:12"], direction="in")
+    two = "Two cows arrived. They came at 05:12."
+    assert verify(two, g) == []
+    one = g.model_copy(update={"max_sentences": 1})
+    assert verify(two, one) == ["it has more than one sentence; write one sentence"]
+    assert FACTS["cows+person"].max_sentences == 1
+
+
+def test_the_word_limit_grows_with_the_objects_of_an_event() -> None:
+    assert FACTS["visitor"].max_words == 24
+    assert FACTS["cows+person"].max_words == 36
+
+
+# --- the examples a model is shown are themselves true to their facts ------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "objects",
+    [[obj("cow", 2, "gate")], [obj("sheep", 5, "barn"), obj("person", 1, "barn")], [obj("dog", 1)]],
+    ids=["one", "two", "no zone"],
+)
+def test_the_examples_answers_pass_the_verifier(
+    kind: EventKind, objects: list[EventObject], language: Language
+) -> None:
+    if kind == "count_change":
+        objects = [obj(o.label, o.count, *o.zones, previous=o.count + 1) for o in objects[:1]]
+    if kind in ("zone_enter", "zone_exit", "dwell") and not objects[0].zones:
+        return  # these kinds always have a zone
+    e = event(kind, objects, language)
+    for domain in ("farm", "home", "general"):
+        for example in example_events(e, domain):
+            answer = example_answer(example, ZONES, round(DWELL / 60))
+            assert verify(answer, event_grounding(example, ZONES, DWELL)) == [], answer
+            assert {o.label for o in example.objects}.isdisjoint({o.label for o in objects})

@@ -98,8 +98,77 @@ def test_a_grounded_answer_becomes_an_update_of_the_same_event(fake: FakeOllama)
     # Facts only in the prompt, the summary schema as the format.
     request = fake.chat_requests[0]
     assert request["format"]["properties"]["summary"]["type"] == "string"
-    assert "2 cows" in request["messages"][-1]["content"]
+    assert "two cows" in request["messages"][-1]["content"]  # counts as words
     assert request["options"]["num_predict"] == 48
+
+
+def two_labels() -> Event:
+    """An English arrival of five dogs and a person in the yard."""
+    for e in bench_events(200, ("en",)):
+        labels = [(o.label, o.count, o.zones) for o in e.objects]
+        if e.kind == "arrival" and labels == [("dog", 5, ["yard"]), ("person", 1, ["yard"])]:
+            return e
+    raise AssertionError("no bench event with five dogs and a person in the yard")
+
+
+def test_a_multi_object_event_is_worded_one_sentence_per_object_when_the_whole_fails(
+    fake: FakeOllama,
+) -> None:
+    event = two_labels()
+    at = f"{event.started_at:%H:%M}"
+    facts_seen: list[str] = []
+
+    def drops_the_person_unless_asked_alone(request: dict[str, object]) -> str:
+        messages = request["messages"]
+        assert isinstance(messages, list)
+        facts = messages[-1]["content"]
+        facts_seen.append(facts)
+        if "dogs" in facts:  # the person is dropped from the whole sentence
+            return summary(f"Five dogs appeared in the yard at {at}.")
+        return summary(f"A person appeared in the yard at {at}.")
+
+    fake.responder = drops_the_person_unless_asked_alone
+    updates: list[EventUpdate] = []
+    q = queue(ollama(fake.url), updates)
+    q.event(event)
+    assert q.wait_idle(5)
+    q.close()
+    assert facts_seen == [
+        f"Facts: at {at}; appeared; five dogs and a person in the yard",
+        f"Facts: at {at}; appeared; five dogs in the yard",
+        f"Facts: at {at}; appeared; a person in the yard",
+    ]
+    assert [u.summary for u in updates] == [
+        f"Five dogs appeared in the yard at {at}; a person appeared in the yard at {at}."
+    ]
+    assert updates[0].attempts == 2 and q.counters.model_retry == 1
+
+
+def test_a_clause_that_fails_leaves_the_template(fake: FakeOllama) -> None:
+    event = two_labels()
+    fake.answer(summary(f"Five dogs and a cat appeared in the yard at {event.started_at:%H:%M}."))
+    updates: list[EventUpdate] = []
+    q = queue(ollama(fake.url), updates)
+    q.event(event)
+    assert q.wait_idle(5)
+    q.close()
+    assert updates == [] and q.counters.template_rejected == 1
+    assert len(fake.chat_requests) == 2  # the whole sentence, then the first clause only
+
+
+def test_ukrainian_answers_get_a_pattern_without_russian_letters_and_more_tokens(
+    fake: FakeOllama,
+) -> None:
+    event = next(e for e in bench_events(20) if e.language == "uk")
+    fake.answer(summary("Щось."))
+    q = queue(ollama(fake.url), [])
+    q.event(event)
+    assert q.wait_idle(5)
+    q.close()
+    request = fake.chat_requests[0]
+    pattern = request["format"]["properties"]["summary"]["pattern"]
+    assert "ыэъё" in pattern and "=_" in pattern
+    assert request["options"]["num_predict"] == 96
 
 
 def test_a_wrong_answer_is_retried_with_the_error_then_falls_back(fake: FakeOllama) -> None:

@@ -264,9 +264,13 @@ def bench_llm(out: TextIO, config: LlmConfig, n_events: int) -> None:
     from agent.llm import ModelUnavailable, build_language_model
     from agent.llm.bench import bench_events, bench_model
 
-    candidates: list[LlmConfig] = [LlamaCppLlmConfig(type="llamacpp"), config]
-    if config.type == "llamacpp" or config.type == "template":
-        candidates = candidates[:1]
+    # The configured GGUF when llm.type is llamacpp; otherwise the bundled SmolLM2, and the
+    # configured Ollama model next to it.
+    candidates: list[LlmConfig] = [config]
+    if config.type == "template":
+        candidates = [LlamaCppLlmConfig(type="llamacpp")]
+    elif config.type == "ollama":
+        candidates = [LlamaCppLlmConfig(type="llamacpp"), config]
     events = bench_events(n_events)
     for cfg in candidates:
         model = build_language_model(cfg)

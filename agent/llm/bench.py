@@ -13,7 +13,6 @@ from agent.core.events import Event, EventObject, new_event_id
 from agent.llm.base import LanguageModel
 from agent.llm.prompt import facts_line
 from agent.llm.summarizer import Summarizer
-from agent.llm.verify import event_grounding
 from agent.templates import describe
 
 BENCH_ZONES = {
@@ -118,13 +117,7 @@ def bench_model(model: LanguageModel, events: list[Event], max_tokens: int = 48)
     examples: list[tuple[str, str, str]] = []
     for event in events:
         facts = facts_line(event, BENCH_ZONES, DWELL_SECONDS)
-        summary = summarizer.word(
-            facts,
-            event_grounding(event, BENCH_ZONES, DWELL_SECONDS),
-            event.summary,
-            time.monotonic() + 60,
-            event.language,
-        )
+        summary = summarizer.word_event(event, BENCH_ZONES, DWELL_SECONDS, time.monotonic() + 60)
         seconds.append(summary.seconds)
         prompt_tokens += summary.prompt_tokens
         output_tokens += summary.output_tokens

@@ -38,3 +38,12 @@ class Grounding(BaseModel):
     require_all_labels: bool = Field(
         True, description="Every label must be mentioned (events); digests may leave some out."
     )
+    sightings: dict[str, list[int]] = Field(
+        default_factory=dict,
+        description="Per label, counts that add up over a period (digests): the text may tell "
+        "them as sightings or times ('seen 3 times'), never as objects at once ('3 cows').",
+    )
+    max_sentences: int = Field(
+        2, ge=1, description="Most sentences the text may have (events and digests: one)."
+    )
+    max_words: int = Field(60, ge=1, description="Most words the text may have.")

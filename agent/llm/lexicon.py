@@ -291,6 +291,15 @@ UK_NUMBERS.update(UK_TENS)
 UK_BOUND_NUMBERS = dict.fromkeys(("обидва", "обидві", "обоє", "обох"), 2)
 UK_VAGUE = frozenset({"кілька", "декілька", "кількох", "декількох", "кількоро", "багато"})
 
+# Nouns that make a number a tally over a period ('3 sightings', 'seen 3 times', '3 рази').
+EN_TALLY = frozenset(
+    _split(
+        "sighting sightings time times arrival arrivals visit visits appearance appearances "
+        "occasion occasions"
+    )
+)
+UK_TALLY = frozenset(_split("раз рази разів разу появ появи поява візит візити візитів"))
+
 # Words a number never reaches across to an object word: '2 of the cows', '5 minutes'.
 EN_STOP = EN_VAGUE | frozenset(
     _split(
@@ -487,3 +496,102 @@ def _uk_vocab() -> tuple[Vocab, dict[str, Sense]]:
 
 EN_VOCAB: Vocab = _en_vocab()
 UK_VOCAB, UK_STEMS = _uk_vocab()
+
+
+# --- counts as words, for the facts given to a model (small models copy words, not digits) ---
+
+_EN_WORDS = {n: w for w, n in EN_NUMBERS.items() if n <= 20 or w in EN_TENS}
+# One form per value, the one a sentence starts with after a number: 'п'ять', not 'п'ятеро'.
+_UK_WORDS = {
+    1: "один",
+    2: "два",
+    3: "три",
+    4: "чотири",
+    5: "п'ять",
+    6: "шість",
+    7: "сім",
+    8: "вісім",
+    9: "дев'ять",
+    10: "десять",
+    **{n: w for w, n in UK_NUMBERS.items() if w.endswith("надцять") or w in UK_TENS},
+}
+_UK_GENDERED = {(1, "f"): "одна", (1, "n"): "одне", (2, "f"): "дві"}
+
+
+def en_number(n: int) -> str:
+    """'three', 'twenty-one'; digits from 100 on."""
+    if n in _EN_WORDS:
+        return _EN_WORDS[n]
+    if 20 < n < 100:
+        return f"{_EN_WORDS[n - n % 10]}-{_EN_WORDS[n % 10]}"
+    return str(n)
+
+
+def uk_number(n: int, gender: str = "m") -> str:
+    """'дві' (корови), 'два' (коні), 'двадцять одна' (корова); digits from 100 on."""
+    if 20 < n < 100 and n % 10:
+        return f"{_UK_WORDS[n - n % 10]} {uk_number(n % 10, gender)}"
+    if n in _UK_WORDS:
+        return _UK_GENDERED.get((n, gender), _UK_WORDS[n])
+    return str(n)
+
+
+# --- places: words that name a place, checked against the facts' zones ---------------------
+
+_EN_PLACES = frozenset(
+    _split(
+        "door doorway doorstep porch gate gateway barn yard backyard courtyard farmyard garden "
+        "driveway field paddock pasture meadow stable stall coop henhouse pen fence road street "
+        "lane path pathway garage shed house entrance lawn patio terrace window kitchen room "
+        "hallway corridor orchard pond kennel corral pigsty sty enclosure carport parking "
+        "cowshed sheepfold farmyard"
+    )
+)
+_EN_PLACE_FORMS = {form: p for p in _EN_PLACES for form in (p, plural(p))}
+# Ukrainian stems and the English place each names, so 'біля воріт' matches a zone 'gate';
+# a word is the place when the rest is a case ending.
+_UK_PLACES: dict[str, str] = {
+    **dict.fromkeys(("двер",), "door"),
+    **dict.fromkeys(("ворот", "воріт", "хвіртк", "хвіртц"), "gate"),
+    **dict.fromkeys(("сара", "хлів"), "barn"),
+    **dict.fromkeys(("двор", "двір", "подвір'"), "yard"),
+    **dict.fromkeys(("ґанк", "ґанок"), "porch"),
+    **dict.fromkeys(("сад",), "garden"),
+    **dict.fromkeys(("город",), "garden"),
+    **dict.fromkeys(("пол",), "field"),
+    **dict.fromkeys(("пасовищ",), "pasture"),
+    **dict.fromkeys(("загон", "загін"), "paddock"),
+    **dict.fromkeys(("стайн",), "stable"),
+    **dict.fromkeys(("курник",), "coop"),
+    **dict.fromkeys(("гараж",), "garage"),
+    **dict.fromkeys(("дорог", "дороз"), "road"),
+    **dict.fromkeys(("вулиц",), "street"),
+    **dict.fromkeys(("під'їзд",), "driveway"),
+    **dict.fromkeys(("будинк", "будинок", "хат"), "house"),
+    **dict.fromkeys(("вход", "вхід"), "entrance"),
+    **dict.fromkeys(("паркан",), "fence"),
+    **dict.fromkeys(("поріг", "порог"), "doorstep"),
+    **dict.fromkeys(("корівник",), "cowshed"),
+    **dict.fromkeys(("вівчарн",), "sheepfold"),
+    **dict.fromkeys(("ферм",), "farmyard"),
+    **dict.fromkeys(("терас",), "terrace"),
+    **dict.fromkeys(("вікн", "вікон"), "window"),
+    **dict.fromkeys(("кухн",), "kitchen"),
+    **dict.fromkeys(("кімнат",), "room"),
+    **dict.fromkeys(("газон",), "lawn"),
+    **dict.fromkeys(("стоянк", "стоянц"), "parking"),
+}
+_UK_PLACE_ENDINGS = UK_ENDINGS | {"й", "ю", "ї", "єм", "ок", "ами", "ах"}
+
+
+def en_place(token: str) -> str | None:
+    """The place an English word names ('doors' -> 'door'), or None."""
+    return _EN_PLACE_FORMS.get(token)
+
+
+def uk_place(token: str) -> str | None:
+    """The place a Ukrainian (or English) word names ('стайні' -> 'stable'), or None."""
+    for stem, place in _UK_PLACES.items():
+        if token.startswith(stem) and token[len(stem) :] in _UK_PLACE_ENDINGS:
+            return place
+    return _EN_PLACE_FORMS.get(token)

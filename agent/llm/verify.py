@@ -13,6 +13,7 @@ from datetime import datetime
 from agent.config import EventKind, Language, ZoneConfig
 from agent.core.events import Event
 from agent.llm import lexicon as lx
+from agent.llm.fluency import fluency
 from agent.llm.grounding import Direction, Grounding
 from agent.templates.en import plural
 
@@ -24,7 +25,6 @@ _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+(?:'[^\W\d_]+)*|[^\w\s]")
 _AMPM = re.compile(r"\b([ap])\.\s?m\.", re.IGNORECASE)
 _CLOCK = re.compile(r"(?<!\d)(?<!\d:)(\d{1,2}):(\d{2})(?::\d{2})?(?:\s*([ap])m\b)?(?!\d|:\d)")
 _HOUR = re.compile(r"\b(\d{1,2})\s*([ap])m\b")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"»”)]*\s+(?=[A-ZА-ЯІЇЄҐ])")
 _OPEN_QUOTES, _CLOSE_QUOTES = frozenset("«“„"), frozenset("»”")
 _MARKUP = re.compile(r"[{}\[\]*#`]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -51,14 +51,20 @@ class _Mention:
 
 
 def verify(text: str, facts: Grounding) -> list[str]:
-    """Problems of `text` against `facts`, as short English sentences; empty = grounded."""
+    """Problems of `text` against `facts`, as short English sentences; empty = grounded.
+
+    Besides the facts, the text must be fluent: one plain sentence (`facts.max_sentences`),
+    no echoed data fields, no word loops, at most `facts.max_words` words.
+    """
     problems = _shape(text)
     if not text.strip():
         return problems
+    problems += fluency(text, facts.max_sentences, facts.max_words)
     norm = _AMPM.sub(r"\1m", text.translate(_APOSTROPHES)).lower()
     norm = _mask_times(norm, facts.times, problems)
     tokens = _compounds(_TOKEN.findall(norm), facts.language)
     tokens = _mask_zones(tokens, facts, problems)
+    problems += _places(tokens, facts)
     problems += _script(tokens, facts.language)
     mentions = _mentions(tokens, facts)
     problems += _objects(mentions, facts)
@@ -94,6 +100,9 @@ def event_grounding(
         direction=_DIRECTIONS[event.kind],
         zones={n: _zone_words(n, zones.get(n)) for n in names},
         other_zones={n: _zone_words(n, z) for n, z in zones.items() if n not in names},
+        # a sentence per place group; more objects need more words, nothing needs 40
+        max_sentences=1,
+        max_words=24 + 12 * (len(event.objects) - 1),
     )
 
 
@@ -130,8 +139,6 @@ def _shape(text: str) -> list[str]:
         problems.append("it has a line break; write one line")
     if _MARKUP.search(text):
         problems.append("it has markdown or JSON characters; write plain text")
-    if len(_SENTENCE_END.findall(_AMPM.sub(r"\1m", text.strip()))) > 1:
-        problems.append("it has more than two sentences")
     return problems
 
 
@@ -238,6 +245,23 @@ def _mask_zones(tokens: list[str], facts: Grounding, problems: list[str]) -> lis
     return out
 
 
+def _places(tokens: list[str], facts: Grounding) -> list[str]:
+    """Place words left after masking the zones ('front door', 'stable') name places the
+    facts do not have: small models copy them from examples or make them up."""
+    uk = facts.language == "uk"
+    place_of = lx.uk_place if uk else lx.en_place
+    zone_tokens = {t for words in facts.zones.values() for w in words for t in _words(w)}
+    allowed = {place_of(t) for t in zone_tokens} | zone_tokens
+    problems = []
+    for t in tokens:
+        place = place_of(t)
+        if place is not None and place not in allowed:
+            where = ", ".join(f"'{n}'" for n in facts.zones)
+            told = f"the zones in the facts are {where}" if where else "the facts name no place"
+            problems.append(f"it names the place '{t}', but {told}")
+    return problems
+
+
 # --- objects ------------------------------------------------------------------------------
 
 
@@ -317,6 +341,11 @@ def _allowed(sense: lx.Sense, facts: Grounding) -> set[int]:
     return sums if sense.labels & facts.labels.keys() else set()
 
 
+def _sightings(sense: lx.Sense, facts: Grounding) -> set[int]:
+    """Counts over the period of the labels a word names (digests)."""
+    return {n for label in sense.labels & facts.sightings.keys() for n in facts.sightings[label]}
+
+
 def _compounds(tokens: list[str], language: Language) -> list[str]:
     """'twenty-one' and 'двадцять одна' become '21', so they count as one number."""
     tens, units = (lx.UK_TENS, lx.UK_NUMBERS) if language == "uk" else (lx.EN_TENS, lx.EN_NUMBERS)
@@ -374,7 +403,9 @@ def _numbers(tokens: list[str], mentions: list[_Mention], facts: Grounding) -> l
     stop = lx.UK_STOP if uk else lx.EN_STOP
     vague_words = lx.UK_VAGUE if uk else lx.EN_VAGUE
     starts = {m.start: m for m in mentions}
-    anywhere = set(facts.numbers).union(*facts.labels.values())
+    sighted = set().union(*facts.sightings.values())
+    anywhere = set(facts.numbers).union(*facts.labels.values()) | sighted
+    tally = lx.UK_TALLY if uk else lx.EN_TALLY
     problems: list[str] = []
     said: dict[frozenset[str], list[int]] = {}  # numbers told per sense, to sum 'a man and a woman'
     pairs: list[tuple[int, _Mention]] = []
@@ -393,8 +424,18 @@ def _numbers(tokens: list[str], mentions: list[_Mention], facts: Grounding) -> l
         value, bound_only = _number(tokens, i, facts.language)
         if value is None:
             continue
+        if tokens[i + 1 : i + 2] and tokens[i + 1] in tally:  # '3 sightings', '3 рази'
+            if value not in anywhere:
+                problems.append(f"it says {value} {tokens[i + 1]}, which is not in the facts")
+            continue
         # 'a brown cow', but not 'a bit later cows'; numbers reach across two adjectives.
         m = _bound(tokens, i, starts, stop, 1 if t in ("a", "an") else 2)
+        if m is not None and tokens[m.end : m.end + 1] and tokens[m.end] in tally:
+            if value not in anywhere:  # '3 cow sightings'
+                problems.append(
+                    f"it says {value} {m.word} {tokens[m.end]}, which is not in the facts"
+                )
+            continue
         if m is not None:
             counted.add(m.start)
             said.setdefault(m.sense.labels, []).append(value)
@@ -404,10 +445,23 @@ def _numbers(tokens: list[str], mentions: list[_Mention], facts: Grounding) -> l
     for value, m in pairs:
         allowed = _allowed(m.sense, facts)
         if allowed and value not in allowed and sum(said[m.sense.labels]) not in allowed:
-            problems.append(f"it says {value} {m.word}, but {_there_are(allowed)}")
+            if value in _sightings(m.sense, facts):
+                most = max(allowed)
+                name = m.sense.name if most == 1 else plural(m.sense.name)
+                problems.append(
+                    f"it says {value} {m.word}, but {value} is the number of sightings over "
+                    f"the period; at most {most} {name} seen at once"
+                )
+            else:
+                problems.append(f"it says {value} {m.word}, but {_there_are(allowed)}")
     if not uk:  # 'cows left' about one cow; Ukrainian agreement is left to number + noun
         for m in mentions:
-            if m.sense.plural and m.start not in counted and _allowed(m.sense, facts) == {1}:
+            if (
+                m.sense.plural
+                and m.start not in counted
+                and _allowed(m.sense, facts) == {1}
+                and max(_sightings(m.sense, facts), default=1) <= 1
+            ):
                 problems.append(f"it says '{m.word}', but there is only one {m.sense.name}")
     return problems
 

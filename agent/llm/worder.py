@@ -15,9 +15,7 @@ from datetime import UTC, datetime
 from agent.config import CameraConfig, ZoneConfig
 from agent.core.events import CameraState, Event, EventUpdate
 from agent.llm.base import ModelUnavailable
-from agent.llm.prompt import facts_line
 from agent.llm.summarizer import Summarizer
-from agent.llm.verify import event_grounding
 
 log = logging.getLogger(__name__)
 
@@ -165,13 +163,7 @@ class WordingQueue:
         zones = self._zones.get(event.camera, {})
         dwell = self._dwell.get((event.camera, event.rule), 0.0)
         try:
-            summary = self._summarizer.word(
-                facts_line(event, zones, dwell),
-                event_grounding(event, zones, dwell),
-                event.summary,
-                time.monotonic() + left,
-                event.language,
-            )
+            summary = self._summarizer.word_event(event, zones, dwell, time.monotonic() + left)
         except ModelUnavailable as e:
             self._model_down(e)
             return
