@@ -179,9 +179,8 @@ class Tracker:
         boxes = detections.boxes.astype(np.float64)
         labels = detections.labels
         gids, lids = self._group_ids, self._label_ids
-        n = len(labels)
-        groups = np.fromiter((gids.get(lb) or self._group_id(lb) for lb in labels), np.int64, n)
-        kinds = np.fromiter((lids.get(lb) or self._label_id(lb) for lb in labels), np.int64, n)
+        groups = np.array([gids.get(lb) or self._group_id(lb) for lb in labels], np.int64)
+        kinds = np.array([lids.get(lb) or self._label_id(lb) for lb in labels], np.int64)
         seen: set[int] = set()
         if len(labels) and self._tracks:
             matched, inner = self._match(boxes, groups, kinds, now)
