@@ -11,7 +11,7 @@ from agent.cli.eventbench.peer_runner import frigate_distance_points
 from agent.cli.eventbench.peers import run_count_diff, run_ours
 from agent.cli.eventbench.worlds import KINDS, make_world
 from agent.config import CameraConfig
-from agent.core.tracking import _geometry, box_iou
+from agent.core.geometry import box_iou, pair_geometry
 
 
 def test_worlds_are_seeded_and_of_many_kinds() -> None:
@@ -116,7 +116,7 @@ def test_our_size_distance_is_frigates() -> None:
     a = np.concatenate([a, a + rng.uniform(0.05, 0.4, (6, 2))], axis=1)
     b = rng.uniform(0, 0.5, (5, 2))
     b = np.concatenate([b, b + rng.uniform(0.05, 0.4, (5, 2))], axis=1)
-    ours = _geometry(a, b)[2]
+    ours = pair_geometry(a, b).dist
     for i in range(6):
         for j in range(5):
             frigate = frigate_distance_points(b[j].reshape(2, 2), a[i].reshape(2, 2))

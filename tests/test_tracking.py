@@ -7,7 +7,8 @@ import pytest
 from support.scenes import T0, box_at, dets
 
 from agent.config import TrackerConfig, ZoneConfig
-from agent.core.tracking import Tracker, box_iou
+from agent.core.geometry import box_iou
+from agent.core.tracking import Tracker
 from agent.core.zones import Zones
 
 CONFIRM = TrackerConfig().confirm_frames

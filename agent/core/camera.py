@@ -78,11 +78,13 @@ class CameraCore:
         seen = [t for t in tracks if t.last_seen == now]
         if not seen:
             return
-        inside = self._zones.membership(np.stack([t.box for t in seen]))
+        inside = self._zones.membership(np.array([t.corners for t in seen], np.float32))
         names = self._zones.names
         stable = self.config.tracker.confirm_frames
-        for t, row in zip(seen, inside, strict=True):
-            t.observe_zones(frozenset(names[j] for j in np.flatnonzero(row)), now, stable)
+        for t, row in zip(seen, inside.tolist(), strict=True):
+            t.observe_zones(
+                frozenset(n for n, hit in zip(names, row, strict=True) if hit), now, stable
+            )
 
     def _state_if_changed(self, tracks: list[Track], taken_at: float) -> CameraState | None:
         cfg = self.config.tracker

@@ -67,7 +67,22 @@ def evaluate(
     now: float,
 ) -> tuple[RuleState, list[Change]]:
     """Apply one rule to one frame's tracks."""
-    eligible = [t for t in active if _counts(rule, t, now)]
+    # Whether a track has passed this rule's filters and debounce; written out rather than
+    # a call per track, as it runs for every object, every rule and every frame.
+    labels, min_score, min_frames, min_seconds = (
+        rule.labels,
+        rule.min_score,
+        rule.min_frames,
+        rule.min_seconds,
+    )
+    eligible = [
+        t
+        for t in active
+        if (not labels or t.label in labels)
+        and t.max_score >= min_score
+        and t.hits >= min_frames
+        and now - t.first_seen >= min_seconds
+    ]
     match rule.kind:
         case "arrival":
             return _arrivals(rule, state, eligible, removed, now)
@@ -79,16 +94,6 @@ def evaluate(
             return _dwells(rule, state, eligible, removed, now)
         case "count_change":
             return _count_changes(rule, state, eligible, removed, now)
-
-
-def _counts(rule: RuleConfig, t: TrackView, now: float) -> bool:
-    """Whether a track has passed this rule's filters and debounce."""
-    return (
-        (not rule.labels or t.label in rule.labels)
-        and t.max_score >= rule.min_score
-        and t.hits >= rule.min_frames
-        and now - t.first_seen >= rule.min_seconds
-    )
 
 
 def _watched(rule: RuleConfig, zones: frozenset[str]) -> frozenset[str]:

@@ -28,15 +28,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
 from agent.config import TrackerConfig
+from agent.core.geometry import FloatArray, area, inside_share, pair_geometry, size_change
 from pipelines.detections import Detections
-
-FloatArray = npt.NDArray[np.float64]
 
 #: Alpha-beta filter gains: how much a new box moves the estimate, and its velocity.
 POSITION_GAIN, VELOCITY_GAIN, SIZE_GAIN = 0.7, 0.3, 0.5
@@ -277,13 +277,16 @@ class Tracker:
 
     def _observe(self, t: Track, z: list[float], score: float, label: str, now: float) -> None:
         """Fold one detection into a track: alpha-beta filter on centre and size."""
-        p = t.predict(now)
+        # `predict`, written out: this runs for every object on every frame.
         dt = now - t.last_update
-        pcx, pcy, pw, ph = (p[0] + p[2]) / 2, (p[1] + p[3]) / 2, p[2] - p[0], p[3] - p[1]
+        k = min(dt, COAST_SECONDS)
+        x1, y1, x2, y2 = t.corners
+        vx, vy = t.velocity
+        p0, p1, p2, p3 = x1 + vx * k, y1 + vy * k, x2 + vx * k, y2 + vy * k
+        pcx, pcy, pw, ph = (p0 + p2) / 2, (p1 + p3) / 2, p2 - p0, p3 - p1
         rx, ry = (z[0] + z[2]) / 2 - pcx, (z[1] + z[3]) / 2 - pcy
         cx, cy = pcx + POSITION_GAIN * rx, pcy + POSITION_GAIN * ry
         if dt > 0:
-            vx, vy = t.velocity
             t.velocity = (vx + VELOCITY_GAIN * rx / dt, vy + VELOCITY_GAIN * ry / dt)
         w = pw + SIZE_GAIN * ((z[2] - z[0]) - pw)
         h = ph + SIZE_GAIN * ((z[3] - z[1]) - ph)
@@ -379,42 +382,51 @@ class Tracker:
         """Pairs (track, detection), and nested detections by the track they sit inside."""
         c = self._config
         tracks = self._tracks
-        state = np.array(
-            [
-                (
-                    *t.corners,
-                    *t.velocity,
-                    t.last_update,
-                    t.last_seen,
-                    t.group_id,
-                    t.max_distance,
-                    t.confirmed,
-                    t.label_id,
-                )
+        n = len(tracks)
+        # One flat pass over the tracks: building an array from per-track tuples costs more
+        # than all the geometry below.
+        state = np.fromiter(
+            chain.from_iterable(
+                t.corners
+                + t.velocity
+                + (t.last_update, t.last_seen, t.group_id, t.max_distance, t.label_id)
                 for t in tracks
-            ]
-        )
+            ),
+            np.float64,
+            n * 11,
+        ).reshape(n, 11)
+        confirmed = np.fromiter((t.confirmed for t in tracks), bool, n)
         coast = np.minimum(now - state[:, 6], COAST_SECONDS)[:, None]
         pred = state[:, 0:4] + state[:, [4, 5, 4, 5]] * coast
         same = state[:, 8, None] == groups[None, :]
-        iou, inside, dist, area_p, area_d = _geometry(pred, boxes)
+        geo = pair_geometry(pred, boxes)
+        iou, dist = geo.iou, geo.dist
         # A track unseen for a while may have moved further; widen its gate with the gap.
         gap = now - state[:, 7]
         limits = state[:, 9] * (1.0 + np.minimum(gap, 3.0) / 3.0)
-        # A smaller box of the same label inside the object is a duplicate (YOLO's head
-        # or torso box); a sheep standing in front of a cow is not.
-        nested = (
-            (state[:, 11, None] == kinds[None, :])
-            & (inside >= NESTED_INSIDE)
-            & (area_d[None, :] < NESTED_AREA * area_p[:, None])
+        ok: npt.NDArray[np.bool_] = same & (
+            (iou >= max(c.iou_threshold, 1e-6)) | (dist <= limits[:, None])
         )
-        ok = same & ~nested & ((iou >= max(c.iou_threshold, 1e-6)) | (dist <= limits[:, None]))
-        confirmed = state[:, 10] > 0
+        # A smaller box of the same label inside the object is a duplicate (YOLO's head
+        # or torso box); a sheep standing in front of a cow is not. Rare, so the cheap
+        # size test comes first.
+        nested: npt.NDArray[np.bool_] = geo.area_b[None, :] < NESTED_AREA * geo.area_a[:, None]
+        any_nested = bool(nested.any())
+        if any_nested:
+            nested &= (state[:, 10, None] == kinds[None, :]) & (geo.inside() >= NESTED_INSIDE)
+            any_nested = bool(nested.any())
+            ok &= ~nested
         # Confirmed tracks first, then the closest; a pair that cannot join costs too much.
-        cost = np.where(ok, (1.0 - iou) + 0.5 * dist + 5.0 * ~confirmed[:, None], 1e6)
+        cost = (1.0 - iou) + 0.5 * dist
+        if not confirmed.all():
+            cost += 5.0 * ~confirmed[:, None]
+        cost = np.where(ok, cost, 1e6)
         rows, cols = linear_sum_assignment(cost)
-        pairs = [(r, k) for r, k in zip(rows.tolist(), cols.tolist(), strict=True) if ok[r, k]]
-        covered = nested.any(axis=0)
+        joined = ok[rows, cols].tolist()
+        pairs = [(r, k) for r, k, j in zip(rows.tolist(), cols.tolist(), joined, strict=True) if j]
+        covered = np.zeros(len(boxes), np.bool_)  # boxes inside a track
+        if any_nested:
+            np.any(nested, axis=0, out=covered)
         if len(pairs) + int(covered.sum()) < len(boxes):
             candidates = same & ~covered[None, :] & ~ok
             pairs += _reacquire_pairs(
@@ -423,7 +435,7 @@ class Tracker:
         # A leftover box inside a track is that object seen again, not a new one: it keeps
         # an unseen confirmed track alive (inner) and is dropped otherwise (-1).
         inner: dict[int, int] = {}
-        if nested.any():
+        if any_nested:
             taken = {k for _, k in pairs}
             for r, k in zip(*np.nonzero(nested), strict=True):
                 r, k = int(r), int(k)
@@ -444,28 +456,6 @@ def _leaving(t: Track, now: float) -> bool:
     x1, y1, x2, y2 = t.predict(now)
     vx, vy = t.velocity
     return (vx > 0 and x2 > 1) or (vx < 0 and x1 < 0) or (vy > 0 and y2 > 1) or (vy < 0 and y1 < 0)
-
-
-def _geometry(
-    a: FloatArray, b: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """IoU, share of each b inside each a, Frigate's distance, and both areas, in one pass."""
-    aw, ah = a[:, 2] - a[:, 0], a[:, 3] - a[:, 1]
-    bw, bh = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
-    area_a, area_b = aw * ah, bw * bh
-    ix = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
-    iy = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
-    inter = np.maximum(ix, 0.0) * np.maximum(iy, 0.0)
-    iou = inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-12)
-    inside = inter / np.maximum(area_b, 1e-12)[None, :]
-    aw_, ah_ = np.maximum(aw, 1e-6)[:, None], np.maximum(ah, 1e-6)[:, None]
-    bw_, bh_ = np.maximum(bw, 1e-6)[None, :], np.maximum(bh, 1e-6)[None, :]
-    dx = ((b[:, 0] + b[:, 2])[None, :] - (a[:, 0] + a[:, 2])[:, None]) / (2 * aw_)
-    dy = (b[None, :, 3] - a[:, None, 3]) / ah_
-    wr = np.maximum(aw_, bw_) / np.minimum(aw_, bw_) - 1
-    hr = np.maximum(ah_, bh_) / np.minimum(ah_, bh_) - 1
-    dist = np.sqrt(dx * dx + dy * dy + wr * wr + hr * hr)
-    return iou, inside, dist, area_a, area_b
 
 
 def _reacquire_pairs(
@@ -514,46 +504,8 @@ def _outermost(boxes: FloatArray, kinds: npt.NDArray[np.int64]) -> npt.NDArray[n
     if n < 2:
         return keep
     inside = inside_share(boxes, boxes)  # [i, j]: share of box j inside box i
-    area = _area(boxes)
-    smaller = area[None, :] < NESTED_AREA * area[:, None]
+    areas = area(boxes)
+    smaller = areas[None, :] < NESTED_AREA * areas[:, None]
     nested = (inside >= NESTED_INSIDE) & smaller & (kinds[:, None] == kinds[None, :])
     keep[np.any(nested, axis=0)] = False
     return keep
-
-
-def _area(b: FloatArray) -> FloatArray:
-    return np.maximum(b[:, 2] - b[:, 0], 0.0) * np.maximum(b[:, 3] - b[:, 1], 0.0)
-
-
-def _intersection(a: FloatArray, b: FloatArray) -> FloatArray:
-    ix = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
-    iy = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
-    out: FloatArray = np.maximum(ix, 0.0) * np.maximum(iy, 0.0)
-    return out
-
-
-def inside_share(outer: FloatArray, inner: FloatArray) -> FloatArray:
-    """[i, j]: the share of box inner[j]'s area that lies inside box outer[i]."""
-    out: FloatArray = _intersection(outer, inner) / np.maximum(_area(inner)[None, :], 1e-12)
-    return out
-
-
-def size_change(a: FloatArray, b: FloatArray) -> FloatArray:
-    """The size part of Frigate's distance (see `_geometry`): how much width and height differ."""
-    aw = np.maximum(a[:, 2] - a[:, 0], 1e-6)[:, None]
-    ah = np.maximum(a[:, 3] - a[:, 1], 1e-6)[:, None]
-    bw = np.maximum(b[:, 2] - b[:, 0], 1e-6)[None, :]
-    bh = np.maximum(b[:, 3] - b[:, 1], 1e-6)[None, :]
-    wr = np.maximum(aw, bw) / np.minimum(aw, bw) - 1
-    hr = np.maximum(ah, bh) / np.minimum(ah, bh) - 1
-    out: FloatArray = np.sqrt(wr**2 + hr**2)
-    return out
-
-
-def box_iou(a: npt.NDArray[np.floating], b: npt.NDArray[np.floating]) -> FloatArray:
-    """Pairwise IoU of x1,y1,x2,y2 boxes: (len(a), len(b))."""
-    a64, b64 = a.astype(np.float64), b.astype(np.float64)
-    inter = _intersection(a64, b64)
-    union = _area(a64)[:, None] + _area(b64)[None, :] - inter
-    out: FloatArray = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
-    return out

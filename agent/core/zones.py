@@ -36,32 +36,36 @@ def points_in_polygon(
     x: npt.NDArray[np.floating], y: npt.NDArray[np.floating], poly: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.bool_]:
     """Even-odd rule, vectorized over points; points on the bottom/right edge count as inside."""
-    inside = np.zeros(len(x), bool)
-    xj, yj = poly[-1]
-    for xi, yi in poly:
-        crosses = (yi > y) != (yj > y)
+    # Corners as plain floats (numpy scalars cost a microsecond an operation) and the points
+    # in float64, so the arithmetic is float64 throughout, as with float64 corners.
+    px, py = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    corners: list[list[float]] = poly.tolist()
+    inside = np.zeros(len(px), bool)
+    xj, yj = corners[-1]
+    for xi, yi in corners:
+        crosses = (yi > py) != (yj > py)
         with np.errstate(divide="ignore", invalid="ignore"):
-            x_cross = (xj - xi) * (y - yi) / (yj - yi) + xi
-        inside ^= crosses & (x < x_cross)
+            x_cross = (xj - xi) * (py - yi) / (yj - yi) + xi
+        inside ^= crosses & (px < x_cross)
         xj, yj = xi, yi
-    on_edge = _on_boundary(x, y, poly)
+    on_edge = _on_boundary(px, py, corners)
     return inside | on_edge
 
 
 def _on_boundary(
-    x: npt.NDArray[np.floating], y: npt.NDArray[np.floating], poly: npt.NDArray[np.float64]
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], corners: list[list[float]]
 ) -> npt.NDArray[np.bool_]:
     # A box touching the frame's bottom edge has its anchor exactly on a full-frame
     # zone's border; count that as inside rather than depend on float rounding.
     hit = np.zeros(len(x), bool)
-    x0, y0 = poly[-1]
-    for x1, y1 in poly:
+    x0, y0 = corners[-1]
+    for x1, y1 in corners:
         cross = (x1 - x0) * (y - y0) - (y1 - y0) * (x - x0)
         within = (
-            (np.minimum(x0, x1) - 1e-9 <= x)
-            & (x <= np.maximum(x0, x1) + 1e-9)
-            & (np.minimum(y0, y1) - 1e-9 <= y)
-            & (y <= np.maximum(y0, y1) + 1e-9)
+            (min(x0, x1) - 1e-9 <= x)
+            & (x <= max(x0, x1) + 1e-9)
+            & (min(y0, y1) - 1e-9 <= y)
+            & (y <= max(y0, y1) + 1e-9)
         )
         hit |= within & (np.abs(cross) < 1e-9)
         x0, y0 = x1, y1
