@@ -5,7 +5,8 @@
         OllamaModel(OllamaLlmConfig(type="ollama", host=fake.url)).chat(...)
         fake.chat_requests[-1]["options"]["num_predict"]
 
-Formats follow Ollama's API docs and server/routes.go:
+Formats follow Ollama's API docs (ollama/ollama, docs/api.md) and its server (ollama/ollama,
+server/routes.go), as ollama-python 0.4.3+ (ollama/ollama-python, ollama/_client.py) reads them:
 - POST /api/chat answers one JSON object when the request says `"stream": false`, else NDJSON
   chunks (a final one with `done: true` and the timings, in nanoseconds).
 - A model that is not pulled gives 404 {"error": "model \"x\" not found, try pulling it first"}.
