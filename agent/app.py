@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -12,6 +13,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from agent.adapters.mqtt.fleet import FleetView, installation_of
+from agent.adapters.mqtt.identity import with_identity
 from agent.ask.build import add_ask_action, build_asker
 from agent.ask.live import LiveStates
 from agent.ask.service import Asker
@@ -53,9 +56,14 @@ def run_agent(
     publish: bool = True,
 ) -> list[CameraWorker]:
     """Run every camera until `stop` is set or every input has ended; returns the workers."""
+    if publish:
+        config, identity = with_identity(config)  # before anything names the agent
     with contextlib.ExitStack() as cleanup:
         sinks: list[Sink] = []
         publisher = _start_mqtt(config, cleanup) if publish else None
+        if publish:
+            log.info("%s", identity.describe())  # once MQTT could start: else one error line
+        fleet = _join_fleet(config, publisher) if publisher is not None else None
         relay = _start_outbox(config, publisher, cleanup) if publisher is not None else None
         if publisher is not None:
             sinks += [MqttSink(publisher, relay), LastEventSink(publisher, config.mqtt.base_topic)]
@@ -89,7 +97,17 @@ def run_agent(
         if publisher is not None:
             asker = build_asker(config, history, model, live) if history is not None else None
             reporter = _start_operator_side(
-                config, publisher, relay, controls, digests, workers, wording, stop, cleanup, asker
+                config,
+                publisher,
+                relay,
+                controls,
+                digests,
+                workers,
+                wording,
+                stop,
+                cleanup,
+                asker,
+                fleet,
             )
             availability = CameraAvailability(
                 config.mqtt.base_topic,
@@ -139,6 +157,19 @@ def _start_mqtt(config: AppConfig, cleanup: contextlib.ExitStack) -> MqttPublish
         announcer.start()
         cleanup.callback(announcer.stop)
     return publisher
+
+
+def _join_fleet(config: AppConfig, publisher: MqttPublisher) -> FleetView:
+    """Publish this agent's installation and follow the other agents' (for routing and
+    clashes)."""
+    me = installation_of(config, publisher.agent_id, socket.gethostname(), agent_version())
+    fleet = FleetView(config.mqtt.base_topic, me, publisher.give_up)
+
+    def send(topic: str, payload: bytes, retain: bool) -> object:
+        return publisher.publish(topic, payload, retain=retain)
+
+    fleet.attach(publisher.subscribe, send)
+    return fleet
 
 
 def _start_outbox(
@@ -191,6 +222,7 @@ def _start_operator_side(
     stop: threading.Event,
     cleanup: contextlib.ExitStack,
     asker: Asker | None = None,
+    fleet: FleetView | None = None,
 ) -> DiagnosticsReporter:
     """Commands in, diagnostics out."""
 
@@ -198,13 +230,21 @@ def _start_operator_side(
         return publisher.publish(topic, payload, retain=retain)
 
     run_digest = _digest_runner(config, digests) if digests is not None else None
-    commands = CommandHandler(config.mqtt.base_topic, controls, send, run_digest)
+    commands = CommandHandler(
+        config.mqtt.base_topic,
+        controls,
+        send,
+        run_digest,
+        router=fleet,
+        agent_id=publisher.agent_id,
+    )
     add_ask_action(commands, asker, config.mqtt.base_topic, send)
     commands.start()
     publisher.subscribe(topics.command(config.mqtt.base_topic, "+"), commands.on_message)
     cleanup.callback(commands.stop)
     reporter = DiagnosticsReporter(
         config.mqtt.base_topic,
+        publisher.agent_id,
         workers,
         wording,
         send,

@@ -14,10 +14,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from agent.adapters.mqtt.fleet import Owner
 from agent.control import CameraControl
 from agent.json_guard import nesting_exceeds, peek_string
 from agent.mqtt import topics
@@ -76,7 +77,12 @@ class CommandResult(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[1] = Field(1, description="Version of this schema.")
+    schema_version: Literal[2] = Field(
+        2, description="Version of this schema; 2 added `agent` (several agents on one broker)."
+    )
+    agent: str | None = Field(
+        None, description="Id of the agent (or hub) that answered; empty from a bare handler."
+    )
     action: str = Field(description="The action requested (as received, at most 100 chars).")
     correlation_id: str | None = Field(description="The request's correlation_id, if it had one.")
     ok: bool = Field(description="Whether the command was carried out.")
@@ -108,6 +114,16 @@ class Action(Generic[R]):
 DigestRunner = Callable[[str | None], dict[str, Any]]
 
 
+class Router(Protocol):
+    """Who in the fleet answers a request (agent.adapters.mqtt.fleet.FleetView)."""
+
+    def owner(self, camera: str) -> Owner: ...
+
+    def answers_for_fleet(self) -> bool: ...
+
+    def fleet_cameras(self) -> list[str]: ...
+
+
 class CommandHandler:
     """Validates and carries out commands on its own thread (never on MQTT's), and restarts
     that thread should it ever die."""
@@ -119,8 +135,12 @@ class CommandHandler:
         publish: Callable[[str, bytes, bool], object],
         run_digest: DigestRunner | None = None,
         snapshot_wait_seconds: float = SNAPSHOT_WAIT_SECONDS,
+        router: Router | None = None,
+        agent_id: str | None = None,
     ) -> None:
         self._base = base_topic
+        self._router = router
+        self._agent_id = agent_id
         self._controls = controls
         self._publish = publish
         self._run_digest = run_digest
@@ -171,7 +191,8 @@ class CommandHandler:
         if action == "result" or retained:
             return  # our own answers; a stale retained command must not run again
         if len(payload) > MAX_PAYLOAD_BYTES:  # refused at once, cheaply: never held in the queue
-            self._answer(self.handle(action, payload))
+            if self._answers(action, payload):
+                self._answer(self.handle(action, payload))
             return
         try:
             self._keep_running()
@@ -184,7 +205,8 @@ class CommandHandler:
                     "commands: %d waiting; answering 'busy' until they are done", MAX_QUEUED
                 )
             busy = f"busy: {MAX_QUEUED} commands are waiting; try again shortly"
-            self._answer(self._result(action, _peek_correlation_id(payload), error=busy))
+            if self._answers(action, payload):
+                self._answer(self._result(action, _peek_correlation_id(payload), error=busy))
         except Exception as e:  # e.g. no thread can be started: answer, stay up
             log.error("command %s not queued: %s: %s", action[:_MAX_NAME], type(e).__name__, e)
             error = f"internal error: {type(e).__name__}"
@@ -248,10 +270,32 @@ class CommandHandler:
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
             action, payload = item
+            if not self._answers(action, payload):
+                log.debug("command %s: left to the agent that owns it", action[:_MAX_NAME])
+                continue
             result = self.handle(action, payload)
             level = logging.INFO if result.ok else logging.WARNING
             log.log(level, "command %s: %s", result.action, "ok" if result.ok else result.error)
             self._answer(result)
+
+    def _answers(self, action: str, payload: bytes) -> bool:
+        """Whether this agent answers the request, so that a fleet answers it once: a camera's
+        own agent answers for it; the fleet's answerer (the hub, else the online agent with
+        the smallest id) answers everything else, unknown cameras included."""
+        if self._router is None:
+            return True
+        camera = None
+        if action in self._actions:
+            with contextlib.suppress(CommandError):
+                _, data = self._decode(action, payload)
+                camera = data.get("camera")
+        if isinstance(camera, str) and camera:
+            owner = self._router.owner(camera)
+            if owner.kind == "mine":
+                return True
+            if owner.kind == "other":
+                return False
+        return self._router.answers_for_fleet()
 
     def _serve(self) -> None:
         """The handler thread: `_run`; should it die, the death is logged and a new thread
@@ -323,10 +367,19 @@ class CommandHandler:
 
     def _control(self, camera: str) -> CameraControl:
         control = self._controls.get(camera)
-        if control is None:
-            names = ", ".join(sorted(self._controls))
-            raise CommandError(f"no camera {camera[:_MAX_NAME]!r}; cameras: {names}")
-        return control
+        if control is not None:
+            return control
+        if self._router is not None:
+            owner = self._router.owner(camera)
+            if owner.kind == "offline":
+                raise CommandError(
+                    f"camera {camera[:_MAX_NAME]!r} belongs to agent {owner.agent}, "
+                    "which is offline"
+                )
+            names = ", ".join(self._router.fleet_cameras())
+            raise CommandError(f"no camera {camera[:_MAX_NAME]!r} in the fleet; cameras: {names}")
+        names = ", ".join(sorted(self._controls))
+        raise CommandError(f"no camera {camera[:_MAX_NAME]!r}; cameras: {names}")
 
     def _set_paused(self, control: CameraControl, paused: bool) -> dict[str, Any]:
         changed = control.set_paused(paused)
@@ -348,6 +401,7 @@ class CommandHandler:
         error: str | None = None,
     ) -> CommandResult:
         return CommandResult(
+            agent=self._agent_id,
             action=action[:_MAX_NAME],
             correlation_id=correlation_id,
             ok=error is None,

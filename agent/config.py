@@ -136,7 +136,11 @@ class MqttConfig(_Strict):
         description="Skip checking the broker's host name against its certificate. Only for "
         "testing: anyone on the path could pose as the broker.",
     )
-    client_id: str = Field("edge-vision-agent", description="MQTT client id; unique per broker.")
+    client_id: str | None = Field(
+        None,
+        description="MQTT client id, unique per broker; empty = an id made of the host name "
+        "and a random part, generated once and kept in storage.path/agent-id.",
+    )
     base_topic: str = Field("eva", description="Prefix of every topic the agent publishes.")
     keepalive: int = Field(30, ge=5, le=3600, description="Seconds between keep-alive pings.")
     reconnect_max_seconds: float = Field(
@@ -188,7 +192,9 @@ class MqttConfig(_Strict):
 
     @field_validator("client_id")
     @classmethod
-    def _client_id(cls, v: str) -> str:
+    def _client_id(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
         if not v:
             raise ValueError("client_id must not be empty; every client needs its own name")
         return _check_mqtt_string(v, "client_id")

@@ -37,7 +37,7 @@ class CameraDiagnostics(BaseModel):
 
 
 class AgentDiagnostics(BaseModel):
-    """Agent-wide figures, retained on <base>/diagnostics."""
+    """Agent-wide figures, retained on <base>/agents/<agent id>/diagnostics."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -81,6 +81,7 @@ class DiagnosticsReporter(PeriodicThread):
     def __init__(
         self,
         base_topic: str,
+        agent_id: str,
         workers: Sequence[CameraWorker],
         wording: WordingQueue | None,
         publish: Callable[[str, bytes, bool], object],
@@ -90,6 +91,7 @@ class DiagnosticsReporter(PeriodicThread):
     ) -> None:
         super().__init__("diagnostics", self.report, interval, stop)
         self._base = base_topic
+        self._agent_id = agent_id
         self._workers = workers
         self._wording = wording
         self._publish = publish
@@ -100,4 +102,5 @@ class DiagnosticsReporter(PeriodicThread):
             payload = camera_diagnostics(w).model_dump_json().encode()
             self._publish(topics.diagnostics(self._base, w.camera.name), payload, True)
         agent = agent_diagnostics(self._wording, self._outbox_depth())
-        self._publish(topics.agent_diagnostics(self._base), agent.model_dump_json().encode(), True)
+        topic = topics.agent_diagnostics(self._base, self._agent_id)
+        self._publish(topic, agent.model_dump_json().encode(), True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from agent.adapters.mqtt.fleet import Installation
 from agent.ask.answer import Answer
 from agent.commands import CommandResult
 from agent.core.events import CameraState, Event, EventUpdate
@@ -22,6 +23,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     "camera-diagnostics.schema.json": CameraDiagnostics,
     "agent-diagnostics.schema.json": AgentDiagnostics,
     "answer.schema.json": Answer,
+    "installation.schema.json": Installation,
 }
 
 

@@ -271,7 +271,7 @@ def test_no_command_payload_stops_the_agent(
         assert after.ok and after.result is not None and after.result["paused"] is False
         events_before = len(sub.on(events_topic))
         sub.wait_for(lambda ms: sum(m.topic == events_topic for m in ms) > events_before, 60)
-        assert sub.on(f"{base}/status")[-1].payload == b"online"
+        assert sub.on(f"{base}/agents/eva-{base}/status")[-1].payload == b"online"
         assert sub.on(f"{base}/{CAMERA}/status")[-1].payload == b"online"
         answers = results(sub.messages, base)
         alive = {t.name for t in threading.enumerate()}

@@ -46,6 +46,7 @@ def test_demo_scene_events_arrive_on_mosquitto(
     )
     storage = StorageConfig(path=str(tmp_path))
     config = config.model_copy(update={"mqtt": mqtt, "storage": storage})
+    agent_status = f"{mqtt_base}/agents/eva-{mqtt_base}/status"
 
     with Subscriber("127.0.0.1", mosquitto_session.port, f"{mqtt_base}/#") as sub:
         workers = run_agent(config, threading.Event())
@@ -53,7 +54,7 @@ def test_demo_scene_events_arrive_on_mosquitto(
         msgs = sub.wait_for(
             lambda ms: (
                 sum(m.topic.endswith("/events") for m in ms) >= len(EXPECTED)
-                and any(m.topic == f"{mqtt_base}/status" and m.payload == b"offline" for m in ms)
+                and any(m.topic == agent_status and m.payload == b"offline" for m in ms)
             ),
             timeout=10,
         )
@@ -78,7 +79,7 @@ def test_demo_scene_events_arrive_on_mosquitto(
     assert states[-1].counts == {}
     assert set(states[-1].zones) == {"porch", "driveway", "table"}
 
-    status = [m.payload for m in msgs if m.topic == f"{mqtt_base}/status"]
+    status = [m.payload for m in msgs if m.topic == agent_status]
     assert status[0] == b"online" and status[-1] == b"offline"
     # The camera's own availability ends offline too: its input ended.
     camera_status = [m for m in msgs if m.topic == f"{mqtt_base}/demo/status"]

@@ -65,11 +65,21 @@ def render(template: str, payload: str) -> str:
     return env.from_string(template).render(value=payload, value_json=json.loads(payload))
 
 
+AGENT = "pi-farm-3fa9c2"  # an id as generated from the host name (adapters/mqtt/identity.py)
+
+
+def named(config: AppConfig, client_id: str = AGENT) -> AppConfig:
+    """The configuration as the app runs it: with the agent's id filled in."""
+    return config.model_copy(
+        update={"mqtt": config.mqtt.model_copy(update={"client_id": client_id})}
+    )
+
+
 def _configs() -> dict[str, AppConfig]:
     return {
-        "farm": load_config(ROOT / "config" / "farm.yaml"),
-        "home": load_config(ROOT / "config" / "home.yaml"),
-        "demo": demo_config(),
+        "farm": named(load_config(ROOT / "config" / "farm.yaml")),
+        "home": named(load_config(ROOT / "config" / "home.yaml")),
+        "demo": named(demo_config()),
     }
 
 
@@ -124,7 +134,8 @@ def test_every_payload_follows_its_components_rules(config: AppConfig) -> None:
 
 def test_devices_origin_and_availability(config: AppConfig) -> None:
     node = node_id(config)
-    status = topics.status(config.mqtt.base_topic)
+    status = topics.status(config.mqtt.base_topic, AGENT)
+    fleet = f"eva_fleet_{config.mqtt.base_topic}"
     devices: dict[str, Payload] = {}
     for topic, _, payload in entities(config):
         device, origin = payload["device"], payload["origin"]
@@ -134,6 +145,9 @@ def test_devices_origin_and_availability(config: AppConfig) -> None:
         assert ORIGIN_REQUIRED <= set(origin) <= ORIGIN_KEYS, topic
         assert origin == {"name": "edge-vision-agent", "sw_version": VERSION}
         assert payload.get("availability_mode", "latest") in AVAILABILITY_MODES
+        if device["identifiers"] == [fleet]:  # every agent sends it; none decides alone
+            assert "availability" not in payload, topic
+            continue
         for item in payload["availability"]:
             assert set(item) <= AVAILABILITY_ITEM_KEYS
         expected = [status]
@@ -146,10 +160,16 @@ def test_devices_origin_and_availability(config: AppConfig) -> None:
             for t in expected
         ], topic
 
+    assert devices.pop(fleet) == {
+        "identifiers": [fleet],
+        "name": "Edge vision fleet",
+        "manufacturer": "edge-vision-agent",
+        "model": "Fleet of vision agents",
+    }
     agent = devices.pop(f"eva_{node}")
     assert agent == {
         "identifiers": [f"eva_{node}"],
-        "name": "Edge vision agent",
+        "name": f"Edge vision agent {AGENT}",
         "manufacturer": "edge-vision-agent",
         "model": "Vision agent",
         "sw_version": VERSION,
@@ -169,7 +189,7 @@ def test_ids_and_names_give_the_entity_ids_home_assistant_would(config: AppConfi
     entity_ids = [p["default_entity_id"] for _, _, p in entities(config)]
     assert len(entity_ids) == len(set(entity_ids))
     for topic, component, payload in entities(config):
-        assert payload["unique_id"].startswith(f"eva_{node}_")
+        assert payload["unique_id"].startswith((f"eva_{node}_", "eva_fleet_eva_"))
         assert re.fullmatch(ID_PATTERN, payload["unique_id"])
         name, device_name = payload["name"], payload["device"]["name"]
         assert name and not name.lower().startswith(device_name.lower()), topic
@@ -193,12 +213,12 @@ def test_entities_per_camera_and_on_the_agent() -> None:
         "button.camera_barn_snapshot_now",
         "sensor.camera_barn_frame_rate",
         "sensor.camera_barn_detector_latency",
-        "button.edge_vision_agent_digest_now",
-        "sensor.edge_vision_agent_model_latency",
-        "sensor.edge_vision_agent_pending_summaries",
-        "sensor.edge_vision_agent_outbox_depth",
-        "text.edge_vision_agent_ask",
-        "sensor.edge_vision_agent_answer",
+        "button.edge_vision_fleet_digest_now",
+        "sensor.edge_vision_agent_pi_farm_3fa9c2_model_latency",
+        "sensor.edge_vision_agent_pi_farm_3fa9c2_pending_summaries",
+        "sensor.edge_vision_agent_pi_farm_3fa9c2_outbox_depth",
+        "text.edge_vision_fleet_ask",
+        "sensor.edge_vision_fleet_answer",
     } <= ids
     assert len(ids) == 5 * 4 + 7 + 6
 
@@ -215,7 +235,11 @@ def test_templates_parse(config: AppConfig) -> None:
 def known_topics(config: AppConfig) -> tuple[set[str], set[str]]:
     """Topics the agent publishes (HA subscribes) and the ones it obeys (HA publishes)."""
     base = config.mqtt.base_topic
-    published = {topics.status(base), topics.agent_diagnostics(base), topics.answer(base)}
+    published = {
+        topics.status(base, AGENT),
+        topics.agent_diagnostics(base, AGENT),
+        topics.answer(base),
+    }
     for c in config.cameras:
         published |= {
             topics.state(base, c.name),
@@ -236,7 +260,7 @@ def test_every_topic_is_one_the_agent_really_uses(config: AppConfig) -> None:
             assert payload[key] in published, f"{topic}: {key}={payload[key]}"
         for key in PUBLISH_TOPIC_KEYS & set(payload):
             assert payload[key] in commands, f"{topic}: {key}={payload[key]}"
-        for item in payload["availability"]:
+        for item in payload.get("availability", []):
             assert item["topic"] in published, f"{topic}: availability {item['topic']}"
 
 
@@ -364,9 +388,9 @@ def test_diagnostic_templates_read_the_diagnostics_payloads() -> None:
     rendered = {
         entity_id: render(find(config, "sensor", entity_id)["value_template"], agent)
         for entity_id in (
-            "sensor.edge_vision_agent_model_latency",
-            "sensor.edge_vision_agent_pending_summaries",
-            "sensor.edge_vision_agent_outbox_depth",
+            "sensor.edge_vision_agent_pi_farm_3fa9c2_model_latency",
+            "sensor.edge_vision_agent_pi_farm_3fa9c2_pending_summaries",
+            "sensor.edge_vision_agent_pi_farm_3fa9c2_outbox_depth",
         )
     }
     # "None" is what Home Assistant's MQTT sensor reads as unknown (its PAYLOAD_NONE).
@@ -390,7 +414,7 @@ def test_switch_and_buttons_send_what_the_commands_expect() -> None:
         "eva/cmd/snapshot",
         '{"camera": "barn"}',
     )
-    digest = find(config, "button", "button.edge_vision_agent_digest_now")
+    digest = find(config, "button", "button.edge_vision_fleet_digest_now")
     assert (digest["command_topic"], digest["payload_press"]) == ("eva/cmd/digest", "{}")
     image = find(config, "image", "image.camera_barn_snapshot")
     assert (image["image_topic"], image["content_type"]) == ("eva/barn/snapshot", "image/jpeg")
@@ -403,7 +427,7 @@ def test_ask_box_sends_a_question_and_the_answer_sensor_shows_it(tmp_path: Path)
     from agent.ask.build import add_ask_action
 
     config = CONFIGS["farm"]
-    ask = find(config, "text", "text.edge_vision_agent_ask")
+    ask = find(config, "text", "text.edge_vision_fleet_ask")
     assert (ask["command_topic"], ask["max"], ask["mode"]) == ("eva/cmd/ask", 255, "text")
     # A command template gets only `value`, the text typed into the box.
     command = ImmutableSandboxedEnvironment().from_string(ask["command_template"])
@@ -421,7 +445,7 @@ def test_ask_box_sends_a_question_and_the_answer_sensor_shows_it(tmp_path: Path)
     assert result.ok and result.result is not None
     topic, answer, retain = published[-1]
     assert (topic, retain) == ("eva/answer", True)
-    sensor = find(config, "sensor", "sensor.edge_vision_agent_answer")
+    sensor = find(config, "sensor", "sensor.edge_vision_fleet_answer")
     long_answer = json.loads(answer) | {"text": "y" * 400}
     assert render(sensor["value_template"], json.dumps(long_answer)) == "y" * MAX_STATE_CHARS
     attributes = json.loads(render(sensor["json_attributes_template"], answer.decode()))
@@ -445,7 +469,7 @@ def test_entity_labels_prefer_home_assistant_then_camera_then_rules() -> None:
 
 @needs_jinja
 def test_labels_with_spaces_get_valid_ids_and_working_templates() -> None:
-    config = AppConfig(cameras=[CameraConfig(name="street", labels=["traffic light"])])
+    config = named(AppConfig(cameras=[CameraConfig(name="street", labels=["traffic light"])]))
     payload = find(config, "sensor", "sensor.camera_street_traffic_light_count")
     assert re.fullmatch(ID_PATTERN, payload["unique_id"])
     state = CameraState(
@@ -489,8 +513,35 @@ def test_removal_topics_picks_exactly_this_agents_stale_configs() -> None:
     assert removal_topics(retained, current, node_id(config)) == found
 
 
-def test_agent_diagnostics_topic() -> None:
-    assert topics.agent_diagnostics("eva") == "eva/diagnostics"
+def test_agent_topics_carry_the_agent_id() -> None:
+    assert topics.agent_diagnostics("eva", AGENT) == f"eva/agents/{AGENT}/diagnostics"
+    assert topics.status("eva", AGENT) == f"eva/agents/{AGENT}/status"
+
+
+def test_two_agents_have_their_own_devices_and_share_one_fleet_ask() -> None:
+    barn = named(AppConfig(cameras=[CameraConfig(name="barn")]), "pi-barn-1a2b3c")
+    gate = named(AppConfig(cameras=[CameraConfig(name="gate")]), "pi-gate-4d5e6f")
+    a, b = discovery_configs(barn, VERSION), discovery_configs(gate, VERSION)
+    shared = set(a) & set(b)
+    # Only the fleet's entities are shared, and both agents send exactly the same for them.
+    assert {json.loads(json.dumps(a[t]))["device"]["name"] for t in shared} == {
+        "Edge vision fleet"
+    }
+    assert all(a[t] == b[t] for t in shared)
+    assert {a[t]["default_entity_id"] for t in shared} == {
+        "text.edge_vision_fleet_ask",
+        "sensor.edge_vision_fleet_answer",
+        "button.edge_vision_fleet_digest_now",
+    }
+    ids_a = {p["default_entity_id"] for t, p in a.items() if t not in shared}
+    ids_b = {p["default_entity_id"] for t, p in b.items() if t not in shared}
+    assert not ids_a & ids_b
+    status_a = {i["topic"] for p in a.values() for i in p.get("availability", [])}
+    assert "eva/agents/pi-barn-1a2b3c/status" in status_a
+    assert not any("pi-gate" in t for t in status_a)
+    # A fleet entity is no agent's: neither sweeps it away as stale.
+    retained = {t: json.dumps(p).encode() for t, p in b.items()}
+    assert not set(removal_topics(retained, a, node_id(barn))) & shared
 
 
 def test_entity_ids_in_the_documentation_exist() -> None:
@@ -499,11 +550,13 @@ def test_entity_ids_in_the_documentation_exist() -> None:
     mentioned = set(re.findall(rf"\b(?:{components})\.[a-z0-9_]+\b(?!<)", doc))
     # The cameras of the examples: config/farm.yaml's barn, config/home.yaml's front door,
     # the hens camera the fox example configures, and a porch camera with default labels.
-    examples = AppConfig(
-        cameras=[
-            CameraConfig(name="hens", labels=["fox", "chicken", "person"]),
-            CameraConfig(name="porch"),
-        ]
+    examples = named(
+        AppConfig(
+            cameras=[
+                CameraConfig(name="hens", labels=["fox", "chicken", "person"]),
+                CameraConfig(name="porch"),
+            ]
+        )
     )
     known = {
         p["default_entity_id"]

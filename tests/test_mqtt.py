@@ -86,7 +86,9 @@ def publishers() -> Iterator[PublisherFactory]:
 def test_topics_are_built_from_the_base() -> None:
     assert topics.events("eva", "barn") == "eva/barn/events"
     assert topics.state("eva", "barn") == "eva/barn/state"
-    assert topics.status("eva") == "eva/status"
+    assert topics.status("eva", "pi-barn-3fa9c2") == "eva/agents/pi-barn-3fa9c2/status"
+    assert topics.agent_diagnostics("eva", "a") == "eva/agents/a/diagnostics"
+    assert topics.installation("eva", "a") == "eva/agents/a/installation"
 
 
 def test_event_arrives_as_event_json_with_qos1_not_retained(
@@ -123,9 +125,10 @@ def test_state_is_retained_for_a_later_subscriber(
 def test_status_is_online_while_connected_and_offline_after_close(
     mosquitto_session: Mosquitto, mqtt_base: str, publishers: PublisherFactory
 ) -> None:
-    status = topics.status(mqtt_base)
+    config = mqtt_config(mqtt_base)
+    status = topics.status(mqtt_base, str(config.client_id))
     with Subscriber(mosquitto_session.host, mosquitto_session.port, status) as sub:
-        publisher = publishers(mqtt_config(mqtt_base), mosquitto_session)
+        publisher = publishers(config, mosquitto_session)
         sub.wait_for_payload(status, b"online")
         assert publisher.connected
 
@@ -161,7 +164,7 @@ time.sleep(60)
 def test_last_will_marks_offline_when_the_agent_dies_without_disconnecting(
     mosquitto_session: Mosquitto, mqtt_base: str
 ) -> None:
-    status = topics.status(mqtt_base)
+    status = topics.status(mqtt_base, mqtt_base)  # the dying agent's client id is the base
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     args = [mosquitto_session.host, str(mosquitto_session.port), mqtt_base]
     with Subscriber(mosquitto_session.host, mosquitto_session.port, status) as sub:
@@ -239,9 +242,10 @@ def test_events_published_during_a_broker_restart_arrive_after_it(
         client_id=f"sub-{mqtt_base}",
         clean_session=False,
     )
-    status = topics.status(mqtt_base)
+    config = mqtt_config(mqtt_base)
+    status = topics.status(mqtt_base, str(config.client_id))
     with durable as sub:
-        publisher = publishers(mqtt_config(mqtt_base), broker)
+        publisher = publishers(config, broker)
         before = make_event(0)
         publisher.publish_event(before)
         sub.wait_for(has_events(mqtt_base, [before]))
@@ -284,7 +288,7 @@ def test_state_and_online_are_republished_to_a_broker_that_forgot_them(
     with Subscriber(mosquitto.host, mosquitto.port, f"{mqtt_base}/#") as sub:
         received = sub.wait_for(lambda ms: len(ms) >= 2)
     retained = {m.topic: m.payload for m in received if m.retain}
-    assert retained[topics.status(mqtt_base)] == b"online"
+    assert retained[publisher.status_topic] == b"online"
     assert CameraState.model_validate_json(retained[topics.state(mqtt_base, CAMERA)]) == state
 
 

@@ -195,7 +195,19 @@ def _check_hailo(
         report(False, f"camera {camera}: detector {model}", str(e))
 
 
+def _check_identity(config: AppConfig, report: _Report) -> None:
+    from agent.adapters.mqtt.identity import IdentityError, resolve_identity
+
+    try:
+        identity = resolve_identity(config.mqtt, config.storage)
+    except IdentityError as e:
+        report(False, "mqtt: agent id", str(e))
+        return
+    report(True, f"mqtt: {identity.describe()}")
+
+
 def _check_mqtt(config: AppConfig, report: _Report) -> None:
+    _check_identity(config, report)
     m = config.mqtt
     if m.host is None:
         if not m.embedded_port:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
+from agent.adapters.mqtt.identity import agent_id_for
 from agent.config import AppConfig, CameraConfig, EventKind, HomeAssistantConfig, ZoneConfig
 from agent.mqtt import topics
 
@@ -24,6 +25,7 @@ DEFAULT_LABELS: tuple[str, ...] = ("person", "car", "dog", "cat")
 EVENT_TYPES: tuple[str, ...] = get_args(EventKind)
 ORIGIN_NAME = "edge-vision-agent"
 AGENT_DEVICE_NAME = "Edge vision agent"
+FLEET_DEVICE_NAME = "Edge vision fleet"
 STATE_MAX_CHARS = 255  # Home Assistant turns a longer state into "unknown"
 
 
@@ -32,9 +34,21 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "unnamed"
 
 
+def agent_id(config: AppConfig) -> str:
+    """This agent's id in its own topics; the app fills mqtt.client_id in before this."""
+    if config.mqtt.client_id is None:
+        raise ValueError("mqtt.client_id is not resolved yet (agent.adapters.mqtt.identity)")
+    return agent_id_for(config.mqtt.client_id)
+
+
 def node_id(config: AppConfig) -> str:
     """This agent's id in unique ids and device identifiers: a slug of the MQTT client id."""
-    return slug(config.mqtt.client_id)
+    return slug(agent_id(config))
+
+
+def fleet_node_id(base_topic: str) -> str:
+    """The fleet's id in unique ids: every agent on one base topic makes the same."""
+    return f"fleet_{slug(base_topic)}"
 
 
 def entity_labels(camera: CameraConfig, ha: HomeAssistantConfig) -> list[str]:
@@ -59,9 +73,11 @@ def discovery_configs(config: AppConfig, version: str) -> dict[str, Payload]:
     """Every discovery topic of this agent mapped to its config payload, agent device last."""
     node = node_id(config)
     base = config.mqtt.base_topic
+    fleet_id = fleet_node_id(base)
     agent_device: Payload = {
         "identifiers": [f"eva_{node}"],
-        "name": AGENT_DEVICE_NAME,
+        # The id in the name: several agents' devices and entity ids must not collide.
+        "name": f"{AGENT_DEVICE_NAME} {agent_id(config)}",
         "manufacturer": ORIGIN_NAME,
         "model": "Vision agent",
         "sw_version": version,
@@ -69,7 +85,7 @@ def discovery_configs(config: AppConfig, version: str) -> dict[str, Payload]:
     common: Payload = {
         "availability": [
             {
-                "topic": topics.status(base),
+                "topic": topics.status(base, agent_id(config)),
                 "payload_available": "online",
                 "payload_not_available": "offline",
             }
@@ -81,11 +97,18 @@ def discovery_configs(config: AppConfig, version: str) -> dict[str, Payload]:
     seen: set[str] = set()
 
     def add(
-        owner: str, device: Payload, entities: Iterable[_Entity], camera: str | None = None
+        owner: str,
+        device: Payload,
+        entities: Iterable[_Entity],
+        camera: str | None = None,
+        *,
+        fleet: bool = False,
     ) -> None:
         # A camera's entities are unavailable when the agent or that camera is offline.
         available = common
-        if camera is not None:
+        if fleet:  # every agent sends the same; none of them alone decides availability
+            available = {k: v for k, v in common.items() if k != "availability"}
+        elif camera is not None:
             available = {
                 **common,
                 "availability": [
@@ -99,7 +122,9 @@ def discovery_configs(config: AppConfig, version: str) -> dict[str, Payload]:
                 "availability_mode": "all",
             }
         for entity in entities:
-            unique_id = f"eva_{node}_{owner}_{entity.what}"
+            unique_id = (
+                f"eva_{fleet_id}_{entity.what}" if fleet else f"eva_{node}_{owner}_{entity.what}"
+            )
             if unique_id in seen:  # only if a label and a zone+label slug to the same id
                 log.warning("Home Assistant discovery: skipping duplicate entity %s", unique_id)
                 continue
@@ -125,7 +150,14 @@ def discovery_configs(config: AppConfig, version: str) -> dict[str, Payload]:
             "via_device": f"eva_{node}",
         }
         add(camera.name, device, _camera_entities(camera, config.home_assistant, base), camera.name)
-    add("agent", agent_device, _agent_entities(base))
+    add("agent", agent_device, _agent_entities(base, agent_id(config)))
+    fleet_device: Payload = {
+        "identifiers": [f"eva_{fleet_id}"],
+        "name": FLEET_DEVICE_NAME,
+        "manufacturer": ORIGIN_NAME,
+        "model": "Fleet of vision agents",
+    }
+    add("fleet", fleet_device, _fleet_entities(base), fleet=True)
     return configs
 
 
@@ -273,8 +305,8 @@ def _camera_entities(camera: CameraConfig, ha: HomeAssistantConfig, base: str) -
     return entities
 
 
-def _agent_entities(base: str) -> list[_Entity]:
-    diagnostics = topics.agent_diagnostics(base)
+def _fleet_entities(base: str) -> list[_Entity]:
+    """What the fleet answers once, whichever agent (or the hub) answers it."""
     return [
         _Entity(
             "button",
@@ -287,6 +319,12 @@ def _agent_entities(base: str) -> list[_Entity]:
             },
         ),
         *_ask_entities(base),
+    ]
+
+
+def _agent_entities(base: str, agent: str) -> list[_Entity]:
+    diagnostics = topics.agent_diagnostics(base, agent)
+    return [
         # A null figure renders as "None", which Home Assistant's MQTT sensor reads as unknown.
         _diagnostic(
             diagnostics,

@@ -17,6 +17,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import BaseModel
 
+from agent.adapters.mqtt.identity import agent_id_for, new_agent_id
 from agent.config import MqttConfig
 from agent.core.events import CameraState, Event, EventUpdate
 from agent.mqtt import topics
@@ -66,7 +67,11 @@ class MqttPublisher:
         self._config = config
         self._host = host
         self._port = port
-        self._status_topic = topics.status(config.base_topic)
+        # The app fills client_id in (agent.adapters.mqtt.identity); a bare publisher, as in
+        # a benchmark, gets a throw-away one rather than a shared default that fights.
+        self._client_id = config.client_id or new_agent_id()
+        self._agent_id = agent_id_for(self._client_id)
+        self._status_topic = topics.status(config.base_topic, self._agent_id)
 
         # _cond guards the counters and flags from here to _closed. Never call into paho while
         # holding it: paho runs on_publish under its own message lock, so they would deadlock.
@@ -84,6 +89,7 @@ class MqttPublisher:
         self._refusal_logged: str | None = None
         self._started = False
         self._closed = False
+        self._gave_up = False
         self._handlers: list[tuple[str, MessageHandler]] = []
         self._retained: dict[str, bytes] = {}  # guarded by _state_lock
         self._connect_hooks: list[Callable[[], None]] = []
@@ -98,6 +104,20 @@ class MqttPublisher:
     @property
     def base_topic(self) -> str:
         return self._config.base_topic
+
+    @property
+    def agent_id(self) -> str:
+        """The id in this agent's own topics (status, diagnostics, installation)."""
+        return self._agent_id
+
+    @property
+    def client_id(self) -> str:
+        return self._client_id
+
+    @property
+    def status_topic(self) -> str:
+        """This agent's retained availability topic (also its last will)."""
+        return self._status_topic
 
     @property
     def connected(self) -> bool:
@@ -233,11 +253,32 @@ class MqttPublisher:
             self._client.disconnect()
             self._client.loop_stop()
 
+    def give_up(self, why: str) -> None:
+        """Stop connecting for good, without announcing ``offline``: another process holds
+        this client id and must not be thrown off again. Events wait in the outbox."""
+        with self._cond:
+            if self._gave_up or self._closed:
+                return
+            self._gave_up = True
+            self._connected = False
+        logger.error("%s", why)
+        # From paho's own thread loop_stop() cannot join, so a helper thread stops it.
+        threading.Thread(target=self._stop_client, name="mqtt-give-up", daemon=True).start()
+
+    @property
+    def gave_up(self) -> bool:
+        with self._cond:
+            return self._gave_up
+
+    def _stop_client(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
     def _make_client(self) -> Client:
         cfg = self._config
         client = Client(
             CallbackAPIVersion.VERSION2,
-            client_id=cfg.client_id,
+            client_id=self._client_id,
             clean_session=True,
             protocol=MQTTProtocolVersion.MQTTv311,
         )
@@ -280,6 +321,8 @@ class MqttPublisher:
         with self._cond:
             if self._closed and not closing:
                 raise RuntimeError("the MQTT publisher is closed")
+            if self._gave_up:
+                return 0  # never delivered: paho's queue would only grow (see give_up)
             self._in_flight_calls += 1
         acked_early = False
         try:
@@ -345,8 +388,8 @@ class MqttPublisher:
                 self._log_refusal(reason)
                 return
             with self._cond:
-                if self._closed:
-                    return  # close() is already announcing offline
+                if self._closed or self._gave_up:
+                    return  # close() is already announcing offline, or we yield the id
             self._announce()
             with self._cond:
                 # Only now: a consumer of `connected` may rely on online and state being queued.

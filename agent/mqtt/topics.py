@@ -23,9 +23,26 @@ def state(base: str, camera: str) -> str:
     return f"{base}/{camera}/state"
 
 
-def status(base: str) -> str:
-    """Topic of the agent's retained availability, ``online`` or ``offline``: ``<base>/status``."""
-    return f"{base}/status"
+def agent(base: str, agent_id: str) -> str:
+    """Prefix of what belongs to one agent: ``<base>/agents/<agent_id>``."""
+    return f"{base}/agents/{agent_id}"
+
+
+def status(base: str, agent_id: str) -> str:
+    """An agent's retained availability, ``online`` or ``offline`` (its last will):
+    ``<base>/agents/<agent_id>/status``; ``+`` for agent_id subscribes to every agent's."""
+    return f"{agent(base, agent_id)}/status"
+
+
+def installation(base: str, agent_id: str) -> str:
+    """An agent's retained installation (its cameras, zones, words):
+    ``<base>/agents/<agent_id>/installation``."""
+    return f"{agent(base, agent_id)}/installation"
+
+
+def hub_status(base: str) -> str:
+    """The fleet hub's retained availability, ``online`` or ``offline``: ``<base>/hub/status``."""
+    return f"{base}/hub/status"
 
 
 def camera_status(base: str, camera: str) -> str:
@@ -54,9 +71,9 @@ def diagnostics(base: str, camera: str) -> str:
     return f"{base}/{camera}/diagnostics"
 
 
-def agent_diagnostics(base: str) -> str:
-    """Retained JSON figures of the whole agent: ``<base>/diagnostics``."""
-    return f"{base}/diagnostics"
+def agent_diagnostics(base: str, agent_id: str) -> str:
+    """Retained JSON figures of one agent: ``<base>/agents/<agent_id>/diagnostics``."""
+    return f"{agent(base, agent_id)}/diagnostics"
 
 
 def command(base: str, action: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -161,11 +162,18 @@ def _labels(config: OnnxDetectorConfig, session: Any) -> tuple[str, ...]:
     return coco80_names()
 
 
+# The cameras of an agent load their detectors on their own threads at once, and CPython 3.11
+# (3.11.7 here) can raise "SystemError: AST constructor recursion depth mismatch" when two
+# threads parse at the same moment: one parse at a time.
+_PARSE_LOCK = threading.Lock()
+
+
 def parse_names(raw: str) -> tuple[str, ...] | None:
     """Class names from a metadata string like Ultralytics' "{0: 'person', ...}" or a list."""
     try:
         # literal_eval only builds literals, so a hostile model file cannot run code here.
-        value = ast.literal_eval(raw)
+        with _PARSE_LOCK:
+            value = ast.literal_eval(raw)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
     if isinstance(value, dict) and value and all(isinstance(k, int) for k in value):

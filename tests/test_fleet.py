@@ -1,0 +1,221 @@
+"""Several agents on one real Mosquitto: an id each, no fighting, commands answered once."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from support.fleet import RunningAgent, agent_config, demo_frames
+from support.mqtt_helpers import Mosquitto, Received, Subscriber
+
+from agent.adapters.mqtt.fleet import Installation
+from agent.adapters.mqtt.identity import (
+    ID_FILE,
+    IdentityError,
+    host_prefix,
+    new_agent_id,
+    resolve_identity,
+)
+from agent.cli.check import _check_mqtt
+from agent.config import AppConfig, MqttConfig, StorageConfig
+from agent.mqtt import topics
+
+pytestmark = pytest.mark.broker
+
+TAKEOVER = "already connected, closing old connection"
+
+
+@pytest.fixture(scope="module")
+def frames(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_frames(tmp_path_factory.mktemp("fleet"))
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def retained(broker: Mosquitto, topic_filter: str, count: int) -> dict[str, bytes]:
+    """The retained messages on `topic_filter` as a new subscriber gets them."""
+    with Subscriber(broker.host, broker.port, topic_filter) as sub:
+        msgs = sub.wait_for(lambda ms: len([m for m in ms if m.retain]) >= count, timeout=10)
+    return {m.topic: m.payload for m in msgs if m.retain}
+
+
+def statuses_online(base: str, agents: list[str]) -> Callable[[list[Received]], bool]:
+    def check(ms: list[Received]) -> bool:
+        last = {m.topic: m.payload for m in ms}
+        return all(last.get(topics.status(base, a)) == b"online" for a in agents)
+
+    return check
+
+
+def test_a_generated_id_is_kept_across_restarts_and_starts_with_the_host_name(
+    tmp_path: Path,
+) -> None:
+    storage = StorageConfig(path=str(tmp_path / "store"))
+    first = resolve_identity(MqttConfig(), storage)
+    again = resolve_identity(MqttConfig(), storage)
+    assert first.source == "generated" and again.source == "stored"
+    assert first.client_id == again.client_id == first.agent_id
+    assert first.agent_id.startswith(host_prefix() + "-")
+    assert (tmp_path / "store" / ID_FILE).read_text().strip() == first.agent_id
+    assert "kept in" in first.describe() and first.agent_id in first.describe()
+    # Pis all called raspberrypi still get different ids.
+    assert new_agent_id("raspberrypi") != new_agent_id("raspberrypi")
+    assert host_prefix("Barn_Pi.local") == "barn-pi"
+    # An explicit client id is the agent's id, made safe for a topic level.
+    explicit = resolve_identity(MqttConfig(client_id="barn/pi #1"), storage)
+    assert (explicit.client_id, explicit.agent_id, explicit.source) == (
+        "barn/pi #1",
+        "barn_pi__1",
+        "config",
+    )
+
+
+def test_a_damaged_id_file_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / ID_FILE).write_text("not an id/with a slash\n")
+    with pytest.raises(IdentityError, match="delete it to generate a new one"):
+        resolve_identity(MqttConfig(), StorageConfig(path=str(tmp_path)))
+    (tmp_path / ID_FILE).write_text("")  # a crash while it was written: replaced
+    assert resolve_identity(MqttConfig(), StorageConfig(path=str(tmp_path))).source == "generated"
+
+
+def test_check_shows_the_agent_id(tmp_path: Path) -> None:
+    config = AppConfig(
+        mqtt=MqttConfig(host=None, embedded_port=0), storage=StorageConfig(path=str(tmp_path))
+    )
+    lines: list[str] = []
+    _check_mqtt(config, lambda good, what, fix="": lines.append(f"{good} {what}"))
+    agent_id = (tmp_path / ID_FILE).read_text().strip()
+    assert (
+        lines[0] == f"True mqtt: agent id {agent_id} (generated now, kept in {tmp_path / ID_FILE})"
+    )
+
+
+def test_agents_with_default_settings_never_throw_each_other_off(
+    mosquitto: Mosquitto, tmp_path: Path, frames: Path
+) -> None:
+    base = f"fleet-{uuid.uuid4().hex[:6]}"
+    names = ["barn", "gate", "house"]
+    configs = [
+        agent_config(mosquitto.host, mosquitto.port, base, tmp_path / n, [n], frames=frames)
+        for n in names
+    ]
+    ids = [resolve_identity(c.mqtt, c.storage).agent_id for c in configs]
+    assert len(set(ids)) == 3
+    with Subscriber(mosquitto.host, mosquitto.port, f"{base}/#") as sub:
+        barn, gate, house = (RunningAgent(c) for c in configs)
+        with barn, gate, house:
+            sub.wait_for(statuses_online(base, ids), timeout=60)
+            # Every camera's events flow while the three run side by side.
+            sub.wait_for(
+                lambda ms: all(any(m.topic == f"{base}/{n}/events" for m in ms) for n in names),
+                timeout=90,
+            )
+            installs = retained(mosquitto, topics.installation(base, "+"), 3)
+            found = {Installation.model_validate_json(p).agent: p for p in installs.values()}
+            assert sorted(found) == sorted(ids)
+            barn.stop()
+            # Only the stopped agent is offline; the others stay online.
+            status = retained(mosquitto, topics.status(base, "+"), 3)
+            assert status == {
+                topics.status(base, ids[0]): b"offline",
+                topics.status(base, ids[1]): b"online",
+                topics.status(base, ids[2]): b"online",
+            }
+            diagnostics = retained(mosquitto, f"{base}/agents/+/diagnostics", 3)
+            assert sorted(diagnostics) == sorted(topics.agent_diagnostics(base, a) for a in ids)
+    assert TAKEOVER not in mosquitto.log()
+    # Each agent is its own Home Assistant device, following its own status.
+    expected = {f"Edge vision agent {a}" for a in ids}
+    with Subscriber(mosquitto.host, mosquitto.port, "homeassistant/+/+/config") as ha:
+        msgs = ha.wait_for(lambda ms: _agent_devices(ms) == expected, timeout=10)
+    for m in msgs:
+        config = json.loads(m.payload)
+        if config["device"]["name"] in expected:
+            agent = config["device"]["name"].removeprefix("Edge vision agent ")
+            assert [a["topic"] for a in config["availability"]] == [topics.status(base, agent)]
+
+
+def _agent_devices(msgs: list[Received]) -> set[str]:
+    names = {json.loads(m.payload)["device"]["name"] for m in msgs}
+    return {n for n in names if n.startswith("Edge vision agent")}
+
+
+def test_two_agents_with_one_client_id_stop_fighting_and_say_so(
+    mosquitto: Mosquitto, tmp_path: Path, frames: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR)
+    base = f"fleet-{uuid.uuid4().hex[:6]}"
+    first = agent_config(
+        mosquitto.host,
+        mosquitto.port,
+        base,
+        tmp_path / "a",
+        ["barn"],
+        frames=frames,
+        client_id="pi",
+    )
+    second = agent_config(
+        mosquitto.host,
+        mosquitto.port,
+        base,
+        tmp_path / "b",
+        ["gate"],
+        frames=frames,
+        client_id="pi",
+    )
+    with RunningAgent(first), Subscriber(mosquitto.host, mosquitto.port, f"{base}/#") as sub:
+        sub.wait_for(statuses_online(base, ["pi"]), timeout=60)
+        with RunningAgent(second):
+            wait_until(lambda: "stops using MQTT" in caplog.text, timeout=60)
+            settled = mosquitto.log().count(TAKEOVER)
+            time.sleep(5)  # long enough for several reconnection attempts
+            assert mosquitto.log().count(TAKEOVER) == settled <= 3
+            # The first agent kept the id and keeps publishing its camera.
+            sub.wait_for(lambda ms: any(m.topic == f"{base}/barn/state" for m in ms))
+    lines = [r.getMessage() for r in caplog.records if "mqtt.client_id 'pi'" in r.getMessage()]
+    keeps = [m for m in lines if "this one started first and keeps the id" in m]
+    yields = [m for m in lines if "stops using MQTT" in m]
+    assert len(keeps) == 1 and len(yields) == 1, lines
+    for line in lines:  # both agents named in each line
+        assert str(tmp_path / "a") in line and str(tmp_path / "b") in line
+
+
+def test_the_same_camera_on_two_agents_is_reported_naming_both(
+    mosquitto: Mosquitto, tmp_path: Path, frames: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR)
+    base = f"fleet-{uuid.uuid4().hex[:6]}"
+    one = agent_config(
+        mosquitto.host, mosquitto.port, base, tmp_path / "one", ["gate"], frames=frames
+    )
+    two = agent_config(
+        mosquitto.host, mosquitto.port, base, tmp_path / "two", ["gate", "barn"], frames=frames
+    )
+    id_one = resolve_identity(one.mqtt, one.storage).agent_id
+    id_two = resolve_identity(two.mqtt, two.storage).agent_id
+    with RunningAgent(one), RunningAgent(two):
+        wait_until(lambda: len(_clash_lines(caplog)) >= 2)
+        time.sleep(1)
+    lines = _clash_lines(caplog)
+    assert len(lines) == 2, lines  # one line from each agent, each naming both
+    for line in lines:
+        assert id_one in line and id_two in line
+    assert TAKEOVER not in mosquitto.log()
+
+
+def _clash_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if "camera 'gate' is configured on two agents" in r.getMessage()
+    ]
