@@ -13,6 +13,7 @@ import pytest
 from support.fleet import RunningAgent, agent_config, demo_frames
 from support.mqtt_helpers import Mosquitto, Received, Subscriber
 
+from agent.adapters.mqtt import topics
 from agent.adapters.mqtt.fleet import Installation
 from agent.adapters.mqtt.identity import (
     ID_FILE,
@@ -22,8 +23,7 @@ from agent.adapters.mqtt.identity import (
     resolve_identity,
 )
 from agent.cli.check import _check_mqtt
-from agent.config import AppConfig, MqttConfig, StorageConfig
-from agent.mqtt import topics
+from agent.config.schema import AppConfig, MqttConfig, StorageConfig
 
 pytestmark = pytest.mark.broker
 

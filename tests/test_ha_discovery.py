@@ -29,14 +29,7 @@ from support.ha_rules import (
     TEMPLATE_KEYS,
 )
 
-from agent.cli.demo import demo_config
-from agent.commands import ACTIONS, CommandHandler
-from agent.config import AppConfig, CameraConfig, HomeAssistantConfig, MqttConfig, RuleConfig
-from agent.config_loader import load_config
-from agent.control import CameraControl
-from agent.core.events import CameraState, Event
-from agent.diagnostics import AgentDiagnostics, CameraDiagnostics
-from agent.ha.discovery import (
+from agent.adapters.homeassistant.discovery import (
     DEFAULT_LABELS,
     EVENT_TYPES,
     discovery_configs,
@@ -44,7 +37,15 @@ from agent.ha.discovery import (
     node_id,
     removal_topics,
 )
-from agent.mqtt import topics
+from agent.adapters.mqtt import topics
+from agent.cli.demo import demo_config
+from agent.config.loader import load_config
+from agent.config.schema import AppConfig, CameraConfig, HomeAssistantConfig, MqttConfig
+from agent.core.events import CameraState, Event
+from agent.core.settings import RuleConfig
+from agent.service.camera_control import CameraControl
+from agent.service.commands import ACTIONS, CommandHandler
+from agent.service.diagnostics import AgentDiagnostics, CameraDiagnostics
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSION = "1.2.3"
@@ -424,7 +425,7 @@ def test_switch_and_buttons_send_what_the_commands_expect() -> None:
 def test_ask_box_sends_a_question_and_the_answer_sensor_shows_it(tmp_path: Path) -> None:
     from support.ask_history import seeded_asker
 
-    from agent.ask.build import add_ask_action
+    from agent.service.ask_action import add_ask_action
 
     config = CONFIGS["farm"]
     ask = find(config, "text", "text.edge_vision_fleet_ask")
@@ -524,9 +525,7 @@ def test_two_agents_have_their_own_devices_and_share_one_fleet_ask() -> None:
     a, b = discovery_configs(barn, VERSION), discovery_configs(gate, VERSION)
     shared = set(a) & set(b)
     # Only the fleet's entities are shared, and both agents send exactly the same for them.
-    assert {json.loads(json.dumps(a[t]))["device"]["name"] for t in shared} == {
-        "Edge vision fleet"
-    }
+    assert {json.loads(json.dumps(a[t]))["device"]["name"] for t in shared} == {"Edge vision fleet"}
     assert all(a[t] == b[t] for t in shared)
     assert {a[t]["default_entity_id"] for t in shared} == {
         "text.edge_vision_fleet_ask",

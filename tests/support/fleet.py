@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from agent.app import run_agent
-from agent.config import (
+from agent.config.schema import (
     AppConfig,
     CameraConfig,
     MqttConfig,
     StorageConfig,
     TemplateLlmConfig,
 )
+from agent.service.app import run_agent
 from pipelines.detectors.onnx_yolo import OnnxDetectorConfig
 from pipelines.sources.image_folder import ImageFolderSourceConfig
 

@@ -20,8 +20,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from agent.config import AppConfig, AskVocabularyEntry
-from agent.mqtt import topics
+from agent.adapters.mqtt import topics
+from agent.config.schema import AppConfig, AskVocabularyEntry
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from agent.config import AppConfig, MqttConfig, StorageConfig
-from pipelines.errors import UserError
+from agent.config.schema import AppConfig, MqttConfig, StorageConfig
+from eva_errors import UserError
 
 ID_FILE = "agent-id"
 #: What an id kept on disk may look like; also what a topic level may carry safely.
