@@ -24,6 +24,7 @@ from agent.adapters.mqtt.identity import (
 )
 from agent.cli.check import _check_mqtt
 from agent.config.schema import AppConfig, MqttConfig, StorageConfig
+from agent.service.commands import CommandResult
 
 pytestmark = pytest.mark.broker
 
@@ -219,3 +220,86 @@ def _clash_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
         for r in caplog.records
         if "camera 'gate' is configured on two agents" in r.getMessage()
     ]
+
+
+def _results(msgs: list[Received], base: str) -> list[CommandResult]:
+    return [
+        CommandResult.model_validate_json(m.payload)
+        for m in msgs
+        if m.topic == topics.command_result(base)
+    ]
+
+
+def _answers(sub: Subscriber, base: str, cid: str, *, quiet: float = 1.5) -> list[CommandResult]:
+    """Every answer to request `cid`: waits for the first, then `quiet` seconds for more."""
+    sub.wait_for(lambda ms: any(r.correlation_id == cid for r in _results(ms, base)), 30)
+    time.sleep(quiet)
+    return [r for r in _results(sub.messages, base) if r.correlation_id == cid]
+
+
+def test_each_command_is_answered_once_by_the_agent_that_owns_it(
+    mosquitto: Mosquitto, tmp_path: Path, frames: Path
+) -> None:
+    base = f"fleet-{uuid.uuid4().hex[:6]}"
+    configs = [
+        agent_config(mosquitto.host, mosquitto.port, base, tmp_path / n, [n], frames=frames)
+        for n in ("barn", "gate", "house")
+    ]
+    barn_id, gate_id, house_id = (resolve_identity(c.mqtt, c.storage).agent_id for c in configs)
+    leader = min(barn_id, gate_id, house_id)
+    barn, gate, house = (RunningAgent(c) for c in configs)
+    with Subscriber(mosquitto.host, mosquitto.port, f"{base}/#") as sub, barn, gate, house:
+        sub.wait_for(statuses_online(base, [barn_id, gate_id, house_id]), timeout=60)
+        time.sleep(1)  # every agent has the others' retained status and installation by now
+
+        def ask(action: str, payload: str) -> list[CommandResult]:
+            cid = f"{action}-{uuid.uuid4().hex[:6]}"
+            body = json.loads(payload) | {"correlation_id": cid}
+            sub.publish(topics.command(base, action), json.dumps(body).encode())
+            return _answers(sub, base, cid)
+
+        (paused,) = ask("pause", '{"camera": "barn"}')
+        assert (
+            paused.ok
+            and paused.agent == barn_id
+            and paused.result
+            == {
+                "camera": "barn",
+                "paused": True,
+                "changed": True,
+            }
+        )
+        (resumed,) = ask("resume", '{"camera": "gate"}')
+        assert resumed.ok and resumed.agent == gate_id
+        (unknown,) = ask("snapshot", '{"camera": "shed"}')
+        assert not unknown.ok and unknown.agent == leader
+        assert unknown.error == "no camera 'shed' in the fleet; cameras: barn, gate, house"
+        (question,) = ask("ask", '{"question": "how many people came today?"}')
+        assert question.ok and question.agent == leader
+        (bad,) = ask("pause", '{"camera": 7}')
+        assert not bad.ok and bad.agent == leader
+        # One answer also to what cannot be parsed at all.
+        sub.publish(topics.command(base, "pause"), b'{"camera": "barn", "correlation_id": "x1"')
+        (broken,) = _answers(sub, base, "x1")
+        assert not broken.ok and broken.agent == leader
+
+        # While a hub is online the agents leave the fleet's questions to it.
+        sub.publish(topics.hub_status(base), b"online", retain=True)
+        time.sleep(0.5)
+        sub.publish(
+            topics.command(base, "ask"), b'{"question": "any cars?", "correlation_id": "h1"}'
+        )
+        (owned,) = ask("pause", '{"camera": "house", "paused": false}')
+        assert owned.ok and owned.agent == house_id  # cameras still answer for themselves
+        assert not [r for r in _results(sub.messages, base) if r.correlation_id == "h1"]
+        sub.publish(topics.hub_status(base), b"offline", retain=True)
+        time.sleep(0.5)
+
+        # A camera whose agent is offline: one error, from the fleet's answerer.
+        barn.stop()
+        sub.wait_for(lambda ms: statuses_online(base, [gate_id, house_id])(ms), timeout=10)
+        time.sleep(0.5)
+        (gone,) = ask("snapshot", '{"camera": "barn"}')
+        assert not gone.ok and gone.agent == min(gate_id, house_id)
+        assert gone.error == f"camera 'barn' belongs to agent {barn_id}, which is offline"
+    assert TAKEOVER not in mosquitto.log()

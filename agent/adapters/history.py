@@ -116,9 +116,11 @@ class EventHistory:
         """Store an event; adding the same id again changes nothing."""
         self.add_many([event])
 
-    def add_many(self, events: list[Event]) -> None:
-        """Store events in one transaction (an import, a benchmark); known ids are skipped."""
+    def add_many(self, events: list[Event]) -> int:
+        """Store events in one transaction (an import, a benchmark); known ids are skipped.
+        Returns how many were new."""
         rows = [_row(e) for e in events]
+        added = 0
         try:
             with self._lock:
                 self._db.execute("BEGIN")
@@ -128,6 +130,7 @@ class EventHistory:
                             "INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row
                         )
                         if cursor.rowcount:
+                            added += 1
                             self._db.executemany(
                                 "INSERT INTO event_objects VALUES (?,?,?,?,?,?,?)",
                                 _object_rows(event),
@@ -138,6 +141,7 @@ class EventHistory:
                     raise
         except sqlite3.Error as e:
             raise _error(self.path, e) from e
+        return added
 
     def set_summary(self, event_id: str, summary: str, source: str) -> bool:
         """Replace an event's summary (a model's wording arrived); False if the id is unknown."""

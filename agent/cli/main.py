@@ -92,6 +92,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--config", required=True, type=Path, help="configuration file (YAML)")
     s.set_defaults(handler=_cmd_run)
 
+    s = sub.add_parser(
+        "hub", help="keep the fleet's history and answer questions over every agent's events"
+    )
+    s.add_argument(
+        "--config", required=True, type=Path, help="configuration file (YAML; cameras unused)"
+    )
+    s.set_defaults(handler=_cmd_hub)
+
     s = sub.add_parser("replay", help="process a video file or image folder as fast as possible")
     s.add_argument("--config", required=True, type=Path, help="configuration file (YAML)")
     s.add_argument("--source", required=True, type=Path, help="video file or image folder")
@@ -229,6 +237,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     workers = run_agent(config, _stop_on_signals(), extra_sinks=[ConsoleSink(sys.stderr)])
     return EXIT_FAILED if any(w.error for w in workers) else EXIT_OK
+
+
+def _cmd_hub(args: argparse.Namespace) -> int:
+    warnings: list[str] = []
+    config = load_config(args.config, warnings)
+    _setup_logging(config.logging.level)
+    for warning in warnings:
+        log.warning("configuration: %s", warning)
+    from agent.service.app import agent_version
+    from agent.service.hub import run_hub
+
+    run_hub(config, _stop_on_signals(), agent_version())
+    return EXIT_OK
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:

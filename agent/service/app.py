@@ -88,7 +88,7 @@ def run_agent(
             for c in config.cameras
         ]
         digests = (
-            DigestScheduler(config, history, model, _digest_sender(publisher, relay))
+            DigestScheduler(config, history, model, _digest_sender(publisher, relay, fleet))
             if history is not None and publisher is not None
             else None
         )
@@ -162,7 +162,12 @@ def _start_mqtt(config: AppConfig, cleanup: contextlib.ExitStack) -> MqttPublish
 def _join_fleet(config: AppConfig, publisher: MqttPublisher) -> FleetView:
     """Publish this agent's installation and follow the other agents' (for routing and
     clashes)."""
-    me = installation_of(config, publisher.agent_id, socket.gethostname(), agent_version())
+    from agent.ask.installation import detectable_labels
+
+    labels = {c.name: detectable_labels(c) for c in config.cameras}
+    me = installation_of(
+        config, publisher.agent_id, socket.gethostname(), agent_version(), labels=labels
+    )
     fleet = FleetView(config.mqtt.base_topic, me, publisher.give_up)
 
     def send(topic: str, payload: bytes, retain: bool) -> object:
@@ -199,9 +204,13 @@ def _start_outbox(
 
 
 def _digest_sender(
-    publisher: MqttPublisher, relay: OutboxRelay | None
+    publisher: MqttPublisher, relay: OutboxRelay | None, fleet: FleetView | None = None
 ) -> Callable[[Digest], object]:
     def send(digest: Digest) -> object:
+        if fleet is not None and fleet.hub_online:
+            # The hub sends the fleet's digest from every agent's events; one is enough.
+            log.info("digest %s left to the fleet hub, which is online", digest.name)
+            return None
         message = payloads.digest(publisher.base_topic, digest)
         if relay is None:
             return publisher.publish(*message)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import Field
 
 from agent.adapters.history import EventHistory
 from agent.adapters.mqtt import topics
+from agent.ask.answer import Answer
 from agent.ask.executor import LiveState
 from agent.ask.installation import Installation
 from agent.ask.service import Asker
@@ -50,6 +51,12 @@ def build_asker(
     return Asker(history, installation, config.ask, config.language, reader, live)
 
 
+class Answers(Protocol):
+    """What answers questions: an Asker, or the hub's FleetAsker."""
+
+    def ask(self, question: object) -> Answer: ...
+
+
 class AskRequest(Request):
     """`ask`: a question about what the cameras saw; the answer comes from the history."""
 
@@ -60,7 +67,7 @@ class AskRequest(Request):
 
 def add_ask_action(
     commands: CommandHandler,
-    asker: Asker | None,
+    asker: Answers | None,
     base_topic: str,
     publish: Callable[[str, bytes, bool], object],
 ) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -36,17 +36,19 @@ class InstalledZone(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     name: str
-    title: str
+    title: str | None = None
+    preposition: str = "in"
 
 
 class InstalledCamera(BaseModel):
-    """A camera an agent watches, with its zones and the labels it tracks (empty = all)."""
+    """A camera an agent watches: its zones, the labels it can report, its dwell time."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     name: str
     zones: list[InstalledZone] = Field(default_factory=list)
     labels: list[str] = Field(default_factory=list)
+    dwell_seconds: float = 60.0
 
 
 class Installation(BaseModel):
@@ -77,9 +79,15 @@ class Installation(BaseModel):
 
 
 def installation_of(
-    config: AppConfig, agent_id: str, host: str, version: str, role: Role = "agent"
+    config: AppConfig,
+    agent_id: str,
+    host: str,
+    version: str,
+    role: Role = "agent",
+    labels: Mapping[str, Sequence[str]] | None = None,
 ) -> Installation:
-    """This process's installation, from its configuration."""
+    """This process's installation, from its configuration; `labels` are what each camera
+    can report (agent.ask.installation.detectable_labels), else its `labels` filter."""
     return Installation(
         agent=agent_id,
         role=role,
@@ -92,8 +100,14 @@ def installation_of(
         cameras=[
             InstalledCamera(
                 name=c.name,
-                zones=[InstalledZone(name=z.name, title=z.display) for z in c.zones],
-                labels=list(c.labels),
+                zones=[
+                    InstalledZone(name=z.name, title=z.title, preposition=z.preposition)
+                    for z in c.zones
+                ],
+                labels=list((labels or {}).get(c.name, c.labels)),
+                dwell_seconds=next(
+                    (r.dwell_seconds for r in c.rules if r.kind == "dwell"), 60.0
+                ),
             )
             for c in (config.cameras if role == "agent" else [])
         ],
@@ -125,6 +139,7 @@ class FleetView:
         self._hub_online = False
         self._claimed = False  # our own installation came back from the broker
         self._reported: set[tuple[str, ...]] = set()
+        self._version = 0  # counts changes of the others' installations
         self._prefix = topics.agent(base, "")
         # Where an agent that yields a shared client id leaves word for the one that keeps
         # it, which may never have seen the yielder's installation itself.
@@ -155,6 +170,7 @@ class FleetView:
         if not payload:  # an agent's retained installation removed: it left the fleet
             with self._lock:
                 self._others.pop(agent, None)
+                self._version += 1
             return
         try:
             seen = Installation.model_validate_json(payload)
@@ -166,6 +182,7 @@ class FleetView:
             return
         with self._lock:
             self._others[agent] = seen
+            self._version += 1
         self._report_camera_clashes(seen)
 
     def on_conflict(self, topic: str, payload: bytes, retained: bool) -> None:
@@ -232,6 +249,12 @@ class FleetView:
         """Every other agent's installation seen so far (online or not)."""
         with self._lock:
             return dict(self._others)
+
+    @property
+    def version(self) -> int:
+        """Goes up whenever another agent's installation changes (to rebuild what uses them)."""
+        with self._lock:
+            return self._version
 
     def online_agents(self) -> set[str]:
         with self._lock:

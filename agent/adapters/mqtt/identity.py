@@ -18,6 +18,7 @@ from agent.config.schema import AppConfig, MqttConfig, StorageConfig
 from eva_errors import UserError
 
 ID_FILE = "agent-id"
+HUB_ID_FILE = "hub-id"
 #: What an id kept on disk may look like; also what a topic level may carry safely.
 _STORED_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _HOST_MAX = 40
@@ -63,12 +64,15 @@ def new_agent_id(hostname: str | None = None) -> str:
     return f"{host_prefix(hostname)}-{secrets.token_hex(3)}"
 
 
-def resolve_identity(mqtt: MqttConfig, storage: StorageConfig) -> AgentIdentity:
-    """The configured client id, else the one kept in storage.path (made on first use)."""
+def resolve_identity(
+    mqtt: MqttConfig, storage: StorageConfig, *, file: str = ID_FILE
+) -> AgentIdentity:
+    """The configured client id, else the one kept in storage.path (made on first use);
+    the hub keeps its own in `hub-id`, so that it may share a storage folder with an agent."""
     if mqtt.client_id is not None:
         return AgentIdentity(mqtt.client_id, agent_id_for(mqtt.client_id), "config", None)
     folder = Path(storage.path).expanduser()
-    path = folder / ID_FILE
+    path = folder / file
     stored = _read(path)
     if stored is not None:
         return AgentIdentity(stored, stored, "stored", path)
@@ -92,9 +96,9 @@ def resolve_identity(mqtt: MqttConfig, storage: StorageConfig) -> AgentIdentity:
     return AgentIdentity(fresh, fresh, "generated", path)
 
 
-def with_identity(config: AppConfig) -> tuple[AppConfig, AgentIdentity]:
+def with_identity(config: AppConfig, *, file: str = ID_FILE) -> tuple[AppConfig, AgentIdentity]:
     """The configuration with `mqtt.client_id` filled in, and the identity it came from."""
-    identity = resolve_identity(config.mqtt, config.storage)
+    identity = resolve_identity(config.mqtt, config.storage, file=file)
     mqtt = config.mqtt.model_copy(update={"client_id": identity.client_id})
     return config.model_copy(update={"mqtt": mqtt}), identity
 

@@ -64,7 +64,15 @@ class _Pending:
 class MqttPublisher:
     """A paho client that publishes events (QoS 1) and retained state and availability."""
 
-    def __init__(self, config: MqttConfig, host: str, port: int) -> None:
+    def __init__(
+        self,
+        config: MqttConfig,
+        host: str,
+        port: int,
+        *,
+        status_topic: str | None = None,
+        clean_session: bool = True,
+    ) -> None:
         self._config = config
         self._host = host
         self._port = port
@@ -72,7 +80,10 @@ class MqttPublisher:
         # a benchmark, gets a throw-away one rather than a shared default that fights.
         self._client_id = config.client_id or new_agent_id()
         self._agent_id = agent_id_for(self._client_id)
-        self._status_topic = topics.status(config.base_topic, self._agent_id)
+        self._status_topic = status_topic or topics.status(config.base_topic, self._agent_id)
+        # False (the hub): the broker keeps our subscriptions and queues QoS 1 messages
+        # while we are away, so nothing sent meanwhile is missed.
+        self._clean_session = clean_session
 
         # _cond guards the counters and flags from here to _closed. Never call into paho while
         # holding it: paho runs on_publish under its own message lock, so they would deadlock.
@@ -261,7 +272,7 @@ class MqttPublisher:
         client = Client(
             CallbackAPIVersion.VERSION2,
             client_id=self._client_id,
-            clean_session=True,
+            clean_session=self._clean_session,
             protocol=MQTTProtocolVersion.MQTTv311,
         )
         # paho's own messages go to DEBUG: it logs a normal outage at ERROR, while the
