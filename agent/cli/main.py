@@ -100,6 +100,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(handler=_cmd_hub)
 
+    s = sub.add_parser(
+        "bridge-config",
+        help="print a Mosquitto bridge from this site's broker to a central one",
+    )
+    s.add_argument("--config", required=True, type=Path, help="the site's configuration (YAML)")
+    s.add_argument("--remote", required=True, help="the central broker, HOST or HOST:PORT")
+    s.add_argument("--name", help="the site's name at the centre (default: this host's name)")
+    s.add_argument(
+        "--events-per-day",
+        type=int,
+        default=10_000,
+        help="events the site makes on a busy day; sizes the queue (default 10000)",
+    )
+    s.add_argument("--remote-user", help="user name at the central broker, if it asks")
+    s.add_argument("--remote-ca", help="CA file to verify the central broker's TLS certificate")
+    s.set_defaults(handler=_cmd_bridge_config)
+
     s = sub.add_parser("replay", help="process a video file or image folder as fast as possible")
     s.add_argument("--config", required=True, type=Path, help="configuration file (YAML)")
     s.add_argument("--source", required=True, type=Path, help="video file or image folder")
@@ -249,6 +266,31 @@ def _cmd_hub(args: argparse.Namespace) -> int:
     from agent.service.hub import run_hub
 
     run_hub(config, _stop_on_signals(), agent_version())
+    return EXIT_OK
+
+
+def _cmd_bridge_config(args: argparse.Namespace) -> int:
+    from agent.adapters.mqtt.bridge import BridgeSettings, bridge_config
+    from agent.adapters.mqtt.identity import host_prefix
+
+    config = load_config(args.config)
+    host, _, port = str(args.remote).rpartition(":")
+    if not host or not port.isdigit():
+        host, port = str(args.remote), "1883"
+    if not 1 <= int(port) <= 65535 or args.events_per_day < 1:
+        print("error: --remote needs HOST or HOST:PORT, --events-per-day a count", file=sys.stderr)
+        return EXIT_CONFIG
+    settings = BridgeSettings(
+        name=args.name or host_prefix(),
+        remote_host=host,
+        remote_port=int(port),
+        base_topic=config.mqtt.base_topic,
+        discovery_prefix=config.home_assistant.discovery_prefix,
+        events_per_day=args.events_per_day,
+        remote_username=args.remote_user,
+        tls_ca_file=args.remote_ca,
+    )
+    print(bridge_config(settings), end="")
     return EXIT_OK
 
 
