@@ -212,6 +212,31 @@ def _parser() -> argparse.ArgumentParser:
         "answer latency on a year of events",
     )
     s.add_argument(
+        "--fleet",
+        action="store_true",
+        help="instead: N simulated agents of 4 cameras against one Mosquitto and the hub "
+        "(delivery, duplicates, delays, broker messages per event, hub ingest), and "
+        "question latency over a million fleet events",
+    )
+    s.add_argument(
+        "--fleet-agents", type=_seed_list, default=(1, 10, 50), help="fleet sizes for --fleet"
+    )
+    s.add_argument(
+        "--fleet-seconds", type=float, default=60.0, help="length of each steady fleet run"
+    )
+    s.add_argument(
+        "--fleet-rate", type=float, default=1.0, help="events per camera per minute (--fleet)"
+    )
+    s.add_argument(
+        "--fleet-flood", type=int, default=20_000, help="events flooded for the hub's ingest rate"
+    )
+    s.add_argument(
+        "--fleet-ask-events",
+        type=int,
+        default=1_000_000,
+        help="events in the fleet history the questions are timed over",
+    )
+    s.add_argument(
         "--soak",
         type=float,
         metavar="MINUTES",
@@ -428,6 +453,23 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         except (MosquittoError, SoakError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_FAILED
+    if args.fleet:
+        from agent.bench.fleet import bench_fleet
+        from agent.bench.mosquitto import MosquittoError
+
+        try:
+            passed = bench_fleet(
+                sys.stdout,
+                sizes=args.fleet_agents,
+                seconds=args.fleet_seconds,
+                rate_per_minute=args.fleet_rate,
+                flood_total=args.fleet_flood,
+                ask_rows=args.fleet_ask_events,
+            )
+        except (MosquittoError, TimeoutError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_FAILED
+        return EXIT_OK if passed else EXIT_FAILED
     config = load_config(args.config) if args.config else None
     if args.ask:
         from agent.bench.ask.accuracy import bench_ask

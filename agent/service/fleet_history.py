@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -44,8 +46,14 @@ class FleetRecorder:
     """MQTT handlers for `<base>/+/events` and `<base>/+/events/update`, and one writer thread
     that stores them in batches (so a burst costs one transaction, not one per event)."""
 
-    def __init__(self, history: EventHistory) -> None:
+    def __init__(
+        self,
+        history: EventHistory,
+        on_stored: Callable[[list[Event], float], None] | None = None,
+    ) -> None:
+        """`on_stored(events, when)` hears of each batch once committed (benchmarks)."""
         self._history = history
+        self._on_stored = on_stored
         self._queue: queue.Queue[Event | EventUpdate | None] = queue.Queue(MAX_QUEUED)
         self._lock = threading.Lock()  # guards the counters and _waiting
         self._idle = threading.Condition(self._lock)
@@ -141,6 +149,8 @@ class FleetRecorder:
         events = [i for i in items if isinstance(i, Event)]
         updates = [i for i in items if isinstance(i, EventUpdate)]
         added = self._history.add_many(events) if events else 0
+        if self._on_stored is not None and events:
+            self._on_stored(events, time.time())
         with self._lock:
             self._received += len(events)
             self._stored += added

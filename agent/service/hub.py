@@ -26,6 +26,7 @@ from agent.ask.installation import Installation as AskInstallation
 from agent.ask.service import Asker
 from agent.config.schema import AppConfig, AskVocabularyEntry
 from agent.core.digest import Digest
+from agent.core.events import Event
 from agent.core.settings import ZoneConfig
 from agent.service.ask_action import add_ask_action
 from agent.service.commands import CommandHandler
@@ -131,7 +132,12 @@ class FleetAsker:
 class Hub:
     """The hub's parts, started in order and stopped in reverse."""
 
-    def __init__(self, config: AppConfig, version: str) -> None:
+    def __init__(
+        self,
+        config: AppConfig,
+        version: str,
+        on_stored: Callable[[list[Event], float], None] | None = None,
+    ) -> None:
         if config.mqtt.host is None:
             raise HubSetupError(
                 "the hub needs mqtt.host (and mqtt.port): the broker the agents publish to"
@@ -152,7 +158,7 @@ class Hub:
             self.config, self.publisher.agent_id, socket.gethostname(), version, role="hub"
         )
         self.fleet = FleetView(base, me, self.publisher.give_up)
-        self.recorder = FleetRecorder(self.history)
+        self.recorder = FleetRecorder(self.history, on_stored)
         self.asker = FleetAsker(self.config, self.history, self.fleet)
         self.digests = DigestScheduler(self.config, self.history, None, self._send_digest)
         self.commands = CommandHandler(
