@@ -9,7 +9,9 @@ a real Home Assistant (2024.3) where one is installed.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -181,3 +183,20 @@ def test_filters_and_old_events_do_not_notify() -> None:
     assert not run(
         automation_with(notify_service="n", base_topic="farm"), stale.topic, stale.payload
     )[0]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("EVA_HA_PYTHON"),
+    reason="set EVA_HA_PYTHON to the python of a Home Assistant 2024.3 install "
+    "(scripts/check-blueprint.py says how)",
+)
+def test_the_blueprint_loads_in_a_real_home_assistant() -> None:
+    done = subprocess.run(
+        [os.environ["EVA_HA_PYTHON"], str(ROOT / "scripts" / "check-blueprint.py")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "an automation from it validates" in done.stdout
