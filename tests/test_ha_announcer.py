@@ -233,3 +233,42 @@ def test_an_entity_removed_from_the_configuration_is_removed_from_the_broker(
 
     retained = retained_now(mosquitto_session, f"{prefix}/#", len(new))
     assert sorted(retained) == sorted(new)
+
+
+def test_upgrading_to_an_own_id_removes_the_entities_of_the_old_shared_one(
+    mosquitto_session: Mosquitto, mqtt_base: str
+) -> None:
+    host, port = mosquitto_session.host, mosquitto_session.port
+    # What an agent without mqtt.client_id announced before agents had ids of their own.
+    legacy = app_config(mqtt_base, ["person"], "edge-vision-agent")
+    prefix = legacy.home_assistant.discovery_prefix
+    old = discovery_configs(legacy, VERSION)
+    with Subscriber(host, port, f"{prefix}/#") as ha:
+        for topic, payload in old.items():
+            ha.publish(topic, json.dumps(payload).encode(), retain=True)
+
+    upgraded = app_config(mqtt_base, ["person"], "pi-barn-3fa9c2")
+    new = discovery_configs(upgraded, VERSION)
+    gone = sorted(set(old) - set(new))
+    assert gone and all("edge_vision_agent" in t for t in gone)
+    publisher = MqttPublisher(upgraded.mqtt, host, port)
+    announcer = HomeAssistantAnnouncer(
+        upgraded,
+        publisher,
+        VERSION,
+        birth_delay_seconds=0.0,
+        settle_seconds=0.5,
+        former_nodes=("edge_vision_agent",),
+    )
+    try:
+        with Subscriber(host, port, f"{prefix}/#") as ha:
+            publisher.start()
+            announcer.start()
+            ha.wait_for(
+                lambda ms: all(any(m.payload == b"" for m in ms if m.topic == t) for t in gone)
+            )
+        retained = retained_now(mosquitto_session, f"{prefix}/#", len(new))
+        assert sorted(retained) == sorted(new)  # the fleet's entities stay, shared
+    finally:
+        announcer.stop()
+        publisher.close(timeout=1.0)

@@ -16,7 +16,7 @@ from typing import Any
 from agent.adapters.history import EventHistory, HistoryError, open_history
 from agent.adapters.mqtt import MqttPublisher, payloads, start_publisher, topics
 from agent.adapters.mqtt.fleet import FleetView, installation_of
-from agent.adapters.mqtt.identity import with_identity
+from agent.adapters.mqtt.identity import AgentIdentity, with_identity
 from agent.adapters.mqtt.outbox import Outbox
 from agent.adapters.mqtt.relay import OutboxRelay
 from agent.adapters.mqtt.sinks import LastEventSink, MqttSink
@@ -40,6 +40,9 @@ from pipelines.frames import Frame
 
 log = logging.getLogger(__name__)
 
+#: The Home Assistant node of an agent without mqtt.client_id in releases before the fleet.
+LEGACY_NODE = "edge_vision_agent"
+
 
 def agent_version() -> str:
     """The installed package's version, for Home Assistant's device and origin."""
@@ -60,7 +63,7 @@ def run_agent(
         config, identity = with_identity(config)  # before anything names the agent
     with contextlib.ExitStack() as cleanup:
         sinks: list[Sink] = []
-        publisher = _start_mqtt(config, cleanup) if publish else None
+        publisher = _start_mqtt(config, cleanup, identity) if publish else None
         if publish:
             log.info("%s", identity.describe())  # once MQTT could start: else one error line
         fleet = _join_fleet(config, publisher) if publisher is not None else None
@@ -145,7 +148,9 @@ def run_agent(
     return workers
 
 
-def _start_mqtt(config: AppConfig, cleanup: contextlib.ExitStack) -> MqttPublisher:
+def _start_mqtt(
+    config: AppConfig, cleanup: contextlib.ExitStack, identity: AgentIdentity
+) -> MqttPublisher:
     publisher, broker = start_publisher(config.mqtt)
     if broker is not None:
         cleanup.callback(broker.stop)
@@ -153,7 +158,10 @@ def _start_mqtt(config: AppConfig, cleanup: contextlib.ExitStack) -> MqttPublish
     if config.home_assistant.enabled:
         from agent.adapters.homeassistant.announcer import HomeAssistantAnnouncer
 
-        announcer = HomeAssistantAnnouncer(config, publisher, agent_version())
+        # Before agents had ids of their own, one without mqtt.client_id was this node: its
+        # entities from then are removed once, so the upgrade leaves no orphan device.
+        former = (LEGACY_NODE,) if identity.source != "config" else ()
+        announcer = HomeAssistantAnnouncer(config, publisher, agent_version(), former_nodes=former)
         announcer.start()
         cleanup.callback(announcer.stop)
     return publisher

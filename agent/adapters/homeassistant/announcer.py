@@ -38,10 +38,13 @@ class HomeAssistantAnnouncer:
         *,
         birth_delay_seconds: float = 1.0,
         settle_seconds: float = 2.0,
+        former_nodes: tuple[str, ...] = (),
     ) -> None:
         self._publisher = publisher
         self._prefix = config.home_assistant.discovery_prefix
         self._node = node_id(config)
+        # Nodes this agent was known by before (its entities are removed like stale ones).
+        self._former_nodes = tuple(n for n in former_nodes if n != self._node)
         self._cameras = len(config.cameras)
         self._configs = discovery_configs(config, version)
         self._birth_delay = birth_delay_seconds
@@ -108,7 +111,13 @@ class HomeAssistantAnnouncer:
     def _sweep(self) -> None:
         with self._lock:
             retained = dict(self._retained)
-        stale = removal_topics(retained, self._configs, self._node)
+        stale = sorted(
+            {
+                topic
+                for node in (self._node, *self._former_nodes)
+                for topic in removal_topics(retained, self._configs, node)
+            }
+        )
         for topic in stale:
             self._publisher.publish(topic, b"", retain=True)
         if stale:
