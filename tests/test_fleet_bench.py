@@ -17,6 +17,7 @@ def test_a_small_fleet_delivers_every_event_once_to_the_hub(tmp_path: Path) -> N
     assert figures.sent == 3 * 4 * 2 + 3 * 20  # two per camera, and a herd per agent
     assert figures.delivered == figures.sent
     assert figures.duplicates == 0
+    assert figures.takeovers == 0  # every simulated agent has an id of its own
     assert figures.flood_events == 600 and figures.flood_seconds > 0
     # Each event is at least its own publish in and its delivery to the hub out.
     assert figures.broker_in_per_event >= 1 and figures.broker_out_per_event >= 1
