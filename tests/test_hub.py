@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from support.fleet import RunningAgent, agent_config, demo_frames
 from support.mqtt_helpers import Mosquitto, Received, Subscriber
 
 from agent.adapters.mqtt import topics
+from agent.cli import main
 from agent.config.schema import AppConfig, MqttConfig, StorageConfig
 from agent.core.events import Event, EventUpdate
 from agent.service.commands import CommandResult
@@ -163,7 +165,9 @@ def test_late_doubled_and_out_of_order_messages_are_stored_once_by_their_own_tim
         hub.stop()
 
 
-def test_the_hub_answers_for_a_camera_no_agent_has(mosquitto: Mosquitto, tmp_path: Path) -> None:
+def test_the_hub_answers_unknown_cameras_and_digests_the_fleet(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
     base = f"hub-{uuid.uuid4().hex[:6]}"
     hub = Hub(hub_config(mosquitto, base, tmp_path / "hub"), "test")
     hub.start()
@@ -172,8 +176,21 @@ def test_the_hub_answers_for_a_camera_no_agent_has(mosquitto: Mosquitto, tmp_pat
             sub.wait_for_payload(topics.hub_status(base), b"online", timeout=10)
             body = b'{"camera": "shed", "correlation_id": "s1"}'
             answer = one_answer(sub, base, "snapshot", body, "s1")
-        assert not answer.ok and answer.agent == hub.identity.agent_id
-        assert answer.error is not None and "no camera 'shed' in the fleet" in answer.error
+            assert not answer.ok and answer.agent == hub.identity.agent_id
+            assert answer.error is not None and "no camera 'shed' in the fleet" in answer.error
+
+            # Two agents' events, and one digest of them from the fleet history.
+            for camera, label in (("barn", "cow"), ("gate", "person"), ("gate", "person")):
+                event = make_event(camera=camera, objects=[obj(label)])
+                sub.publish(topics.events(base, camera), event.model_dump_json().encode())
+            wait_until(lambda: hub.history.count() == 3)
+            digest = one_answer(sub, base, "digest", b'{"correlation_id": "d1"}', "d1")
+            assert digest.ok and digest.agent == hub.identity.agent_id
+            sent = sub.wait_for(lambda ms: any(m.topic == topics.digest(base) for m in ms))
+        (published,) = [m for m in sent if m.topic == topics.digest(base)]
+        facts = json.loads(published.payload)
+        assert digest.result is not None and facts["id"] == digest.result["id"]
+        assert facts["facts"]["total_events"] == 3, facts
     finally:
         hub.stop()
 
@@ -192,3 +209,15 @@ def _ages_ago() -> datetime:
 
 def _soon() -> datetime:
     return datetime.now(UTC) + timedelta(hours=1)
+
+
+def test_eva_hub_needs_the_agents_broker(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "hub.yaml"
+    config.write_text(f"llm:\n  type: template\nstorage:\n  path: {tmp_path / 'hub'}\n")
+    assert main(["hub", "--config", str(config)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "error: the hub needs mqtt.host (and mqtt.port): the broker the agents publish to"
+    ]

@@ -288,9 +288,10 @@ def _cmd_hub(args: argparse.Namespace) -> int:
     for warning in warnings:
         log.warning("configuration: %s", warning)
     from agent.service.app import agent_version
-    from agent.service.hub import run_hub
+    from agent.service.hub import Hub, run_hub
 
-    run_hub(config, _stop_on_signals(), agent_version())
+    hub = Hub(config, agent_version())  # a setting it cannot work with ends here, in one line
+    run_hub(hub, _stop_on_signals())
     return EXIT_OK
 
 

@@ -276,14 +276,14 @@ def _start_operator_side(
 
 def _digest_runner(config: AppConfig, digests: DigestScheduler) -> DigestRunner:
     def run(name: str | None) -> dict[str, Any]:
-        chosen = _pick_digest(config.digests, name)
+        chosen = pick_digest(config.digests, name)
         digest = digests.run(chosen)
         return {"name": digest.name, "id": digest.id, "summary": digest.summary}
 
     return run
 
 
-def _pick_digest(configured: list[DigestConfig], name: str | None) -> DigestConfig:
+def pick_digest(configured: list[DigestConfig], name: str | None) -> DigestConfig:
     if name is None:
         return configured[0] if configured else DigestConfig(name="now", window_hours=24)
     for d in configured:

@@ -28,6 +28,7 @@ from agent.config.schema import AppConfig, AskVocabularyEntry
 from agent.core.digest import Digest
 from agent.core.events import Event
 from agent.core.settings import ZoneConfig
+from agent.service.app import pick_digest
 from agent.service.ask_action import add_ask_action
 from agent.service.commands import CommandHandler
 from agent.service.fleet_history import FleetRecorder
@@ -217,15 +218,12 @@ class Hub:
         return self.publisher.publish(topic, digest.model_dump_json().encode())
 
     def _run_digest(self, name: str | None) -> dict[str, Any]:
-        from agent.service.app import _pick_digest
-
-        digest = self.digests.run(_pick_digest(self.config.digests, name))
+        digest = self.digests.run(pick_digest(self.config.digests, name))
         return {"name": digest.name, "id": digest.id, "summary": digest.summary}
 
 
-def run_hub(config: AppConfig, stop: threading.Event, version: str) -> Hub:
+def run_hub(hub: Hub, stop: threading.Event) -> Hub:
     """Run the hub until `stop` is set; returns it (stopped) for its counts."""
-    hub = Hub(config, version)
     hub.start()
     try:
         while not stop.wait(0.5):
