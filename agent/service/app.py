@@ -59,12 +59,13 @@ def run_agent(
     publish: bool = True,
 ) -> list[CameraWorker]:
     """Run every camera until `stop` is set or every input has ended; returns the workers."""
+    identity: AgentIdentity | None = None
     if publish:
         config, identity = with_identity(config)  # before anything names the agent
     with contextlib.ExitStack() as cleanup:
         sinks: list[Sink] = []
-        publisher = _start_mqtt(config, cleanup, identity) if publish else None
-        if publish:
+        publisher = _start_mqtt(config, cleanup, identity) if identity is not None else None
+        if identity is not None:
             log.info("%s", identity.describe())  # once MQTT could start: else one error line
         fleet = _join_fleet(config, publisher) if publisher is not None else None
         relay = _start_outbox(config, publisher, cleanup) if publisher is not None else None
