@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -303,3 +304,42 @@ def test_each_command_is_answered_once_by_the_agent_that_owns_it(
         assert not gone.ok and gone.agent == min(gate_id, house_id)
         assert gone.error == f"camera 'barn' belongs to agent {barn_id}, which is offline"
     assert TAKEOVER not in mosquitto.log()
+
+
+def test_agents_leave_their_scheduled_digests_to_an_online_hub(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    from agent.adapters.history import EventHistory
+    from agent.adapters.mqtt.fleet import FleetView, installation_of
+    from agent.adapters.mqtt.publisher import MqttPublisher
+    from agent.core.digest import build_digest
+    from agent.service.app import _digest_sender
+
+    base = f"fleet-{uuid.uuid4().hex[:6]}"
+    mqtt = MqttConfig(host=mosquitto.host, port=mosquitto.port, base_topic=base, client_id="pi")
+    publisher = MqttPublisher(mqtt, mosquitto.host, mosquitto.port)
+    fleet = FleetView(
+        base, installation_of(AppConfig(mqtt=mqtt), "pi", "host", "1"), publisher.give_up
+    )
+    fleet.attach(publisher.subscribe, lambda t, p, r: publisher.publish(t, p, retain=r))
+    send = _digest_sender(publisher, None, fleet)
+    history = EventHistory(tmp_path / "events.db")
+    digest = build_digest(history, "evening", 24, datetime.now(UTC), "en")
+    history.close()
+    publisher.start()
+    try:
+        with Subscriber(mosquitto.host, mosquitto.port, f"{base}/#") as sub:
+            sub.publish(topics.hub_status(base), b"online", retain=True)
+            wait_until(lambda: fleet.hub_online)
+            assert send(digest) is None  # the hub sends the fleet's
+            sub.publish(topics.hub_status(base), b"offline", retain=True)
+            wait_until(lambda: not fleet.hub_online)
+            send(digest)  # no hub: the agent's own digest goes out
+            (sent,) = [
+                m
+                for m in sub.wait_for(lambda ms: any(m.topic == topics.digest(base) for m in ms))
+                if m.topic == topics.digest(base)
+            ]
+        assert json.loads(sent.payload)["id"] == digest.id
+    finally:
+        publisher.close(timeout=1.0)
