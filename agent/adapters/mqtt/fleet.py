@@ -105,9 +105,7 @@ def installation_of(
                     for z in c.zones
                 ],
                 labels=list((labels or {}).get(c.name, c.labels)),
-                dwell_seconds=next(
-                    (r.dwell_seconds for r in c.rules if r.kind == "dwell"), 60.0
-                ),
+                dwell_seconds=next((r.dwell_seconds for r in c.rules if r.kind == "dwell"), 60.0),
             )
             for c in (config.cameras if role == "agent" else [])
         ],
