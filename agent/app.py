@@ -22,13 +22,14 @@ from agent.control import CameraControl
 from agent.core.events import EventUpdate
 from agent.diagnostics import DiagnosticsReporter
 from agent.digest import Digest
-from agent.history import EventHistory, HistoryError, open_history
+from agent.history import EventHistory, HistoryError, free_space, open_history
 from agent.llm import LanguageModel, ModelUnavailable, build_language_model
 from agent.llm.summarizer import Summarizer
 from agent.llm.worder import WordingQueue
 from agent.mqtt import MqttPublisher, start_publisher, topics
 from agent.mqtt.outbox import Outbox
 from agent.mqtt.relay import OutboxRelay
+from agent.periodic import PeriodicThread
 from agent.runner import CameraWorker, Sink, SnapshotHook, deliver
 from agent.scheduler import DigestScheduler
 from agent.sinks import LastEventSink, MqttSink
@@ -63,6 +64,10 @@ def run_agent(
         if history is not None:
             cleanup.callback(history.close)
             sinks.append(history)
+            # Events kept in memory while the disk is full are written when it has room again.
+            PeriodicThread(
+                "history-retry", history.retry_pending, history.retry_seconds, stop
+            ).start()
         sinks += list(extra_sinks)
         live = LiveStates()
         sinks.append(live)
@@ -89,7 +94,17 @@ def run_agent(
         if publisher is not None:
             asker = build_asker(config, history, model, live) if history is not None else None
             reporter = _start_operator_side(
-                config, publisher, relay, controls, digests, workers, wording, stop, cleanup, asker
+                config,
+                publisher,
+                relay,
+                controls,
+                digests,
+                workers,
+                wording,
+                stop,
+                cleanup,
+                asker,
+                history,
             )
             availability = CameraAvailability(
                 config.mqtt.base_topic,
@@ -191,6 +206,7 @@ def _start_operator_side(
     stop: threading.Event,
     cleanup: contextlib.ExitStack,
     asker: Asker | None = None,
+    history: EventHistory | None = None,
 ) -> DiagnosticsReporter:
     """Commands in, diagnostics out."""
 
@@ -213,6 +229,8 @@ def _start_operator_side(
         else (lambda: publisher.stats().pending),
         config.home_assistant.diagnostics_seconds,
         stop,
+        free_space=lambda: free_space(config.storage),
+        history_pending=(lambda: history.pending) if history is not None else (lambda: 0),
     )
     reporter.start()
     return reporter
