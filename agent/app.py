@@ -171,7 +171,9 @@ def _start_outbox(
         log.info("outbox: %d message(s) from before the restart will be sent", backlog)
 
     def drain() -> None:
-        if not relay.wait_until_empty(timeout=5.0):
+        # Only while connected: with the broker gone the rows wait on disk for the next start,
+        # and `eva run` must stop within 5 s of SIGTERM (compose kills it after its grace).
+        if not relay.wait_until_empty(timeout=3.0, while_connected=True):
             log.warning(
                 "stopping with %d message(s) in the outbox; they are sent after the next start",
                 outbox.depth(),
@@ -316,7 +318,7 @@ def _probe(model: LanguageModel) -> None:
 
 
 def _flush(publisher: MqttPublisher) -> None:
-    if not publisher.wait_until_delivered(timeout=5.0):
+    if not publisher.wait_until_delivered(timeout=2.0, while_connected=True):
         log.warning(
             "stopping with %d message(s) not yet acknowledged by the broker",
             publisher.stats().pending,
