@@ -6,7 +6,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libgl1 libglib2
 WORKDIR /app
 # The converted detector model and the demo scene, built below, readable by the agent's user.
 ENV EVA_CACHE_DIR=/opt/eva/cache
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md eva_errors.py ./
 COPY pipelines pipelines
 COPY agent agent
 COPY hailo_models hailo_models

@@ -24,9 +24,9 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from support.mqtt_helpers import free_port, port_accepts
 
-from agent.app import run_agent
-from agent.config import AppConfig, TemplateLlmConfig
-from agent.mqtt.mosquitto import find_mosquitto
+from agent.bench.mosquitto import find_mosquitto
+from agent.config.schema import AppConfig, TemplateLlmConfig
+from agent.service.app import run_agent
 
 pytestmark = pytest.mark.broker
 

@@ -14,9 +14,9 @@ from support.events import make_event as support_event
 from support.events import obj
 from support.scenes import T0
 
-from agent.config import StorageConfig
+from agent.adapters.history import EventHistory, HistoryError, free_space, open_history
+from agent.config.schema import StorageConfig
 from agent.core.events import CameraState, Event, EventUpdate
-from agent.history import EventHistory, HistoryError, free_space, open_history
 
 BASE = datetime.fromtimestamp(T0, UTC)
 
@@ -210,7 +210,7 @@ def test_a_full_file_keeps_events_in_memory_and_writes_them_in_order_once(
             make_event(10 + m).model_copy(update={"summary": f"{m} " + "x" * 3000})
             for m in range(40)
         ]
-        with caplog.at_level(logging.INFO, logger="agent.history"):
+        with caplog.at_level(logging.INFO, logger="agent.adapters.history"):
             for e in during:
                 history.event(e)  # never raises into the camera
             history.update(
@@ -237,7 +237,7 @@ def test_a_full_file_keeps_events_in_memory_and_writes_them_in_order_once(
         assert [e.id for e in stored] == [e.id for e in before + during]
         assert history.count() == len(before) + len(during)
         assert history.get(during[5].id).summary == "reworded"  # type: ignore[union-attr]
-        records = [r for r in caplog.records if r.name == "agent.history"]
+        records = [r for r in caplog.records if r.name == "agent.adapters.history"]
         assert [(r.levelname, r.exc_info) for r in records] == [("ERROR", None), ("INFO", None)]
         assert "database or disk is full" in records[0].getMessage()
         assert "free space" in records[0].getMessage()
@@ -254,7 +254,7 @@ def test_memory_is_bounded_while_the_file_is_full(
         history.event(make_event(0))
         _limit_to_current_size(history)
         events = [make_event(1 + m).model_copy(update={"summary": "x" * 3000}) for m in range(8)]
-        with caplog.at_level(logging.WARNING, logger="agent.history"):
+        with caplog.at_level(logging.WARNING, logger="agent.adapters.history"):
             for e in events:
                 history.event(e)
         assert history.pending == 5

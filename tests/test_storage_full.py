@@ -18,14 +18,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pipelines.sources.demo_scene_source import DemoSourceConfig
 
-from agent import history as history_module
-from agent.app import run_agent
+from agent.adapters import history as history_module
+from agent.adapters.history import EventHistory
 from agent.cli.demo import demo_config
-from agent.config import StorageConfig, TemplateLlmConfig
+from agent.config.schema import StorageConfig, TemplateLlmConfig
 from agent.core.events import CameraState, Event, EventUpdate
-from agent.history import EventHistory
-from pipelines.sources.demo import DemoSourceConfig
+from agent.service.app import run_agent
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +104,7 @@ def test_a_full_disk_under_a_running_agent_loses_no_history(
     caplog.set_level(logging.INFO)
 
     def history_lines() -> list[logging.LogRecord]:
-        return [r for r in caplog.records if r.name == "agent.history"]
+        return [r for r in caplog.records if r.name == "agent.adapters.history"]
 
     agent = threading.Thread(
         target=run_agent, args=(config, stop), kwargs={"extra_sinks": [seen], "publish": False}
