@@ -13,10 +13,15 @@ import traceback
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agent.config.loader import load_config
-from agent.config.schema import AppConfig
 from eva_errors import UserError
+
+if TYPE_CHECKING:
+    from agent.config.schema import AppConfig
+
+# Every command imports what it needs inside its handler, so `eva --help` loads argparse and
+# little else, and `eva check` or `eva ask` never load the detector runtimes or the service.
 
 log = logging.getLogger("eva")
 
@@ -187,6 +192,12 @@ def _parser() -> argparse.ArgumentParser:
         "answer latency on a year of events",
     )
     s.add_argument(
+        "--footprint",
+        action="store_true",
+        help="instead: start-up time and peak memory of `eva --help`, a template replay and "
+        "`eva run` with SmolLM2, each in a fresh process (--skip llm leaves out the last)",
+    )
+    s.add_argument(
         "--soak",
         type=float,
         metavar="MINUTES",
@@ -216,6 +227,12 @@ def _stop_on_signals() -> threading.Event:
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
     return stop
+
+
+def load_config(path: Path, warnings: list[str] | None = None) -> AppConfig:
+    from agent.config.loader import load_config as load
+
+    return load(path, warnings)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -268,7 +285,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     _setup_logging("INFO")
     from agent.cli.demo import demo_config, run_demo
 
-    config: AppConfig = demo_config(args.language, realtime=not args.fast)
+    config = demo_config(args.language, realtime=not args.fast)
     return run_demo(config, _stop_on_signals())
 
 
@@ -365,6 +382,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         except (MosquittoError, SoakError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_FAILED
+    if args.footprint:
+        from agent.bench.footprint import run_footprint
+
+        run_footprint(sys.stdout, with_llm="llm" not in args.skip)
+        return EXIT_OK
     config = load_config(args.config) if args.config else None
     if args.ask:
         from agent.bench.ask.accuracy import bench_ask

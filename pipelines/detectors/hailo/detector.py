@@ -22,7 +22,6 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
@@ -145,6 +144,8 @@ def letterbox_rgb_uint8(image: UInt8Array, size: tuple[int, int]) -> Letterboxed
     """
     if image.ndim != 3 or image.shape[2] != 3:
         raise DetectorError(f"expected a BGR image of shape (H, W, 3), got {image.shape}")
+    import cv2  # here: loading a configuration (eva check, eva ask) must not load OpenCV
+
     placed = place(image, size)
     rgb = cv2.cvtColor(placed.image, cv2.COLOR_BGR2RGB)  # a new C-contiguous array
     tensor = np.asarray(rgb, np.uint8)[None]
