@@ -115,6 +115,17 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("question", help="the question, in English or Ukrainian (quote it)")
     s.set_defaults(handler=_cmd_ask)
 
+    s = sub.add_parser(
+        "health", help="exit 0 while a running agent's cameras deliver frames (a HEALTHCHECK)"
+    )
+    where = s.add_mutually_exclusive_group(required=True)
+    where.add_argument("--config", type=Path, help="the running agent's configuration")
+    where.add_argument("--file", type=Path, help="its health.json (in storage.path)")
+    s.add_argument(
+        "--max-age", type=float, default=60.0, help="seconds after which the file is stale"
+    )
+    s.set_defaults(handler=_cmd_health)
+
     s = sub.add_parser("demo", help="play the bundled scene through the whole agent")
     s.add_argument("--language", choices=["en", "uk"], default="en")
     s.add_argument("--fast", action="store_true", help="play as fast as possible")
@@ -279,6 +290,19 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     from agent.cli.ask import run_ask
 
     return run_ask(config, args.question, sys.stdout, as_json=args.json)
+
+
+def _cmd_health(args: argparse.Namespace) -> int:
+    # Runs every 30 s in a container: the file path alone loads no configuration.
+    from agent.service.health import FILE_NAME, check_health
+
+    if args.file is not None:
+        path: Path = args.file
+    else:
+        path = Path(load_config(args.config).storage.path).expanduser() / FILE_NAME
+    healthy, why = check_health(path, args.max_age)
+    print(why)
+    return EXIT_OK if healthy else EXIT_FAILED
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -31,6 +31,8 @@ from agent.service.camera_status import CameraAvailability
 from agent.service.camera_worker import CameraWorker, Sink, SnapshotHook, deliver
 from agent.service.commands import CommandError, CommandHandler, DigestRunner
 from agent.service.diagnostics import DiagnosticsReporter
+from agent.service.health import FILE_NAME as HEALTH_FILE
+from agent.service.health import HealthFile
 from agent.service.periodic import PeriodicThread
 from agent.service.scheduler import DigestScheduler
 from pipelines.detections import Detections
@@ -113,10 +115,12 @@ def run_agent(
                 stop,
             )
             availability.start()
+        health = HealthFile(Path(config.storage.path).expanduser() / HEALTH_FILE, workers, stop)
         ended_by_input = False
         try:
             for w in workers:
                 w.start()
+            health.start()
             if digests is not None and config.digests:
                 digests.start()
             while any(w.is_alive() for w in workers) and not stop.is_set():
