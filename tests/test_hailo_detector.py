@@ -469,6 +469,8 @@ def test_a_chip_held_by_another_program_says_how_to_share_it(
     msg = str(err.value)
     assert "HAILO_OUT_OF_PHYSICAL_DEVICES" in msg and "multi_process_service" in msg
     assert "hailort.service" in msg
+    # HailoRT says the same when its scan finds no chip: both causes, and how to tell.
+    assert "`ls /dev/hailo*` tells them apart" in msg and "driver found no chip" in msg
 
 
 def test_the_multi_process_service_is_asked_for(fake: FakeHailo, models_dir: Path) -> None:
