@@ -13,7 +13,7 @@ COPY requirements requirements
 # The runtime's packages in their own venv (copied as is into the runtime stage), and the
 # setup tools in another.
 RUN python -m venv --without-pip /opt/eva \
- && pip --python /opt/eva/bin/python install --require-hashes --only-binary :all: \
+ && pip --python /opt/eva/bin/python install --require-hashes --only-binary :all: --no-deps \
       -r requirements/run.txt \
  && python -m venv /opt/setup \
  && /opt/setup/bin/pip install --require-hashes --only-binary :all: -r requirements/setup.txt \
@@ -23,13 +23,15 @@ COPY pipelines pipelines
 COPY agent agent
 COPY hailo_models hailo_models
 # The project into both, the model and the scene made, and what the agent never imports
-# dropped: numpy's and ONNX Runtime's own tests and model tools.
+# dropped: numpy's and ONNX Runtime's own tests and model tools. The runtime venv was
+# installed without dependency resolution, so the last line proves its imports are there.
 RUN pip --python /opt/eva/bin/python install --no-deps . \
  && /opt/setup/bin/pip install --no-deps . \
  && EVA_CACHE_DIR=/opt/eva-cache /opt/setup/bin/eva setup \
  && cd /opt/eva/lib/python3.11/site-packages \
  && rm -rf numpy/*/tests numpy/tests onnxruntime/transformers onnxruntime/quantization \
-      onnxruntime/tools onnxruntime/datasets
+      onnxruntime/tools onnxruntime/datasets \
+ && /opt/eva/bin/python -c "import agent.service.app, agent.adapters.mqtt.broker, amqtt.broker, onnxruntime, cv2"
 
 FROM python:3.11-slim AS runtime
 COPY --from=build /opt/eva /opt/eva

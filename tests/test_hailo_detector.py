@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -226,6 +227,26 @@ def test_hailort_incompatibility_names_the_right_entry(fake: FakeHailo, tmp_path
     with pytest.raises(DetectorError, match=r"another Hailo chip.*'yolov8n'.*yolov8n_h8l\.hef"):
         HailoDetector.open(HailoDetectorConfig(model=str(hef)))
     assert fake.open_vdevices == 0
+
+
+@pytest.mark.parametrize("score_threshold", [0.3, 0.1])
+def test_a_hef_for_another_chip_is_refused_at_configure(
+    fake: FakeHailo, tmp_path: Path, caplog: pytest.LogCaptureFixture, score_threshold: float
+) -> None:
+    """HailoRT checks the HEF against the chip in configure(), after create_infer_model; a
+    low score threshold (whose override can also fail there) must not hide why."""
+    fake.arch = FakeArch.HAILO8L
+    # A Hailo-8 file under the Hailo-8L file's name: only HailoRT can tell.
+    hef = put_hef(tmp_path, "yolov8s_h8l.hef", arch="hailo8")
+    config = HailoDetectorConfig(model=str(hef), score_threshold=score_threshold)
+    with (
+        caplog.at_level("WARNING", logger="pipelines.detectors.hailo.detector"),
+        pytest.raises(DetectorError, match=r"another Hailo chip"),
+    ):
+        HailoDetector.open(config)
+    assert fake.loaded == [str(hef)]  # loaded once, refused at configure, not retried
+    assert "does not take a lower NMS score threshold" not in caplog.text
+    assert fake.open_vdevices == 0 and fake.configured_open == 0
 
 
 @pytest.mark.parametrize(
@@ -541,3 +562,26 @@ def test_a_hef_that_refuses_the_lower_threshold_still_loads(
     assert len(fake.loaded) == 2 and fake.configured_open == 1
     detector.close()
     assert fake.open_vdevices == 0 and fake.configured_open == 0
+
+
+def test_the_fake_shares_a_chip_by_group_id_as_hailort_does(fake: FakeHailo) -> None:
+    """Within a process, VDevices of one non-default group_id share the chip; the default
+    group ("UNIQUE") wants its own (hailort libhailort/src/vdevice/vdevice.cpp)."""
+    sdk = sys.modules["hailo_platform"]
+
+    def params(group: str) -> Any:
+        p = sdk.VDevice.create_params()
+        p.group_id = group
+        return p
+
+    first = sdk.VDevice(params("SHARED"))
+    second = sdk.VDevice(params("SHARED"))
+    assert fake.open_vdevices == 2
+    with pytest.raises(Exception, match="74"):
+        sdk.VDevice(params("UNIQUE"))
+    with pytest.raises(Exception, match="74"):
+        sdk.VDevice(params("OTHER"))
+    first.release()
+    second.release()
+    assert fake.open_vdevices == 0
+    sdk.VDevice(params("UNIQUE")).release()

@@ -3,12 +3,15 @@
 `hailo_platform` (apt package python3-hailort) is imported only by `import_sdk`, when a
 detector opens or the chip is identified, so this module imports on any machine.
 
-One chip, several cameras: the Hailo driver hands the chip to one open file, so a second
-`VDevice` in the same process fails with HAILO_OUT_OF_PHYSICAL_DEVICES. Every Hailo
-detector of the process therefore shares one `VDevice` (`_SharedChip`), and HailoRT's model
-scheduler (round robin) takes turns between their models. To share the chip with another
-program, every program must go through the HailoRT service: `multi_process_service: true`
-with the same `group_id` here and there, and `hailort.service` running.
+One chip, several cameras: the Hailo driver hands the chip to one open file. Within one
+process HailoRT keeps one underlying device per `group_id` (a SharedResourceManager keyed by
+it, hailo-ai/hailort libhailort/src/vdevice/vdevice.cpp), so a second `VDevice` with the same
+non-default `group_id` shares the chip, while the default "UNIQUE" asks for a chip of its own
+and fails with HAILO_OUT_OF_PHYSICAL_DEVICES. Every Hailo detector of the process shares one
+`VDevice` (`_SharedChip`) all the same, and HailoRT's model scheduler (round robin) takes
+turns between their models. To share the chip with another program, every program must go
+through the HailoRT service: `multi_process_service: true` with the same `group_id` here and
+there, and `hailort.service` running.
 """
 
 from __future__ import annotations
@@ -373,7 +376,10 @@ class _HailoRuntime:
             with _sdk_errors(f"configuring {hef_path}", hef=hef_path):
                 self._configured = self._stack.enter_context(model.configure())
         except DetectorError as exc:
-            if nms_score_threshold is None:
+            # HailoRT checks the HEF against the chip in configure() too (InferModel::configure
+            # -> DeviceBase::check_hef_is_compatible, libhailort device_internal.cpp): that is
+            # not about the threshold.
+            if nms_score_threshold is None or isinstance(exc, _HefIncompatibleError):
                 raise
             # HailoRT refuses the override at configure() when the NMS is not on the host.
             log.warning(
