@@ -585,3 +585,33 @@ def test_the_fake_shares_a_chip_by_group_id_as_hailort_does(fake: FakeHailo) -> 
     second.release()
     assert fake.open_vdevices == 0
     sdk.VDevice(params("UNIQUE")).release()
+
+
+@pytest.mark.parametrize(
+    ("version", "api", "says"),
+    [
+        ("4.17.0", False, "HailoRT 4.17.0 has no InferModel API (added in HailoRT 4.18)"),
+        ("4.19.0", True, "HailoRT 4.19.0 is older than the 4.20 that the Model Zoo v2.14 HEFs"),
+    ],
+)
+def test_a_hailort_too_old_is_named_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, models_dir: Path, version: str, api: bool, says: str
+) -> None:
+    fake = FakeHailo(version=version, infer_model_api=api)
+    monkeypatch.setitem(sys.modules, "hailo_platform", fake.module())
+    put_hef(models_dir, "yolov8s_h8l.hef")  # a fetched Model Zoo file
+    with pytest.raises(DetectorError) as err:
+        HailoDetector.open(HailoDetectorConfig())
+    assert says in str(err.value) and "sudo apt full-upgrade" in str(err.value)
+    assert fake.loaded == [] and fake.open_vdevices == 0
+
+
+def test_a_custom_hef_needs_only_the_infer_model_api(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = FakeHailo(version="4.19.0")
+    monkeypatch.setitem(sys.modules, "hailo_platform", fake.module())
+    hef = put_hef(tmp_path, "mine.hef", arch="hailo8l")  # compiled by the user for 4.19
+    detector = HailoDetector.open(HailoDetectorConfig(model=str(hef)))
+    assert fake.loaded == [str(hef)]
+    detector.close()

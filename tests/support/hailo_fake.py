@@ -165,6 +165,8 @@ class FakeHailo:
     open_vdevices: int = 0
     configured_open: int = 0
     open_groups: list[str] = field(default_factory=list)  # group_id of each open VDevice
+    version: str = "4.20.0"  # hailo_platform.__version__
+    infer_model_api: bool = True  # VDevice.create_infer_model, from HailoRT 4.18
 
     def module(self) -> types.ModuleType:
         fake = self
@@ -343,6 +345,9 @@ class FakeHailo:
                 return InferModel(hef_source)
 
         mod = types.ModuleType("hailo_platform")
+        mod.__version__ = fake.version  # type: ignore[attr-defined]
+        if not fake.infer_model_api:  # HailoRT before 4.18
+            del VDevice.create_infer_model
         mod.VDevice = VDevice  # type: ignore[attr-defined]
         mod.Device = Device  # type: ignore[attr-defined]
         mod.HailoSchedulingAlgorithm = types.SimpleNamespace(  # type: ignore[attr-defined]

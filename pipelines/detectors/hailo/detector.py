@@ -38,6 +38,7 @@ from pipelines.models.hailo_manifest import (
     ARCH_NAMES,
     ARCHS,
     FETCH_COMMAND,
+    SYSTEM_MODELS_DIR,
     Arch,
     HailoManifest,
     HailoModelEntry,
@@ -78,6 +79,17 @@ CHIP_BUSY = (
     "stop it (see `sudo lsof /dev/hailo0`), or share the chip through the HailoRT service: "
     "`sudo systemctl enable --now hailort.service`, set detector.multi_process_service: true "
     "here and run the other program with the service (same group_id)"
+)
+#: The InferModel API (`VDevice.create_infer_model`) this detector uses is in pyhailort from
+#: HailoRT 4.18 on (hailo-ai/hailort release notes for v4.18.0); older versions lack the
+#: method, which is what is checked first.
+INFER_MODEL_HAILORT = (4, 18)
+#: The manifest's HEFs are Hailo Model Zoo v2.14 builds, which need HailoRT 4.20
+#: (hailo-ai/hailo_model_zoo v2.14, its README's compatibility line).
+ZOO_HAILORT = (4, 20)
+UPGRADE_HAILORT = (
+    "`sudo apt update && sudo apt full-upgrade` (hailo-all brings HailoRT, its driver and "
+    "python3-hailort at one version), reboot, then check `hailortcli --version`"
 )
 #: HailoRT status codes (include/hailo/hailort.h).
 STATUS_INVALID_HEF = 26
@@ -190,6 +202,9 @@ class HailoDetector(Detector):
             arch = runtime.connect(config.multi_process_service, config.group_id)
             hef = _choose_hef(config.model, arch, manifest)
             entry = manifest.by_file(hef.name)
+            # Raspberry Pi's hailo-models files come with (and match) its HailoRT package.
+            zoo_hef = entry is not None and hef.parent != SYSTEM_MODELS_DIR
+            check_hailort(runtime.sdk, zoo_hef=zoo_hef)
             nms_threshold = _nms_threshold(config.score_threshold, hef, entry)
             try:
                 input_shape, _ = runtime.open(hef, nms_threshold)
@@ -333,6 +348,11 @@ class _HailoRuntime:
         self._configured: Any = None
         self._output_names: list[str] = []
 
+    @property
+    def sdk(self) -> Any:
+        """hailo_platform, once `connect` has imported it."""
+        return self._sdk
+
     def connect(self, service: bool = False, group_id: str = "SHARED") -> Arch:
         """Join the process's VDevice (opening the chip if first) and tell its architecture."""
         sdk = self._sdk = import_sdk()
@@ -446,6 +466,40 @@ def _identify(vdevice: Any) -> Arch:
             "`hailortcli fw-control identify`"
         )
     return normalize_architecture(raw)
+
+
+def hailort_version(sdk: Any) -> tuple[int, ...] | None:
+    """HailoRT's version from hailo_platform (or its package), None if it does not say."""
+    text = getattr(sdk, "__version__", None)
+    if not isinstance(text, str):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            text = version("hailort")
+        except PackageNotFoundError:
+            return None
+    parts = re.findall(r"\d+", text)[:3]
+    return tuple(int(p) for p in parts) if parts else None
+
+
+def check_hailort(sdk: Any, *, zoo_hef: bool) -> None:
+    """DetectorError with the fix when this HailoRT cannot run the detector or its HEF."""
+    found = hailort_version(sdk)
+    shown = ".".join(map(str, found)) if found else "of unknown version"
+    if not hasattr(sdk.VDevice, "create_infer_model") or (
+        found is not None and found < INFER_MODEL_HAILORT
+    ):
+        raise DetectorError(
+            f"HailoRT {shown} has no InferModel API (added in HailoRT 4.18), which the "
+            f"Hailo detector uses: {UPGRADE_HAILORT}"
+        )
+    if zoo_hef and found is not None and found < ZOO_HAILORT:
+        raise DetectorError(
+            f"HailoRT {shown} is older than the 4.20 that the Model Zoo v2.14 HEFs of "
+            f"`eva models fetch` need: {UPGRADE_HAILORT}; or use the HEFs of Raspberry Pi's "
+            "hailo-models package (/usr/share/hailo-models), built for its HailoRT"
+        )
+    log.debug("HailoRT %s", shown)
 
 
 def import_sdk() -> Any:
