@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("eva")
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+# Set by the commands that run the agent: `entry` then ends the process without waiting.
+_exit_promptly = False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,6 +47,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except Exception as e:  # the one place that turns a bug into a message, not a traceback
         return _report_bug(e, debug=args.debug)
+
+
+def entry() -> None:
+    """The `eva` console script (and `python -m agent.cli`): `main`, then the exit.
+
+    After `eva run` has stopped everything it started, the process ends at once
+    (`os._exit`), without waiting in interpreter shutdown. That wait is not bounded: in a
+    container whose broker was removed, a daemon thread still inside a name lookup for it
+    (the MQTT client's reconnection; Docker's and podman's resolvers answer for a gone
+    container only after tens of seconds) kept the interpreter from exiting until the engine
+    killed it after its grace period.
+    """
+    code = main()
+    if _exit_promptly:
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def crash_log_path() -> Path:
@@ -256,6 +279,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from agent.service.app import run_agent
 
     workers = run_agent(config, _stop_on_signals(), extra_sinks=[ConsoleSink(sys.stderr)])
+    global _exit_promptly
+    _exit_promptly = True  # everything the agent started is stopped and closed
     return EXIT_FAILED if any(w.error for w in workers) else EXIT_OK
 
 
@@ -443,4 +468,4 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
