@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pipelines.sources.demo_scene_source import DemoSourceConfig
 
 from agent.adapters import history as history_module
 from agent.adapters.history import EventHistory
@@ -26,6 +25,7 @@ from agent.cli.demo import demo_config
 from agent.config.schema import StorageConfig, TemplateLlmConfig
 from agent.core.events import CameraState, Event, EventUpdate
 from agent.service.app import run_agent
+from pipelines.sources.demo_scene_source import DemoSourceConfig
 
 pytestmark = pytest.mark.slow
 
