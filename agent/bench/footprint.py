@@ -28,12 +28,18 @@ FIRST_FRAME = "first frame received"
 PEAK = "EVA_FOOTPRINT_PEAK_KB"
 # Runs `-m module args...` or `-c code` and says its VmHWM on stderr at exit.
 _PROBE = f"""
-import atexit, runpy, sys
+import atexit, os, runpy, sys
 def _peak():
     for line in open('/proc/self/status'):
         if line.startswith('VmHWM:'):
             sys.stderr.write('{PEAK} ' + line.split()[1] + chr(10))
+            sys.stderr.flush()
 atexit.register(_peak)
+_exit = os._exit
+def _say_then_exit(code):  # `eva run` ends with os._exit, which skips atexit
+    _peak()
+    _exit(code)
+os._exit = _say_then_exit
 mode, what, *rest = sys.argv[1:]
 sys.argv = [what, *rest]
 if mode == '-m':
