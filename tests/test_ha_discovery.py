@@ -218,10 +218,12 @@ def test_entities_per_camera_and_on_the_agent() -> None:
         "sensor.edge_vision_agent_pi_farm_3fa9c2_model_latency",
         "sensor.edge_vision_agent_pi_farm_3fa9c2_pending_summaries",
         "sensor.edge_vision_agent_pi_farm_3fa9c2_outbox_depth",
+        "sensor.edge_vision_agent_pi_farm_3fa9c2_storage_free",
+        "sensor.edge_vision_agent_pi_farm_3fa9c2_history_pending",
         "text.edge_vision_fleet_ask",
         "sensor.edge_vision_fleet_answer",
     } <= ids
-    assert len(ids) == 5 * 4 + 7 + 6
+    assert len(ids) == 5 * 4 + 7 + 8
 
 
 @needs_jinja
@@ -384,7 +386,12 @@ def test_diagnostic_templates_read_the_diagnostics_payloads() -> None:
     assert render(latency["value_template"], camera) == "61.5"
 
     agent = AgentDiagnostics(
-        model_seconds_p50=None, pending_summaries=2, outbox_depth=None, wording={}
+        model_seconds_p50=None,
+        pending_summaries=2,
+        outbox_depth=None,
+        wording={},
+        storage_free_mb=812.5,
+        history_pending=3,
     ).model_dump_json()
     rendered = {
         entity_id: render(find(config, "sensor", entity_id)["value_template"], agent)
@@ -392,10 +399,12 @@ def test_diagnostic_templates_read_the_diagnostics_payloads() -> None:
             "sensor.edge_vision_agent_pi_farm_3fa9c2_model_latency",
             "sensor.edge_vision_agent_pi_farm_3fa9c2_pending_summaries",
             "sensor.edge_vision_agent_pi_farm_3fa9c2_outbox_depth",
+            "sensor.edge_vision_agent_pi_farm_3fa9c2_storage_free",
+            "sensor.edge_vision_agent_pi_farm_3fa9c2_history_pending",
         )
     }
     # "None" is what Home Assistant's MQTT sensor reads as unknown (its PAYLOAD_NONE).
-    assert list(rendered.values()) == ["None", "2", "None"]
+    assert list(rendered.values()) == ["None", "2", "None", "812.5", "3"]
 
 
 def test_switch_and_buttons_send_what_the_commands_expect() -> None:

@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -222,6 +223,26 @@ def test_hailort_incompatibility_names_the_right_entry(fake: FakeHailo, tmp_path
     with pytest.raises(DetectorError, match=r"another Hailo chip.*'yolov8n'.*yolov8n_h8l\.hef"):
         HailoDetector.open(HailoDetectorConfig(model=str(hef)))
     assert fake.open_vdevices == 0
+
+
+@pytest.mark.parametrize("score_threshold", [0.3, 0.1])
+def test_a_hef_for_another_chip_is_refused_at_configure(
+    fake: FakeHailo, tmp_path: Path, caplog: pytest.LogCaptureFixture, score_threshold: float
+) -> None:
+    """HailoRT checks the HEF against the chip in configure(), after create_infer_model; a
+    low score threshold (whose override can also fail there) must not hide why."""
+    fake.arch = FakeArch.HAILO8L
+    # A Hailo-8 file under the Hailo-8L file's name: only HailoRT can tell.
+    hef = put_hef(tmp_path, "yolov8s_h8l.hef", arch="hailo8")
+    config = HailoDetectorConfig(model=str(hef), score_threshold=score_threshold)
+    with (
+        caplog.at_level("WARNING", logger="pipelines.detectors.hailo.detector"),
+        pytest.raises(DetectorError, match=r"another Hailo chip"),
+    ):
+        HailoDetector.open(config)
+    assert fake.loaded == [str(hef)]  # loaded once, refused at configure, not retried
+    assert "does not take a lower NMS score threshold" not in caplog.text
+    assert fake.open_vdevices == 0 and fake.configured_open == 0
 
 
 @pytest.mark.parametrize(
@@ -465,6 +486,8 @@ def test_a_chip_held_by_another_program_says_how_to_share_it(
     msg = str(err.value)
     assert "HAILO_OUT_OF_PHYSICAL_DEVICES" in msg and "multi_process_service" in msg
     assert "hailort.service" in msg
+    # HailoRT says the same when its scan finds no chip: both causes, and how to tell.
+    assert "`ls /dev/hailo*` tells them apart" in msg and "driver found no chip" in msg
 
 
 def test_the_multi_process_service_is_asked_for(fake: FakeHailo, models_dir: Path) -> None:
@@ -535,3 +558,56 @@ def test_a_hef_that_refuses_the_lower_threshold_still_loads(
     assert len(fake.loaded) == 2 and fake.configured_open == 1
     detector.close()
     assert fake.open_vdevices == 0 and fake.configured_open == 0
+
+
+def test_the_fake_shares_a_chip_by_group_id_as_hailort_does(fake: FakeHailo) -> None:
+    """Within a process, VDevices of one non-default group_id share the chip; the default
+    group ("UNIQUE") wants its own (hailort libhailort/src/vdevice/vdevice.cpp)."""
+    sdk = sys.modules["hailo_platform"]
+
+    def params(group: str) -> Any:
+        p = sdk.VDevice.create_params()
+        p.group_id = group
+        return p
+
+    first = sdk.VDevice(params("SHARED"))
+    second = sdk.VDevice(params("SHARED"))
+    assert fake.open_vdevices == 2
+    with pytest.raises(Exception, match="74"):
+        sdk.VDevice(params("UNIQUE"))
+    with pytest.raises(Exception, match="74"):
+        sdk.VDevice(params("OTHER"))
+    first.release()
+    second.release()
+    assert fake.open_vdevices == 0
+    sdk.VDevice(params("UNIQUE")).release()
+
+
+@pytest.mark.parametrize(
+    ("version", "api", "says"),
+    [
+        ("4.17.0", False, "HailoRT 4.17.0 has no InferModel API (added in HailoRT 4.18)"),
+        ("4.19.0", True, "HailoRT 4.19.0 is older than the 4.20 that the Model Zoo v2.14 HEFs"),
+    ],
+)
+def test_a_hailort_too_old_is_named_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, models_dir: Path, version: str, api: bool, says: str
+) -> None:
+    fake = FakeHailo(version=version, infer_model_api=api)
+    monkeypatch.setitem(sys.modules, "hailo_platform", fake.module())
+    put_hef(models_dir, "yolov8s_h8l.hef")  # a fetched Model Zoo file
+    with pytest.raises(DetectorError) as err:
+        HailoDetector.open(HailoDetectorConfig())
+    assert says in str(err.value) and "sudo apt full-upgrade" in str(err.value)
+    assert fake.loaded == [] and fake.open_vdevices == 0
+
+
+def test_a_custom_hef_needs_only_the_infer_model_api(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = FakeHailo(version="4.19.0")
+    monkeypatch.setitem(sys.modules, "hailo_platform", fake.module())
+    hef = put_hef(tmp_path, "mine.hef", arch="hailo8l")  # compiled by the user for 4.19
+    detector = HailoDetector.open(HailoDetectorConfig(model=str(hef)))
+    assert fake.loaded == [str(hef)]
+    detector.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from support.events import make_event as support_event
 from support.events import obj
 from support.scenes import T0
 
-from agent.adapters.history import EventHistory, HistoryError, open_history
+from agent.adapters.history import EventHistory, HistoryError, free_space, open_history
 from agent.config.schema import StorageConfig
 from agent.core.events import CameraState, Event, EventUpdate
 
@@ -183,3 +184,93 @@ def test_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(HistoryError, match="move the damaged file aside") as info:
         EventHistory(path)
     assert str(path) in str(info.value)
+
+
+def _limit_to_current_size(history: EventHistory) -> int:
+    """Make the file full where it stands: SQLite's own size limit gives the same error
+    ("database or disk is full") as a full disk. Returns the old limit."""
+    db = history._db  # the limit is per connection, so it must be the history's own
+    old = int(db.execute("PRAGMA max_page_count").fetchone()[0])
+    pages = int(db.execute("PRAGMA page_count").fetchone()[0])
+    db.execute(f"PRAGMA max_page_count = {pages}")
+    return old
+
+
+def test_a_full_file_keeps_events_in_memory_and_writes_them_in_order_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    history = EventHistory(tmp_path / "events.db", retry_seconds=0.0)
+    try:
+        before = [make_event(m) for m in range(3)]
+        for e in before:
+            history.event(e)
+        old_limit = _limit_to_current_size(history)
+        # Large events (long summaries) need new pages at once.
+        during = [
+            make_event(10 + m).model_copy(update={"summary": f"{m} " + "x" * 3000})
+            for m in range(40)
+        ]
+        with caplog.at_level(logging.INFO, logger="agent.adapters.history"):
+            for e in during:
+                history.event(e)  # never raises into the camera
+            history.update(
+                EventUpdate(
+                    id=during[5].id,
+                    camera="barn",
+                    summary="reworded",
+                    summary_source="m",
+                    language="en",
+                    worded_at=BASE,
+                    model_seconds=1.0,
+                    attempts=1,
+                )
+            )
+            assert history.pending == len(during) + 1
+            assert not history.retry()
+            db = history._db
+            db.execute(f"PRAGMA max_page_count = {old_limit}")  # space returns
+            assert history.retry()
+            assert history.pending == 0
+            assert history.retry()  # nothing left: no second write, no second line
+
+        stored = history.between(BASE, BASE + timedelta(days=1))
+        assert [e.id for e in stored] == [e.id for e in before + during]
+        assert history.count() == len(before) + len(during)
+        assert history.get(during[5].id).summary == "reworded"  # type: ignore[union-attr]
+        records = [r for r in caplog.records if r.name == "agent.adapters.history"]
+        assert [(r.levelname, r.exc_info) for r in records] == [("ERROR", None), ("INFO", None)]
+        assert "database or disk is full" in records[0].getMessage()
+        assert "free space" in records[0].getMessage()
+        assert f"wrote {len(during) + 1} " in records[1].getMessage()
+    finally:
+        history.close()
+
+
+def test_memory_is_bounded_while_the_file_is_full(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    history = EventHistory(tmp_path / "events.db", max_pending=5, retry_seconds=3600.0)
+    try:
+        history.event(make_event(0))
+        _limit_to_current_size(history)
+        events = [make_event(1 + m).model_copy(update={"summary": "x" * 3000}) for m in range(8)]
+        with caplog.at_level(logging.WARNING, logger="agent.adapters.history"):
+            for e in events:
+                history.event(e)
+        assert history.pending == 5
+        assert history.dropped == 3
+        dropped_lines = [r for r in caplog.records if "dropped" in r.getMessage()]
+        assert len(dropped_lines) == 1
+    finally:
+        history.close()  # still full: says how many are lost, without raising
+
+
+def test_free_space_reports_the_nearest_existing_folder(tmp_path: Path) -> None:
+    space = free_space(StorageConfig(path=str(tmp_path / "not" / "yet"), low_space_mb=0))
+    assert space is not None
+    assert space.path == tmp_path / "not" / "yet"
+    assert 0 < space.free_mb <= space.total_mb
+    assert not space.low
+    huge = free_space(StorageConfig(path=str(tmp_path), low_space_mb=10**9))
+    assert huge is not None and huge.low
+    assert "below the" in huge.describe() and "storage.low_space_mb" in huge.describe()

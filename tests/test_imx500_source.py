@@ -481,6 +481,17 @@ def test_preserve_aspect_ratio_sets_the_inference_crop(net: FakeNetwork, rpk: Pa
     assert net.auto_aspect
 
 
+@pytest.mark.parametrize(("network_asks", "setting"), [(False, True), (True, False)])
+def test_the_aspect_ratio_setting_overrides_the_network(
+    net: FakeNetwork, rpk: Path, network_asks: bool, setting: bool
+) -> None:
+    net.intrinsics = FakeIntrinsics(task="object detection", preserve_aspect_ratio=network_asks)
+    net.default = ssd_outputs([])
+    src, _ = make(net, rpk, preserve_aspect_ratio=setting)
+    frames_of(src, 1)
+    assert net.auto_aspect == setting
+
+
 def test_lost_camera_is_reopened_imx500_first(net: FakeNetwork, rpk: Path) -> None:
     net.default = ssd_outputs([(PERSON_YX, 0.9, 0)])
     net.sdk.fail_captures = {2}

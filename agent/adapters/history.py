@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
 import sqlite3
 import threading
 import time
+from collections import deque
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,8 +17,14 @@ from agent.config.schema import StorageConfig
 from agent.core.events import CameraState, Event, EventUpdate
 from eva_errors import UserError
 
+log = logging.getLogger(__name__)
+
 DB_NAME = "events.db"
 _PURGE_EVERY_SECONDS = 3600.0
+# While the file cannot be written (a full SD card), events wait in memory, oldest first, and
+# are written when it can be again: at most this many (the outbox keeps the same number).
+MAX_PENDING = 10_000
+RETRY_SECONDS = 5.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -64,19 +74,41 @@ class HistoryError(UserError):
     """The history file cannot be opened or written; the message names the path and a fix."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A sink write that could not be made yet: an event, or a later wording of one."""
+
+    event: Event | None = None
+    update: EventUpdate | None = None
+
+
 class EventHistory:
     """Events stored in SQLite (WAL), safe to use from camera, wording and digest threads.
 
     One connection is shared under a lock; JSON is encoded and decoded outside it, so
     the lock only covers the SQL itself. It is also a camera Sink: `event` stores,
-    `update` stores a model's later wording, `state` is ignored.
+    `update` stores a model's later wording, `state` is ignored. A sink write that fails
+    (the disk is full) waits in memory, bounded, and is written in order by `retry` or by
+    the next write once the file accepts writes again.
     """
 
-    def __init__(self, path: Path, retention_days: float | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        retention_days: float | None = None,
+        max_pending: int = MAX_PENDING,
+        retry_seconds: float | None = None,
+    ) -> None:
         self.path = path
         self._retention = timedelta(days=retention_days) if retention_days else None
         self._next_purge = 0.0  # monotonic time of the next retention purge
         self._lock = threading.Lock()
+        self._pending_lock = threading.Lock()  # taken before _lock, never after
+        self._pending: deque[_Pending] = deque()
+        self._max_pending = max_pending
+        self.retry_seconds = RETRY_SECONDS if retry_seconds is None else retry_seconds
+        self._retry_at = 0.0
+        self.dropped = 0  # pending writes dropped because memory was full too
         try:
             # Autocommit (isolation_level=None): each statement is its own transaction.
             self._db = sqlite3.connect(
@@ -98,17 +130,96 @@ class EventHistory:
 
     def event(self, event: Event) -> None:
         """Store an event from a camera, and now and then drop those past retention."""
-        self.add(event)
+        self._store(_Pending(event=event))
         if self._retention is not None and time.monotonic() >= self._next_purge:
             self._next_purge = time.monotonic() + _PURGE_EVERY_SECONDS
-            self.purge(datetime.now(UTC) - self._retention)
+            try:
+                self.purge(datetime.now(UTC) - self._retention)
+            except HistoryError as e:  # a later write retries; the events are safe
+                log.warning("history purge failed: %s", e)
 
     def update(self, update: EventUpdate) -> None:
         """A model's wording of a stored event replaces its template summary."""
-        self.set_summary(update.id, update.summary, update.summary_source)
+        self._store(_Pending(update=update))
 
     def state(self, state: CameraState) -> None:
         """Camera state is not history; it is retained on MQTT instead."""
+
+    @property
+    def pending(self) -> int:
+        """Events and wordings waiting in memory for the file to accept writes."""
+        return len(self._pending)
+
+    def retry(self) -> bool:
+        """Write what waits in memory, oldest first; True when nothing waits any more."""
+        with self._pending_lock:
+            return self._flush()
+
+    def retry_pending(self) -> None:
+        """`retry` for a periodic thread, when something waits and its pause is over."""
+        if self._pending and time.monotonic() >= self._retry_at:
+            self.retry()
+
+    def _store(self, item: _Pending) -> None:
+        with self._pending_lock:
+            if self._pending:  # keep the order: behind what already waits
+                self._pending.append(item)
+                self._bound()
+                if time.monotonic() >= self._retry_at:
+                    self._flush()
+                return
+            try:
+                self._apply(item)
+            except HistoryError as e:
+                self._pending.append(item)
+                self._retry_at = time.monotonic() + self.retry_seconds
+                log.error(
+                    "%s; keeping new events in memory (at most %d) and writing them when it "
+                    "can be written again",
+                    e,
+                    self._max_pending,
+                )
+
+    def _flush(self) -> bool:
+        """Apply the waiting writes in order; stop at the first failure (caller holds the lock)."""
+        if not self._pending:
+            return True
+        written = 0
+        while self._pending:
+            try:
+                self._apply(self._pending[0])
+            except HistoryError:
+                self._retry_at = time.monotonic() + self.retry_seconds
+                return False
+            self._pending.popleft()
+            written += 1
+        log.info(
+            "event history %s is writable again: wrote %d event(s) and wording(s) kept in memory",
+            self.path,
+            written,
+        )
+        return True
+
+    def _apply(self, item: _Pending) -> None:
+        if item.event is not None:
+            self.add(item.event)
+        elif item.update is not None:
+            u = item.update
+            self.set_summary(u.id, u.summary, u.summary_source)
+
+    def _bound(self) -> None:
+        """Drop the oldest waiting write when memory is full too (counted, said now and then)."""
+        while len(self._pending) > self._max_pending:
+            self._pending.popleft()
+            self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                log.warning(
+                    "event history: %d event(s) dropped so far; memory holds the newest %d "
+                    "until %s can be written",
+                    self.dropped,
+                    self._max_pending,
+                    self.path,
+                )
 
     # Storage -----------------------------------------------------------------------------
 
@@ -137,7 +248,9 @@ class EventHistory:
                             )
                     self._db.execute("COMMIT")
                 except BaseException:
-                    self._db.execute("ROLLBACK")
+                    # SQLite may have rolled back by itself ("database or disk is full").
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
                     raise
         except sqlite3.Error as e:
             raise _error(self.path, e) from e
@@ -196,8 +309,17 @@ class EventHistory:
         return count
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        """Write what still waits in memory if the file takes it, then close."""
+        with self._pending_lock:
+            if not self._flush():
+                log.error(
+                    "event history %s still cannot be written: %d event(s) and wording(s) "
+                    "kept in memory are lost; free space under storage.path",
+                    self.path,
+                    len(self._pending),
+                )
+            with self._lock:
+                self._db.close()
 
     def _write(self, sql: str, params: tuple[object, ...]) -> int:
         try:
@@ -225,6 +347,43 @@ def open_history(config: StorageConfig) -> EventHistory:
             "fix: set storage.path to a folder the agent's user can write"
         ) from e
     return EventHistory(folder / DB_NAME, retention_days=config.retention_days)
+
+
+@dataclass(frozen=True, slots=True)
+class FreeSpace:
+    """Room left on the disk that holds storage.path."""
+
+    path: Path
+    free_mb: float
+    total_mb: float
+    low_mb: float
+
+    @property
+    def low(self) -> bool:
+        return self.free_mb < self.low_mb
+
+    def describe(self) -> str:
+        text = f"{self.free_mb:,.0f} MB free of {self.total_mb:,.0f} MB under {self.path}"
+        if self.low:
+            text += (
+                f", below the {self.low_mb:,.0f} MB warning (storage.low_space_mb): when it is "
+                "full, new events wait in memory; free space or move storage.path"
+            )
+        return text
+
+
+def free_space(config: StorageConfig) -> FreeSpace | None:
+    """Free space where the history lives (its nearest existing folder); None if unknown."""
+    folder = Path(config.path).expanduser()
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        usage = shutil.disk_usage(probe)
+    except OSError:
+        return None
+    mb = 1_000_000  # MB as Home Assistant's data_size unit counts it
+    return FreeSpace(folder, usage.free / mb, usage.total / mb, float(config.low_space_mb))
 
 
 def _row(event: Event) -> tuple[object, ...]:
@@ -268,6 +427,8 @@ def _error(path: Path, e: sqlite3.Error) -> HistoryError:
         fix = "move the damaged file aside; the agent starts a new history"
     elif isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
         fix = "stop the other program holding the file"
+    elif isinstance(e, sqlite3.OperationalError) and "full" in str(e):
+        fix = "free space on the disk that holds storage.path"
     else:
         fix = "set storage.path to a folder the agent's user can write (and check free space)"
     return HistoryError(f"event history {path}: {e}; fix: {fix}")

@@ -1,7 +1,5 @@
 """`python -m agent.cli`: the same as the `eva` command."""
 
-import sys
+from agent.cli.main import entry
 
-from agent.cli.main import main
-
-sys.exit(main())
+entry()

@@ -40,7 +40,7 @@ def run_checks(config: AppConfig, out: TextIO) -> bool:
             print(f"[warn] camera '{camera.name}': {risk}", file=out)
     _check_mqtt(config, report)
     _check_llm(config, report)
-    _check_storage(config, report)
+    _check_storage(config, report, out)
     return ok
 
 
@@ -263,8 +263,13 @@ def _check_llm(config: AppConfig, report: _Report) -> None:
         model.close()
 
 
-def _check_storage(config: AppConfig, report: _Report) -> None:
-    from agent.adapters.history import HistoryError, open_history
+def _check_storage(config: AppConfig, report: _Report, out: TextIO) -> None:
+    from agent.adapters.history import HistoryError, free_space, open_history
+
+    space = free_space(config.storage)
+    if space is not None:
+        # A warning, not a failure: the agent runs on a nearly full disk (events wait in memory).
+        print(f"[{'warn' if space.low else 'info'}] storage: {space.describe()}", file=out)
 
     try:
         history = open_history(config.storage)

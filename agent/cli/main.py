@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -13,14 +14,21 @@ import traceback
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agent.config.loader import load_config
-from agent.config.schema import AppConfig
 from eva_errors import UserError
+
+if TYPE_CHECKING:
+    from agent.config.schema import AppConfig
+
+# Every command imports what it needs inside its handler, so `eva --help` loads argparse and
+# little else, and `eva check` or `eva ask` never load the detector runtimes or the service.
 
 log = logging.getLogger("eva")
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+# Set by the commands that run the agent: `entry` then ends the process without waiting.
+_exit_promptly = False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,6 +47,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except Exception as e:  # the one place that turns a bug into a message, not a traceback
         return _report_bug(e, debug=args.debug)
+
+
+def entry() -> None:
+    """The `eva` console script (and `python -m agent.cli`): `main`, then the exit.
+
+    After `eva run` has stopped everything it started, the process ends at once
+    (`os._exit`), without waiting in interpreter shutdown. That wait is not bounded: in a
+    container whose broker was removed, a daemon thread still inside a name lookup for it
+    (the MQTT client's reconnection; Docker's and podman's resolvers answer for a gone
+    container only after tens of seconds) kept the interpreter from exiting until the engine
+    killed it after its grace period.
+    """
+    code = main()
+    if _exit_promptly:
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def crash_log_path() -> Path:
@@ -134,6 +162,17 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the answer with its facts as JSON")
     s.add_argument("question", help="the question, in English or Ukrainian (quote it)")
     s.set_defaults(handler=_cmd_ask)
+
+    s = sub.add_parser(
+        "health", help="exit 0 while a running agent's cameras deliver frames (a HEALTHCHECK)"
+    )
+    where = s.add_mutually_exclusive_group(required=True)
+    where.add_argument("--config", type=Path, help="the running agent's configuration")
+    where.add_argument("--file", type=Path, help="its health.json (in storage.path)")
+    s.add_argument(
+        "--max-age", type=float, default=60.0, help="seconds after which the file is stale"
+    )
+    s.set_defaults(handler=_cmd_health)
 
     s = sub.add_parser("demo", help="play the bundled scene through the whole agent")
     s.add_argument("--language", choices=["en", "uk"], default="en")
@@ -237,6 +276,12 @@ def _parser() -> argparse.ArgumentParser:
         help="events in the fleet history the questions are timed over",
     )
     s.add_argument(
+        "--footprint",
+        action="store_true",
+        help="instead: start-up time and peak memory of `eva --help`, a template replay and "
+        "`eva run` with SmolLM2, each in a fresh process (--skip llm leaves out the last)",
+    )
+    s.add_argument(
         "--soak",
         type=float,
         metavar="MINUTES",
@@ -268,6 +313,12 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
+def load_config(path: Path, warnings: list[str] | None = None) -> AppConfig:
+    from agent.config.loader import load_config as load
+
+    return load(path, warnings)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     warnings: list[str] = []
     config = load_config(args.config, warnings)
@@ -278,6 +329,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from agent.service.app import run_agent
 
     workers = run_agent(config, _stop_on_signals(), extra_sinks=[ConsoleSink(sys.stderr)])
+    global _exit_promptly
+    _exit_promptly = True  # everything the agent started is stopped and closed
     return EXIT_FAILED if any(w.error for w in workers) else EXIT_OK
 
 
@@ -353,11 +406,24 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     return run_ask(config, args.question, sys.stdout, as_json=args.json)
 
 
+def _cmd_health(args: argparse.Namespace) -> int:
+    # Runs every 30 s in a container: the file path alone loads no configuration.
+    from agent.service.health import FILE_NAME, check_health
+
+    if args.file is not None:
+        path: Path = args.file
+    else:
+        path = Path(load_config(args.config).storage.path).expanduser() / FILE_NAME
+    healthy, why = check_health(path, args.max_age)
+    print(why)
+    return EXIT_OK if healthy else EXIT_FAILED
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     _setup_logging("INFO")
     from agent.cli.demo import demo_config, run_demo
 
-    config: AppConfig = demo_config(args.language, realtime=not args.fast)
+    config = demo_config(args.language, realtime=not args.fast)
     return run_demo(config, _stop_on_signals())
 
 
@@ -471,6 +537,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_FAILED
         return EXIT_OK if passed else EXIT_FAILED
+    if args.footprint:
+        from agent.bench.footprint import run_footprint
+
+        run_footprint(sys.stdout, with_llm="llm" not in args.skip)
+        return EXIT_OK
     config = load_config(args.config) if args.config else None
     if args.ask:
         from agent.bench.ask.accuracy import bench_ask
@@ -503,4 +574,4 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

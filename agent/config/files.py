@@ -187,7 +187,10 @@ def _labels(path: Path) -> None:
 
 def _onnx(path: Path) -> None:
     _readable(path, "an .onnx model file")
-    import onnx  # the same parser ONNX Runtime's files come from; only for custom models
+    try:
+        import onnx  # the same parser ONNX Runtime's files come from; only for custom models
+    except ImportError:  # a lean install (the container image): ONNX Runtime says it at load
+        return
 
     try:
         model = onnx.load(str(path), load_external_data=False)

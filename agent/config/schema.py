@@ -371,6 +371,12 @@ class StorageConfig(Strict):
     retention_days: int = Field(
         30, ge=1, le=36_500, description="Days of event history to keep (at most 100 years)."
     )
+    low_space_mb: int = Field(
+        200,
+        ge=0,
+        description="Warn (in `eva check`, the log and the diagnostics) when the disk holding "
+        "`path` has less free space than this many megabytes; 0 turns the warning off.",
+    )
 
 
 class LoggingConfig(Strict):

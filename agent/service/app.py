@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from agent.adapters.history import EventHistory, HistoryError, open_history
+from agent.adapters.history import EventHistory, HistoryError, free_space, open_history
 from agent.adapters.mqtt import MqttPublisher, payloads, start_publisher, topics
 from agent.adapters.mqtt.fleet import FleetView, installation_of
 from agent.adapters.mqtt.identity import AgentIdentity, with_identity
@@ -34,6 +34,9 @@ from agent.service.camera_status import CameraAvailability
 from agent.service.camera_worker import CameraWorker, Sink, SnapshotHook, deliver
 from agent.service.commands import CommandError, CommandHandler, DigestRunner
 from agent.service.diagnostics import DiagnosticsReporter
+from agent.service.health import FILE_NAME as HEALTH_FILE
+from agent.service.health import HealthFile
+from agent.service.periodic import PeriodicThread
 from agent.service.scheduler import DigestScheduler
 from pipelines.detections import Detections
 from pipelines.frames import Frame
@@ -75,6 +78,10 @@ def run_agent(
         if history is not None:
             cleanup.callback(history.close)
             sinks.append(history)
+            # Events kept in memory while the disk is full are written when it has room again.
+            PeriodicThread(
+                "history-retry", history.retry_pending, history.retry_seconds, stop
+            ).start()
         sinks += list(extra_sinks)
         live = LiveStates()
         sinks.append(live)
@@ -112,6 +119,7 @@ def run_agent(
                 cleanup,
                 asker,
                 fleet,
+                history,
             )
             availability = CameraAvailability(
                 config.mqtt.base_topic,
@@ -120,10 +128,12 @@ def run_agent(
                 stop,
             )
             availability.start()
+        health = HealthFile(Path(config.storage.path).expanduser() / HEALTH_FILE, workers, stop)
         ended_by_input = False
         try:
             for w in workers:
                 w.start()
+            health.start()
             if digests is not None and config.digests:
                 digests.start()
             while any(w.is_alive() for w in workers) and not stop.is_set():
@@ -201,7 +211,9 @@ def _start_outbox(
         log.info("outbox: %d message(s) from before the restart will be sent", backlog)
 
     def drain() -> None:
-        if not relay.wait_until_empty(timeout=5.0):
+        # Only while connected: with the broker gone the rows wait on disk for the next start,
+        # and `eva run` must stop within 5 s of SIGTERM (compose kills it after its grace).
+        if not relay.wait_until_empty(timeout=3.0, while_connected=True):
             log.warning(
                 "stopping with %d message(s) in the outbox; they are sent after the next start",
                 outbox.depth(),
@@ -240,6 +252,7 @@ def _start_operator_side(
     cleanup: contextlib.ExitStack,
     asker: Asker | None = None,
     fleet: FleetView | None = None,
+    history: EventHistory | None = None,
 ) -> DiagnosticsReporter:
     """Commands in, diagnostics out."""
 
@@ -270,6 +283,8 @@ def _start_operator_side(
         else (lambda: publisher.stats().pending),
         config.home_assistant.diagnostics_seconds,
         stop,
+        free_space=lambda: free_space(config.storage),
+        history_pending=(lambda: history.pending) if history is not None else (lambda: 0),
     )
     reporter.start()
     return reporter
@@ -355,7 +370,7 @@ def _probe(model: LanguageModel) -> None:
 
 
 def _flush(publisher: MqttPublisher) -> None:
-    if not publisher.wait_until_delivered(timeout=5.0):
+    if not publisher.wait_until_delivered(timeout=2.0, while_connected=True):
         log.warning(
             "stopping with %d message(s) not yet acknowledged by the broker",
             publisher.stats().pending,

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.adapters.history import FreeSpace
 from agent.adapters.mqtt import topics
 from agent.llm.wording import WordingQueue
 from agent.service.camera_worker import CameraWorker
@@ -50,6 +51,18 @@ class AgentDiagnostics(BaseModel):
         description="Messages not yet acknowledged by the broker (null without MQTT)."
     )
     wording: dict[str, int] = Field(description="How event summaries ended up, per outcome.")
+    storage_free_mb: float | None = Field(
+        None,
+        description="Free space on the disk holding storage.path, in megabytes; null if unknown.",
+    )
+    storage_low: bool = Field(
+        False, description="Whether that free space is below storage.low_space_mb."
+    )
+    history_pending: int = Field(
+        0,
+        description="Events waiting in memory because the history file cannot be written "
+        "(a full disk); written when it can be again.",
+    )
 
 
 def camera_diagnostics(worker: CameraWorker) -> CameraDiagnostics:
@@ -66,12 +79,20 @@ def camera_diagnostics(worker: CameraWorker) -> CameraDiagnostics:
     )
 
 
-def agent_diagnostics(wording: WordingQueue | None, outbox_depth: int | None) -> AgentDiagnostics:
+def agent_diagnostics(
+    wording: WordingQueue | None,
+    outbox_depth: int | None,
+    space: FreeSpace | None = None,
+    history_pending: int = 0,
+) -> AgentDiagnostics:
     return AgentDiagnostics(
         model_seconds_p50=wording.model_seconds_p50() if wording else None,
         pending_summaries=wording.pending if wording else 0,
         outbox_depth=outbox_depth,
         wording=wording.counters.as_dict() if wording else {},
+        storage_free_mb=round(space.free_mb, 1) if space else None,
+        storage_low=space.low if space else False,
+        history_pending=history_pending,
     )
 
 
@@ -88,6 +109,8 @@ class DiagnosticsReporter(PeriodicThread):
         outbox_depth: Callable[[], int | None],
         interval: float,
         stop: threading.Event,
+        free_space: Callable[[], FreeSpace | None] = lambda: None,
+        history_pending: Callable[[], int] = lambda: 0,
     ) -> None:
         super().__init__("diagnostics", self.report, interval, stop)
         self._base = base_topic
@@ -96,11 +119,27 @@ class DiagnosticsReporter(PeriodicThread):
         self._wording = wording
         self._publish = publish
         self._outbox_depth = outbox_depth
+        self._free_space = free_space
+        self._history_pending = history_pending
+        self._was_low = False
 
     def report(self) -> None:
         for w in self._workers:
             payload = camera_diagnostics(w).model_dump_json().encode()
             self._publish(topics.diagnostics(self._base, w.camera.name), payload, True)
-        agent = agent_diagnostics(self._wording, self._outbox_depth())
+        space = self._free_space()
+        self._say_when_space_changes(space)
+        agent = agent_diagnostics(
+            self._wording, self._outbox_depth(), space, self._history_pending()
+        )
         topic = topics.agent_diagnostics(self._base, self._agent_id)
         self._publish(topic, agent.model_dump_json().encode(), True)
+
+    def _say_when_space_changes(self, space: FreeSpace | None) -> None:
+        """One WARNING when free space drops below the threshold, one INFO when it recovers."""
+        low = space is not None and space.low
+        if space is not None and low and not self._was_low:
+            log.warning("storage: %s", space.describe())
+        elif space is not None and self._was_low and not low:
+            log.info("storage: %s", space.describe())
+        self._was_low = low

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -34,6 +33,8 @@ class Placed(NamedTuple):
 
 def place(image: npt.NDArray[np.uint8], size: int | tuple[int, int]) -> Placed:
     """Scale a BGR image to fit `size` (square side or (width, height)), centred on grey."""
+    import cv2  # here: loading a configuration (eva check, eva ask) must not load OpenCV
+
     out_w, out_h = (size, size) if isinstance(size, int) else size
     img: npt.NDArray[Any] = image
     h, w = img.shape[:2]
@@ -57,6 +58,8 @@ def place(image: npt.NDArray[np.uint8], size: int | tuple[int, int]) -> Placed:
 
 def letterbox(image: npt.NDArray[np.uint8], size: int | tuple[int, int]) -> Letterboxed:
     """The float NCHW RGB 0..1 input of an ONNX model, from `place`."""
+    import cv2  # here: loading a configuration (eva check, eva ask) must not load OpenCV
+
     placed = place(image, size)
     rgb = cv2.cvtColor(placed.image, cv2.COLOR_BGR2RGB)
     # Transpose, widen and scale in one pass; order="C" so ONNX Runtime need not copy again.

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -121,6 +120,8 @@ def nms(
     Returns:
         Indices of the kept boxes, best score first.
     """
+    import cv2  # here: loading a configuration (eva check, eva ask) must not load OpenCV
+
     if len(scores) == 0:
         return np.zeros(0, np.intp)
     xywh = np.concatenate([boxes_xyxy[:, :2], boxes_xyxy[:, 2:] - boxes_xyxy[:, :2]], axis=1)

@@ -92,12 +92,12 @@ def ensure_builtin_model(name: str = "yolov3-tiny", input_size: int = 416) -> Pa
         raise DetectorError(f"unknown built-in model {name!r}; choose one of {BUILTIN_MODELS}")
     if input_size <= 0 or input_size % 32:
         raise DetectorError(f"input_size must be a positive multiple of 32, got {input_size}")
-    cfg, weights = _verified_sources(name)
     folder = cache_dir() / "models"
     model = folder / f"{name}-{input_size}.onnx"
     sidecar = model.with_name(model.name + ".sha256")
     if _cached_ok(model, sidecar):
-        return model
+        return model  # the Darknet sources are needed only to convert: an image ships without
+    cfg, weights = _verified_sources(name)
     if model.exists():
         log.warning("cached %s does not match its checksum; converting again", model)
 

@@ -125,6 +125,12 @@ class Imx500SourceConfig(BaseModel):
         description="Drop '-' entries from the labels before class ids index them (YOLO on "
         "COCO); empty = from the network.",
     )
+    preserve_aspect_ratio: bool | None = Field(
+        None,
+        description="Feed the network a centred crop of the sensor with its input's aspect "
+        "ratio instead of the whole, squashed 4:3 image (picamera2's set_auto_aspect_ratio, "
+        "as its demos do when the network asks); empty = from the network.",
+    )
     reconnect_max_seconds: float = Field(
         30.0, gt=0, description="Longest wait between attempts to reopen a failed camera."
     )
@@ -183,7 +189,8 @@ class _Imx500Adapter:
             config.capture_timeout_seconds,
         )
         self.camera = self._camera.camera
-        if intrinsics.preserve_aspect_ratio:
+        preserve = config.preserve_aspect_ratio
+        if preserve if preserve is not None else intrinsics.preserve_aspect_ratio:
             self.imx500.set_auto_aspect_ratio()
         names = self.layout.names
         log.info(

@@ -115,6 +115,11 @@ BINARY_SENSOR_DEVICE_CLASSES = frozenset(
 # Only the sensor device classes this agent uses, with the units Home Assistant accepts.
 SENSOR_DEVICE_CLASS_UNITS: dict[str, frozenset[str]] = {
     "duration": frozenset({"d", "h", "min", "s", "ms", "µs"}),
+    # homeassistant/const.py UnitOfInformation (DATA_SIZE accepts every member).
+    "data_size": frozenset(
+        {"bit", "kbit", "Mbit", "Gbit", "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"}
+        | {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"}
+    ),
 }
 EVENT_DEVICE_CLASSES = frozenset({"button", "doorbell", "motion"})
 BUTTON_DEVICE_CLASSES = frozenset({"identify", "restart", "update"})

@@ -164,6 +164,9 @@ class FakeHailo:
     timeouts: list[int] = field(default_factory=list)
     open_vdevices: int = 0
     configured_open: int = 0
+    open_groups: list[str] = field(default_factory=list)  # group_id of each open VDevice
+    version: str = "4.20.0"  # hailo_platform.__version__
+    infer_model_api: bool = True  # VDevice.create_infer_model, from HailoRT 4.18
 
     def module(self) -> types.ModuleType:
         fake = self
@@ -259,6 +262,16 @@ class FakeHailo:
                 return Stream(name or fake.output_names[0], (CLASSES * 501,), self)
 
             def configure(self) -> Configured:
+                # As HailoRT: the HEF meets the chip here, not in create_infer_model.
+                built_for = hef_arch(self.hef)
+                if built_for is not None:
+                    if fake.arch == FakeArch.HAILO8L and built_for != "hailo8l":
+                        raise status_exception(93)
+                    if fake.arch == FakeArch.HAILO8 and built_for == "hailo8l":
+                        fake.warnings.append(
+                            "HEF was compiled for Hailo8L device, while the device itself is "
+                            "Hailo8. This will result in lower performance."
+                        )
                 if self.nms_score_threshold != ZOO_NMS_SCORE_THRESHOLD and not fake.host_nms:
                     # pyhailort: the setter "will not fail, but make configure() fail".
                     raise HailoRTInvalidOperationException(
@@ -288,8 +301,14 @@ class FakeHailo:
                 self._open = False
                 if fake.fail_create:
                     raise fake.fail_create
-                if fake.open_vdevices and not params.multi_process_service:
+                # HailoRT shares one device among a process's VDevices of one non-default
+                # group_id (vdevice.cpp, SharedResourceManager keyed by it); "UNIQUE" (the
+                # default) wants a chip of its own.
+                shared = params.group_id != "UNIQUE" and params.group_id in fake.open_groups
+                if fake.open_vdevices and not params.multi_process_service and not shared:
                     raise status_exception(74)
+                self._group = params.group_id
+                fake.open_groups.append(params.group_id)
                 fake.scheduling.append(params.scheduling_algorithm)
                 fake.vdevice_params.append(params)
                 fake.open_vdevices += 1
@@ -312,6 +331,7 @@ class FakeHailo:
                 if self._open:
                     self._open = False
                     fake.open_vdevices -= 1
+                    fake.open_groups.remove(self._group)
 
             def get_physical_devices(self) -> list[Device]:
                 return [Device()]
@@ -321,19 +341,13 @@ class FakeHailo:
                 assert self._open, "create_infer_model on a released VDevice"
                 if fake.fail_load:
                     raise fake.fail_load
-                built_for = hef_arch(hef_source)
-                if built_for is not None:
-                    if fake.arch == FakeArch.HAILO8L and built_for != "hailo8l":
-                        raise status_exception(93)
-                    if fake.arch == FakeArch.HAILO8 and built_for == "hailo8l":
-                        fake.warnings.append(
-                            "HEF was compiled for Hailo8L device, while the device itself is "
-                            "Hailo8. This will result in lower performance."
-                        )
                 fake.loaded.append(hef_source)
                 return InferModel(hef_source)
 
         mod = types.ModuleType("hailo_platform")
+        mod.__version__ = fake.version  # type: ignore[attr-defined]
+        if not fake.infer_model_api:  # HailoRT before 4.18
+            del VDevice.create_infer_model
         mod.VDevice = VDevice  # type: ignore[attr-defined]
         mod.Device = Device  # type: ignore[attr-defined]
         mod.HailoSchedulingAlgorithm = types.SimpleNamespace(  # type: ignore[attr-defined]

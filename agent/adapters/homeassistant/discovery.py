@@ -338,6 +338,8 @@ def _agent_entities(base: str, agent: str) -> list[_Entity]:
         ),
         _diagnostic(diagnostics, "pending_summaries", "Pending summaries", "pending_summaries"),
         _diagnostic(diagnostics, "outbox_depth", "Outbox depth", "outbox_depth"),
+        _diagnostic(diagnostics, "storage_free", "Storage free", "storage_free_mb", unit="MB"),
+        _diagnostic(diagnostics, "history_pending", "History pending", "history_pending"),
     ]
 
 
@@ -422,6 +424,8 @@ def _diagnostic(
     }
     if unit in ("s", "ms"):
         options["device_class"] = "duration"
+    elif unit == "MB":
+        options["device_class"] = "data_size"
     if unit is not None:
         options["unit_of_measurement"] = unit
     return _Entity("sensor", what, name, options)

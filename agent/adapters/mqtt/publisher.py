@@ -203,12 +203,18 @@ class MqttPublisher:
         with self._cond:
             self._connect_hooks.append(hook)
 
-    def wait_until_delivered(self, timeout: float) -> bool:
-        """Wait until every QoS 1 message published so far has its PUBACK; False on timeout."""
+    def wait_until_delivered(self, timeout: float, *, while_connected: bool = False) -> bool:
+        """Wait until every QoS 1 message published so far has its PUBACK; False on timeout
+        (and, with `while_connected`, as soon as the broker is not connected)."""
+
+        def delivered() -> bool:
+            return not self._unacked and self._in_flight_calls == 0
+
         with self._cond:
-            return self._cond.wait_for(
-                lambda: not self._unacked and self._in_flight_calls == 0, timeout
-            )
+            if not while_connected:
+                return self._cond.wait_for(delivered, timeout)
+            self._cond.wait_for(lambda: delivered() or not self._connected, timeout)
+            return delivered()
 
     def ack_latencies_ms(self) -> list[float]:
         """Milliseconds from publish_event() to PUBACK (outages included), latest 10,000 events."""
@@ -236,7 +242,7 @@ class MqttPublisher:
             return
         try:
             self._publish(self._status_topic, OFFLINE, retain=True, is_event=False, closing=True)
-            if connected and not self.wait_until_delivered(timeout):
+            if connected and not self.wait_until_delivered(timeout, while_connected=True):
                 logger.warning(
                     "closing with %d MQTT message(s) not acknowledged by %s",
                     self.stats().pending,
@@ -244,7 +250,17 @@ class MqttPublisher:
                 )
         finally:
             self._client.disconnect()
-            self._client.loop_stop()
+            self._stop_loop(timeout)
+
+    def _stop_loop(self, timeout: float) -> None:
+        """paho's loop_stop joins its network thread without a limit, and that thread may be
+        stuck in a name lookup (a removed container's name can take tens of seconds) or a
+        TCP connect. Wait a bounded time: the thread is a daemon and dies with the process."""
+        stopper = threading.Thread(target=self._client.loop_stop, name="mqtt-stop", daemon=True)
+        stopper.start()
+        stopper.join(timeout)
+        if stopper.is_alive():
+            logger.debug("MQTT network thread still busy after %.1f s; not waiting", timeout)
 
     def give_up(self, why: str) -> None:
         """Stop connecting for good, without announcing ``offline``: another process holds
@@ -467,6 +483,7 @@ class MqttPublisher:
             with self._cond:
                 was_connected, self._connected = self._connected, False
                 closing = self._closed
+                self._cond.notify_all()  # wake waiters that only wait while connected
             if closing:
                 logger.info("disconnected from MQTT broker %s", self.address)
             elif was_connected and self._begin_outage():

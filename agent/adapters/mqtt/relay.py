@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from agent.adapters.mqtt.outbox import Outbox, OutboxRow
 from agent.adapters.mqtt.publisher import MqttPublisher
@@ -52,12 +53,22 @@ class OutboxRelay:
         with self._cond:
             return len(self._in_flight)
 
-    def wait_until_empty(self, timeout: float) -> bool:
-        """Wait until the outbox is empty (everything acknowledged); False on timeout."""
+    def wait_until_empty(self, timeout: float, *, while_connected: bool = False) -> bool:
+        """Wait until the outbox is empty (everything acknowledged); False on timeout (and,
+        with `while_connected`, once the broker is not connected: the rows wait on disk)."""
+
+        def empty() -> bool:
+            return not self._in_flight and self._outbox.depth() == 0
+
+        deadline = time.monotonic() + timeout
         with self._cond:
-            return self._cond.wait_for(
-                lambda: not self._in_flight and self._outbox.depth() == 0, timeout
-            )
+            while not empty():
+                left = deadline - time.monotonic()
+                if left <= 0 or (while_connected and not self._publisher.connected):
+                    return False
+                # Acks notify; a lost connection does not, so look again now and then.
+                self._cond.wait(min(left, 0.1))
+            return True
 
     def stop(self) -> None:
         with self._cond:

@@ -12,9 +12,9 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import lap
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
 
 from agent.bench.events.noise import Frame
 from agent.bench.events.worlds import World
@@ -154,9 +154,34 @@ def _match(truth: list[Report], told: list[Report], window: float) -> list[tuple
     dt = r_at[None, :] - t_at[:, None]
     same = np.array([[a.label == b.label for b in told] for a in truth])
     ok = same & (dt >= -EARLY) & (dt <= window)
-    cost = np.where(ok, np.abs(dt), 1e6)
-    rows, cols = linear_sum_assignment(cost)
-    return [(int(r), int(c), float(dt[r, c])) for r, c in zip(rows, cols, strict=True) if ok[r, c]]
+    # When every report comes after every true event, all pairings cost the same total; a
+    # tiny square term breaks the tie toward the order-preserving one (the smallest delays).
+    rows, cols = _assign(np.abs(dt) + 1e-9 * dt**2, ok)
+    return [(int(r), int(c), float(dt[r, c])) for r, c in zip(rows, cols, strict=True)]
+
+
+def _assign(
+    cost: npt.NDArray[np.float64], allowed: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The allowed pairs of a least-cost one-to-one assignment: as many allowed pairs as
+    possible, then the least cost. `lap` (Jonker-Volgenant) instead of scipy, which the
+    agent no longer installs; lap wants a square matrix, so zero-cost dummies pad it."""
+    n, m = cost.shape
+    if n == 0 or m == 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    # Exactly min(n, m) real pairs are always made, so shifting every real cost by one
+    # constant changes nothing: allowed costs become 0..spread, and a forbidden pair costs
+    # more than all allowed pairs together (and stays below lap's own "infinity", 1e6).
+    lo = float(cost[allowed].min()) if allowed.any() else 0.0
+    shifted = np.where(allowed, cost - lo, 0.0)
+    forbidden = float(shifted.max()) * min(n, m) + 1.0
+    square = np.zeros((max(n, m), max(n, m)))
+    square[:n, :m] = np.where(allowed, shifted, forbidden)
+    x = np.asarray(lap.lapjv(square, return_cost=False)[0][:n], np.intp)
+    rows = np.flatnonzero(x < m)
+    cols = x[rows]
+    keep = allowed[rows, cols]
+    return rows[keep], cols[keep]
 
 
 def iou(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -199,16 +224,14 @@ def _score_ids(
             key = (f.true_ids[gi], ids[ti])
             shared[key] = shared.get(key, 0) + 1
         # Keep last frame's pairs where they still hold, as CLEAR MOT does, then assign.
-        cost = np.where(ov >= 0.5, 1 - ov, 1e6)
+        cost = 1 - ov
         for gi, g in enumerate(f.true_ids):
             if g in last and last[g] in ids:
                 ti = ids.index(last[g])
                 if ov[gi, ti] >= 0.5:
                     cost[gi, ti] = -1.0
-        rows, cols = linear_sum_assignment(cost)
+        rows, cols = _assign(cost, ov >= 0.5)
         for r, c in zip(rows, cols, strict=True):
-            if cost[r, c] >= 1e6:
-                continue
             g = f.true_ids[r]
             if g in last and last[g] != ids[c]:
                 s.id_switches += 1
@@ -219,5 +242,5 @@ def _score_ids(
         m = np.zeros((len(gts), len(trs)))
         for (g, t), n in shared.items():
             m[gts.index(g), trs.index(t)] = n
-        rows, cols = linear_sum_assignment(-m)
+        rows, cols = _assign(-m, np.ones(m.shape, bool))
         s.idtp += float(m[rows, cols].sum())

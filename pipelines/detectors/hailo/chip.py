@@ -40,6 +40,53 @@ def identify(vdevice: Any) -> Arch:
     return normalize_architecture(raw)
 
 
+#: The InferModel API (`VDevice.create_infer_model`) the detector uses is in pyhailort from
+#: HailoRT 4.18 on (hailo-ai/hailort release notes for v4.18.0); older versions lack the
+#: method, which is what is checked first.
+INFER_MODEL_HAILORT = (4, 18)
+#: The manifest's HEFs are Hailo Model Zoo v2.14 builds, which need HailoRT 4.20
+#: (hailo-ai/hailo_model_zoo v2.14, its README's compatibility line).
+ZOO_HAILORT = (4, 20)
+UPGRADE_HAILORT = (
+    "`sudo apt update && sudo apt full-upgrade` (hailo-all brings HailoRT, its driver and "
+    "python3-hailort at one version), reboot, then check `hailortcli --version`"
+)
+
+
+def hailort_version(sdk: Any) -> tuple[int, ...] | None:
+    """HailoRT's version from hailo_platform (or its package), None if it does not say."""
+    text = getattr(sdk, "__version__", None)
+    if not isinstance(text, str):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            text = version("hailort")
+        except PackageNotFoundError:
+            return None
+    parts = re.findall(r"\d+", text)[:3]
+    return tuple(int(p) for p in parts) if parts else None
+
+
+def check_hailort(sdk: Any, *, zoo_hef: bool) -> None:
+    """DetectorError with the fix when this HailoRT cannot run the detector or its HEF."""
+    found = hailort_version(sdk)
+    shown = ".".join(map(str, found)) if found else "of unknown version"
+    if not hasattr(sdk.VDevice, "create_infer_model") or (
+        found is not None and found < INFER_MODEL_HAILORT
+    ):
+        raise DetectorError(
+            f"HailoRT {shown} has no InferModel API (added in HailoRT 4.18), which the "
+            f"Hailo detector uses: {UPGRADE_HAILORT}"
+        )
+    if zoo_hef and found is not None and found < ZOO_HAILORT:
+        raise DetectorError(
+            f"HailoRT {shown} is older than the 4.20 that the Model Zoo v2.14 HEFs of "
+            f"`eva models fetch` need: {UPGRADE_HAILORT}; or use the HEFs of Raspberry Pi's "
+            "hailo-models package (/usr/share/hailo-models), built for its HailoRT"
+        )
+    log.debug("HailoRT %s", shown)
+
+
 def import_sdk() -> Any:
     """The hailo_platform module, or DetectorError saying how to install it."""
     try:

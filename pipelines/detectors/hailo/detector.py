@@ -17,13 +17,19 @@ import numpy.typing as npt
 from eva_errors import DetectorError
 from pipelines.detections import Detections
 from pipelines.detectors.base import Detector
+from pipelines.detectors.hailo.chip import check_hailort
 from pipelines.detectors.hailo.config import HailoDetectorConfig
 from pipelines.detectors.hailo.decode import decode_hailo_nms
 from pipelines.detectors.hailo.errors import HefIncompatibleError
 from pipelines.detectors.hailo.hef import choose_hef, hef_labels, nms_threshold, right_model_hint
 from pipelines.detectors.hailo.runtime import HailoRuntime
 from pipelines.detectors.letterbox import place
-from pipelines.models.hailo_manifest import ARCH_NAMES, HailoManifest, load_manifest
+from pipelines.models.hailo_manifest import (
+    ARCH_NAMES,
+    SYSTEM_MODELS_DIR,
+    HailoManifest,
+    load_manifest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +87,10 @@ class HailoDetector(Detector):
             arch = runtime.connect(config.multi_process_service, config.group_id)
             hef = choose_hef(config.model, arch, manifest)
             entry = manifest.by_file(hef.name)
+            # Raspberry Pi's hailo-models files come with (and match) its HailoRT package.
+            check_hailort(
+                runtime.sdk, zoo_hef=entry is not None and hef.parent != SYSTEM_MODELS_DIR
+            )
             threshold = nms_threshold(config.score_threshold, hef, entry)
             try:
                 input_shape, _ = runtime.open(hef, threshold)

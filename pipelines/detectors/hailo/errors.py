@@ -24,9 +24,16 @@ NO_DEVICE = (
     "no usable Hailo device: check that `hailortcli fw-control identify` lists it and "
     "`dmesg | grep -i hailo` shows no errors"
 )
+# HailoRT returns 74 both when another program holds the chip and when its scan finds no
+# chip at all: VDeviceBase::create_devices checks "not enough free devices. requested: 1,
+# found: 0" after Device::scan() came back empty (hailo-ai/hailort,
+# hailort/libhailort/src/vdevice/vdevice.cpp). The device node tells the two apart.
 CHIP_BUSY = (
-    "the Hailo chip is in use by another program (HAILO_OUT_OF_PHYSICAL_DEVICES): stop it "
-    "(see `sudo lsof /dev/hailo0`), or share the chip through the HailoRT service: "
+    "no free Hailo chip (HAILO_OUT_OF_PHYSICAL_DEVICES, status 74), which has two causes; "
+    "`ls /dev/hailo*` tells them apart. No /dev/hailo0: the driver found no chip: reboot "
+    "after installing hailo-all, seat the AI HAT+ (or M.2 board) and its ribbon cable, then "
+    "`hailortcli fw-control identify`. /dev/hailo0 present: another program holds the chip: "
+    "stop it (see `sudo lsof /dev/hailo0`), or share the chip through the HailoRT service: "
     "`sudo systemctl enable --now hailort.service`, set detector.multi_process_service: true "
     "here and run the other program with the service (same group_id)"
 )

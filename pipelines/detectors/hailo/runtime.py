@@ -1,11 +1,14 @@
 """The only code that drives hailo_platform: the process's shared chip and its models.
 
-One chip, several cameras: the Hailo driver hands the chip to one open file, so a second
-`VDevice` in the same process fails with HAILO_OUT_OF_PHYSICAL_DEVICES. Every Hailo
-detector of the process therefore shares one `VDevice` (`SharedChip`), and HailoRT's model
-scheduler (round robin) takes turns between their models. To share the chip with another
-program, every program must go through the HailoRT service: `multi_process_service: true`
-with the same `group_id` here and there, and `hailort.service` running.
+One chip, several cameras: the Hailo driver hands the chip to one open file. Within one
+process HailoRT keeps one underlying device per `group_id` (a SharedResourceManager keyed by
+it, hailo-ai/hailort libhailort/src/vdevice/vdevice.cpp), so a second `VDevice` with the same
+non-default `group_id` shares the chip, while the default "UNIQUE" asks for a chip of its own
+and fails with HAILO_OUT_OF_PHYSICAL_DEVICES. Every Hailo detector of the process shares one
+`VDevice` (`SharedChip`) all the same, and HailoRT's model scheduler (round robin) takes
+turns between their models. To share the chip with another program, every program must go
+through the HailoRT service: `multi_process_service: true` with the same `group_id` here and
+there, and `hailort.service` running.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy.typing as npt
 from eva_errors import DetectorError
 from pipelines.detectors.hailo.chip import identify, import_sdk
 from pipelines.detectors.hailo.config import HEF_NMS_SCORE_THRESHOLD
-from pipelines.detectors.hailo.errors import sdk_errors
+from pipelines.detectors.hailo.errors import HefIncompatibleError, sdk_errors
 from pipelines.models.hailo_manifest import ARCH_NAMES, Arch
 
 log = logging.getLogger(__name__)
@@ -119,6 +122,11 @@ class HailoRuntime:
         self._configured: Any = None
         self._output_names: list[str] = []
 
+    @property
+    def sdk(self) -> Any:
+        """hailo_platform, once `connect` has imported it."""
+        return self._sdk
+
     def connect(self, service: bool = False, group_id: str = "SHARED") -> Arch:
         """Join the process's VDevice (opening the chip if first) and tell its architecture."""
         sdk = self._sdk = import_sdk()
@@ -162,7 +170,10 @@ class HailoRuntime:
             with sdk_errors(f"configuring {hef_path}", hef=hef_path):
                 self._configured = self._stack.enter_context(model.configure())
         except DetectorError as exc:
-            if nms_score_threshold is None:
+            # HailoRT checks the HEF against the chip in configure() too (InferModel::configure
+            # -> DeviceBase::check_hef_is_compatible, libhailort device_internal.cpp): that is
+            # not about the threshold.
+            if nms_score_threshold is None or isinstance(exc, HefIncompatibleError):
                 raise
             # HailoRT refuses the override at configure() when the NMS is not on the host.
             log.warning(
