@@ -24,6 +24,8 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from support.mqtt_helpers import free_port, port_accepts
 
+from agent.adapters.homeassistant.discovery import slug
+from agent.adapters.mqtt.identity import resolve_identity
 from agent.bench.mosquitto import find_mosquitto
 from agent.config.schema import AppConfig, TemplateLlmConfig
 from agent.service.app import run_agent
@@ -187,6 +189,8 @@ def test_the_agent_logs_in_and_only_home_assistant_commands_it(
     agent_password = compose_broker.agent_password_file.read_text().strip()
     assert len(agent_password) == 32 and agent_password != compose_broker.homeassistant_password
 
+    # The id the agent makes on first start and keeps in storage.path (docs/fleet.md).
+    agent_id = resolve_identity(config.mqtt, config.storage).agent_id
     stop = threading.Event()
     agent = threading.Thread(target=run_agent, args=(config, stop))
     with Client311(
@@ -198,10 +202,10 @@ def test_the_agent_logs_in_and_only_home_assistant_commands_it(
         agent.start()
         try:
             # The agent is in: status, events and discovery reach Home Assistant.
-            ha.wait_for("eva/status", b"online")
+            ha.wait_for(f"eva/agents/{agent_id}/status", b"online")
             ha.wait_for("eva/demo/events")
             discovery = json.loads(
-                ha.wait_for("homeassistant/switch/eva_edge_vision_agent_demo_paused/config")
+                ha.wait_for(f"homeassistant/switch/eva_{slug(agent_id)}_demo_paused/config")
             )
             assert discovery["command_topic"] == "eva/cmd/pause"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.adapters.history import EventHistory
-from agent.adapters.mqtt import topics
+from agent.adapters.mqtt import payloads, topics
 from agent.adapters.mqtt.fleet import FleetView, Installation, installation_of
 from agent.adapters.mqtt.identity import HUB_ID_FILE, with_identity
 from agent.adapters.mqtt.publisher import MqttPublisher
@@ -214,8 +214,7 @@ class Hub:
         return self.publisher.publish(topic, payload, retain=retain)
 
     def _send_digest(self, digest: Digest) -> object:
-        topic = topics.digest(self.config.mqtt.base_topic)
-        return self.publisher.publish(topic, digest.model_dump_json().encode())
+        return self.publisher.publish(*payloads.digest(self.config.mqtt.base_topic, digest))
 
     def _run_digest(self, name: str | None) -> dict[str, Any]:
         digest = self.digests.run(pick_digest(self.config.digests, name))
