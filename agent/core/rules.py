@@ -9,7 +9,7 @@ test can replay an hour of tracks in milliseconds.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from agent.config import EventKind, RuleConfig
@@ -115,16 +115,18 @@ def _arrivals(
     removed: Sequence[TrackView],
     now: float,
 ) -> tuple[RuleState, list[Change]]:
-    changes = []
-    for t in eligible:
-        if t.id in state.counted:
-            continue
+    changes: list[Change] = []
+    counted = state.counted
+    fresh = [t for t in eligible if t.id not in counted]
+    if not fresh and not removed:
+        return state, changes  # the same objects as on the last frame: nothing to tell
+    for t in fresh:
         # With zones, an arrival means appearing inside one of them; an object that
         # appears elsewhere and walks in later is a zone_enter, not an arrival.
         if not rule.zones or _watched(rule, t.zones):
             changes.append(_change(rule, t, now, _watched(rule, t.zones)))
-    counted = _forget(state, removed) | {t.id for t in eligible}
-    return replace(state, counted=counted), changes
+    counted = _forget(state, removed) | {t.id for t in fresh}
+    return RuleState(counted, state.zones, state.dwelled, state.counts), changes
 
 
 def _departures(
@@ -141,9 +143,11 @@ def _departures(
         last_zones = state.zones.get(t.id, t.zones)
         if not rule.zones or _watched(rule, last_zones):
             changes.append(_change(rule, t, now, _watched(rule, last_zones)))
-    counted = _forget(state, removed) | {t.id for t in eligible}
+    counted = state.counted
+    if removed or any(t.id not in counted for t in eligible):
+        counted = _forget(state, removed) | {t.id for t in eligible}
     zones = {t.id: t.zones for t in eligible}
-    return replace(state, counted=counted, zones=zones), changes
+    return RuleState(counted, zones, state.dwelled, state.counts), changes
 
 
 def _zone_moves(
@@ -168,7 +172,7 @@ def _zone_moves(
             left = state.zones.get(t.id, frozenset())
             if left:
                 changes.append(_change(rule, t, now, left))
-    return replace(state, zones=zones), changes
+    return RuleState(state.counted, zones, state.dwelled, state.counts), changes
 
 
 def _dwells(
@@ -189,7 +193,7 @@ def _dwells(
                 changes.append(_change(rule, t, now, frozenset({z})))
                 dwelled.add(key)
     # Leaving the zone (or the frame) re-arms the rule for the next stay.
-    return replace(state, dwelled=frozenset(dwelled)), changes
+    return RuleState(state.counted, state.zones, frozenset(dwelled), state.counts), changes
 
 
 def _count_changes(
@@ -226,4 +230,5 @@ def _count_changes(
                 previous_count=old,
             )
         )
-    return replace(state, counts={k: v for k, v in counts.items() if v}), changes
+    new_counts = {k: v for k, v in counts.items() if v}
+    return RuleState(state.counted, state.zones, state.dwelled, new_counts), changes

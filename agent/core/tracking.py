@@ -17,9 +17,9 @@ What a real detector does, and what each part here answers (measured with
   else takes, or a track that has just been confirmed, continues the nearest lost object
   that could have got there, so its visit goes on.
 
-Matching is one Hungarian assignment (scipy) per frame over a cost that mixes overlap with
-the predicted box and Frigate's size-relative distance, plus a second, smaller one for the
-leftovers. norfair pins numpy<2 and ByteTrack
+Matching is one optimal assignment (Jonker-Volgenant, `lap`) per frame over a cost that
+mixes overlap with the predicted box and Frigate's size-relative distance, plus a second,
+smaller one for the leftovers. norfair pins numpy<2 and ByteTrack
 keeps no class groups or nested-box rule; this file is faster than both and wins on the
 event benchmark (figures in docs/BENCHMARKS.md).
 """
@@ -32,9 +32,9 @@ from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
 
 from agent.config import TrackerConfig
+from agent.core.assignment import assign
 from agent.core.geometry import FloatArray, area, inside_share, pair_geometry, size_change
 from pipelines.detections import Detections
 
@@ -385,25 +385,28 @@ class Tracker:
         n = len(tracks)
         # One flat pass over the tracks: building an array from per-track tuples costs more
         # than all the geometry below.
+        # Columns: corners, velocity twice (so the prediction is one product), last update,
+        # last seen, group, max distance, label, confirmed.
         state = np.fromiter(
             chain.from_iterable(
                 t.corners
                 + t.velocity
-                + (t.last_update, t.last_seen, t.group_id, t.max_distance, t.label_id)
+                + t.velocity
+                + (t.last_update, t.last_seen, t.group_id, t.max_distance, t.label_id, t.confirmed)
                 for t in tracks
             ),
             np.float64,
-            n * 11,
-        ).reshape(n, 11)
-        confirmed = np.fromiter((t.confirmed for t in tracks), bool, n)
-        coast = np.minimum(now - state[:, 6], COAST_SECONDS)[:, None]
-        pred = state[:, 0:4] + state[:, [4, 5, 4, 5]] * coast
-        same = state[:, 8, None] == groups[None, :]
+            n * 14,
+        ).reshape(n, 14)
+        confirmed = state[:, 13] > 0
+        coast = np.minimum(now - state[:, 8], COAST_SECONDS)[:, None]
+        pred = state[:, 0:4] + state[:, 4:8] * coast
+        same = state[:, 10, None] == groups[None, :]
         geo = pair_geometry(pred, boxes)
         iou, dist = geo.iou, geo.dist
         # A track unseen for a while may have moved further; widen its gate with the gap.
-        gap = now - state[:, 7]
-        limits = state[:, 9] * (1.0 + np.minimum(gap, 3.0) / 3.0)
+        gap = now - state[:, 9]
+        limits = state[:, 11] * (1.0 + np.minimum(gap, 3.0) / 3.0)
         ok: npt.NDArray[np.bool_] = same & (
             (iou >= max(c.iou_threshold, 1e-6)) | (dist <= limits[:, None])
         )
@@ -413,17 +416,14 @@ class Tracker:
         nested: npt.NDArray[np.bool_] = geo.area_b[None, :] < NESTED_AREA * geo.area_a[:, None]
         any_nested = bool(nested.any())
         if any_nested:
-            nested &= (state[:, 10, None] == kinds[None, :]) & (geo.inside() >= NESTED_INSIDE)
+            nested &= (state[:, 12, None] == kinds[None, :]) & (geo.inside() >= NESTED_INSIDE)
             any_nested = bool(nested.any())
             ok &= ~nested
         # Confirmed tracks first, then the closest; a pair that cannot join costs too much.
         cost = (1.0 - iou) + 0.5 * dist
         if not confirmed.all():
             cost += 5.0 * ~confirmed[:, None]
-        cost = np.where(ok, cost, 1e6)
-        rows, cols = linear_sum_assignment(cost)
-        joined = ok[rows, cols].tolist()
-        pairs = [(r, k) for r, k, j in zip(rows.tolist(), cols.tolist(), joined, strict=True) if j]
+        pairs = list(zip(*assign(cost, ok), strict=True))
         covered = np.zeros(len(boxes), np.bool_)  # boxes inside a track
         if any_nested:
             np.any(nested, axis=0, out=covered)
@@ -493,8 +493,8 @@ def _reacquire_pairs(
     )
     if not wide.any():
         return []
-    r2, c2 = linear_sum_assignment(np.where(wide, d, 1e6))
-    return [(int(rows[a]), int(cols[b])) for a, b in zip(r2, c2, strict=True) if wide[a, b]]
+    r2, c2 = assign(d, wide)
+    return list(zip(rows[r2].tolist(), cols[c2].tolist(), strict=True))
 
 
 def _outermost(boxes: FloatArray, kinds: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
