@@ -65,24 +65,33 @@ def evaluate(
     active: Sequence[TrackView],
     removed: Sequence[TrackView],
     now: float,
+    *,
+    filtered: bool = False,
 ) -> tuple[RuleState, list[Change]]:
-    """Apply one rule to one frame's tracks."""
-    # Whether a track has passed this rule's filters and debounce; written out rather than
-    # a call per track, as it runs for every object, every rule and every frame.
-    labels, min_score, min_frames, min_seconds = (
-        rule.labels,
-        rule.min_score,
-        rule.min_frames,
-        rule.min_seconds,
-    )
-    eligible = [
-        t
-        for t in active
-        if (not labels or t.label in labels)
-        and t.max_score >= min_score
-        and t.hits >= min_frames
-        and now - t.first_seen >= min_seconds
-    ]
+    """Apply one rule to one frame's tracks.
+
+    `filtered` says every active track already passes the rule's filters (the caller knows
+    its tracker confirms objects at least as strictly), so they are not tested again.
+    """
+    if filtered:
+        eligible = active
+    else:
+        # Whether a track has passed this rule's filters and debounce; written out rather
+        # than a call per track, as it runs for every object, every rule and every frame.
+        labels, min_score, min_frames, min_seconds = (
+            rule.labels,
+            rule.min_score,
+            rule.min_frames,
+            rule.min_seconds,
+        )
+        eligible = [
+            t
+            for t in active
+            if (not labels or t.label in labels)
+            and t.max_score >= min_score
+            and t.hits >= min_frames
+            and now - t.first_seen >= min_seconds
+        ]
     match rule.kind:
         case "arrival":
             return _arrivals(rule, state, eligible, removed, now)
