@@ -20,18 +20,21 @@ import pytest
 import yaml
 from support.hailo_fake import FakeArch, FakeHailo, empty_classes
 
+from agent.bench.components import run_bench
 from agent.cli import main
-from agent.cli.bench import run_bench
 from agent.cli.check import run_checks
-from agent.config import AppConfig
-from agent.config_loader import ConfigError, parse_config
+from agent.config.loader import ConfigError, parse_config
+from agent.config.schema import AppConfig
 from agent.core.events import CameraState, Event, EventUpdate
-from agent.runner import CameraWorker, process_stream
+from agent.service.camera_worker import CameraWorker, process_stream
+from eva_errors import DetectorError
 from pipelines.detections import Detections
-from pipelines.detectors import DetectorError, build_detector
-from pipelines.detectors import hailo as hailo_mod
+from pipelines.detectors import build_detector
 from pipelines.detectors.base import Detector
-from pipelines.detectors.hailo import SDK_MISSING, HailoDetectorConfig
+from pipelines.detectors.hailo import chip as hailo_chip
+from pipelines.detectors.hailo import runtime as hailo_runtime
+from pipelines.detectors.hailo.config import HailoDetectorConfig
+from pipelines.detectors.hailo.errors import SDK_MISSING
 from pipelines.frames import Frame
 from pipelines.sources import open_source
 from pipelines.sources.base import FrameSource
@@ -59,13 +62,13 @@ class Collect:
 def no_hailo(monkeypatch: pytest.MonkeyPatch) -> None:
     """This machine as a Pi without hailo-all: no SDK and no hailortcli."""
     monkeypatch.setitem(sys.modules, "hailo_platform", None)  # import raises ImportError
-    monkeypatch.setattr(hailo_mod, "hailortcli_architecture", lambda: None)
+    monkeypatch.setattr(hailo_chip, "hailortcli_architecture", lambda: None)
 
 
 @pytest.fixture(autouse=True)
 def fresh_chip(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts with no Hailo VDevice open in the process."""
-    monkeypatch.setattr(hailo_mod, "_CHIP", hailo_mod._SharedChip())
+    monkeypatch.setattr(hailo_runtime, "_CHIP", hailo_runtime.SharedChip())
 
 
 @pytest.fixture
@@ -75,7 +78,7 @@ def hailo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHailo
     models.mkdir()
     (models / "yolov8s_h8l.hef").write_bytes(b"HEF bytes")
     monkeypatch.setenv("EVA_MODELS_DIR", str(models))
-    monkeypatch.setattr(hailo_mod, "hailortcli_architecture", lambda: None)
+    monkeypatch.setattr(hailo_chip, "hailortcli_architecture", lambda: None)
     state = FakeHailo(arch=FakeArch.HAILO8L)
     monkeypatch.setitem(sys.modules, "hailo_platform", state.module())
     yield state

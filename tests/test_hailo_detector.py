@@ -34,18 +34,14 @@ from support.hailo_fake import (
     status_exception,
 )
 
-from pipelines.detectors import hailo as hailo_mod
-from pipelines.detectors.base import DetectorError
-from pipelines.detectors.hailo import (
-    DRIVER_MISMATCH,
-    SDK_MISSING,
-    HailoDetector,
-    HailoDetectorConfig,
-    detect_architecture,
-    hef_architecture,
-    letterbox_rgb_uint8,
-    normalize_architecture,
-)
+from eva_errors import DetectorError
+from pipelines.detectors.hailo import chip as hailo_chip
+from pipelines.detectors.hailo import runtime as hailo_runtime
+from pipelines.detectors.hailo.chip import detect_architecture, normalize_architecture
+from pipelines.detectors.hailo.config import HailoDetectorConfig
+from pipelines.detectors.hailo.detector import HailoDetector, letterbox_rgb_uint8
+from pipelines.detectors.hailo.errors import DRIVER_MISMATCH, SDK_MISSING
+from pipelines.detectors.hailo.hef import hef_architecture
 from pipelines.detectors.letterbox import PAD_VALUE, letterbox
 from pipelines.models.hailo_manifest import load_manifest
 
@@ -58,14 +54,14 @@ def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setenv("EVA_MODELS_DIR", str(folder))
     monkeypatch.setenv("EVA_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(hailo_mod, "hailortcli_architecture", lambda: None)
+    monkeypatch.setattr(hailo_chip, "hailortcli_architecture", lambda: None)
     return folder
 
 
 @pytest.fixture(autouse=True)
 def fresh_chip(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts with no VDevice open in the process."""
-    monkeypatch.setattr(hailo_mod, "_CHIP", hailo_mod._SharedChip())
+    monkeypatch.setattr(hailo_runtime, "_CHIP", hailo_runtime.SharedChip())
 
 
 @pytest.fixture
@@ -292,7 +288,7 @@ def test_identify_falls_back_to_hailortcli(
 ) -> None:
     fake.arch = FakeArch.HAILO8
     fake.fail_identify = HailoRTException("control failed")
-    monkeypatch.setattr(hailo_mod, "hailortcli_architecture", lambda: "HAILO8")
+    monkeypatch.setattr(hailo_chip, "hailortcli_architecture", lambda: "HAILO8")
     h8 = put_hef(models_dir, "yolov8s_h8.hef")
     HailoDetector.open(HailoDetectorConfig()).close()
     assert fake.loaded == [str(h8)]
@@ -522,7 +518,7 @@ def test_a_broken_sdk_install_gives_the_install_message(
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     monkeypatch.delitem(sys.modules, "hailo_platform", raising=False)
     with pytest.raises(DetectorError) as err:
-        hailo_mod.import_sdk()
+        hailo_chip.import_sdk()
     assert str(err.value).startswith(SDK_MISSING)
     assert "MissingPyHRTLib" in str(err.value)
     assert detect_architecture() is None  # eva check's hardware line does not crash either

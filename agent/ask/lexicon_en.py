@@ -1,14 +1,15 @@
 """English words of questions: what is asked, which period, which kind of change.
 
 Object words (cows, people, animals) come from the verifier's vocabulary,
-agent.llm.lexicon, so questions and answers share one lexicon.
+agent.core.text.vocabulary, so questions and answers share one lexicon.
 """
 
 from __future__ import annotations
 
-from agent.ask.lexicon import Lexicon, phrases, words
+from agent.ask.lexicon import Lexicon
 from agent.ask.query import RangeName, What
-from agent.llm import lexicon as lx
+from agent.core.text import vocabulary as lx
+from agent.core.text.phrases import phrases, words
 
 WHAT: tuple[tuple[str, What], ...] = (
     ("how long|for how long|how much time", "duration"),
@@ -35,24 +36,9 @@ PRESENT = phrases(
     "is there anyone|are there any"
 )
 YES_NO = phrases("did|was there|were there|has|have|had|was|were|is there|are there|any")
-ARRIVE = phrases(
-    "come|came|comes|coming|arrive|arrived|arrives|arriving|enter|entered|enters|entering|"
-    "visit|visited|visits|show up|showed up|shown up|turn up|turned up|appear|appeared|appears|"
-    "come near|came near|come by|came by|come to|came to|approach|approached|get in|got in|"
-    "go in|went in|come in|came in|pass|passed|drive up|drove up|stop by|stopped by|"
-    "ring|rang|knock|knocked|walk in|walked in|come into|came into|go into|went into|"
-    "get near|got near|come close|came close|come back|came back|return|returned|returns|"
-    "get back|got back"
-)
-LEAVE = phrases(
-    "leave|left|leaves|leaving|go out|went out|gone out|exit|exited|exits|depart|departed|"
-    "departs|go away|went away|gone|come out|came out|get out|got out|walk out|walked out|"
-    "drive off|drove off|drive away|drove away|walk away|walked away|move out|moved out"
-)
-STAY = phrases(
-    "stay|stayed|stays|staying|remain|remained|linger|lingered|dwell|dwelt|wait|waited|"
-    "hang around|hung around|spend|spent|loiter|loitered"
-)
+ARRIVE = lx.EN_COME_VERBS
+LEAVE = lx.EN_LEAVE_VERBS
+STAY = lx.EN_STAY_VERBS
 NAMED: tuple[tuple[str, RangeName], ...] = (
     ("today|so far today|earlier today|this day", "today"),
     ("yesterday", "yesterday"),

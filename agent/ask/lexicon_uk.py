@@ -1,14 +1,15 @@
 """Ukrainian words of questions: what is asked, which period, which kind of change.
 
-Object words in all their cases come from agent.llm.lexicon (exact forms and stems with
+Object words in all their cases come from agent.core.text.vocabulary (exact forms and stems with
 case endings), the vocabulary the verifier uses.
 """
 
 from __future__ import annotations
 
-from agent.ask.lexicon import Lexicon, phrases, words
+from agent.ask.lexicon import Lexicon
 from agent.ask.query import RangeName, What
-from agent.llm import lexicon as lx
+from agent.core.text import vocabulary as lx
+from agent.core.text.phrases import phrases, words
 
 
 def _past(*verbs: str) -> str:
@@ -34,57 +35,9 @@ WHAT: tuple[tuple[str, What], ...] = (
 )
 PRESENT = phrases("зараз|наразі|тепер|в даний момент|у даний момент|досі|прямо зараз|на цю хвилину")
 YES_NO = phrases("чи|хіба")
-ARRIVE = phrases(
-    _past(
-        "прийшов",
-        "приходив",
-        "з'явився",
-        "з'являвся",
-        "підійшов",
-        "підходив",
-        "приїхав",
-        "приїжджав",
-        "заїхав",
-        "заходив",
-        "зайшов",
-        "увійшов",
-        "входив",
-        "прибув",
-        "прилетів",
-        "прилітав",
-        "наближався",
-        "навідувався",
-        "проходив",
-        "пройшов",
-        "побував",
-        "бував",
-        "повернувся",
-        "вернувся",
-    )
-    + "|приходять|приходить|заходить|заходять|з'являється|з'являються|підходить|підходять"
-    + "|приїжджає|приїжджають|прийшло|приходило"
-)
-LEAVE = phrases(
-    _past(
-        "вийшов",
-        "виходив",
-        "пішов",
-        "йшов",
-        "поїхав",
-        "виїхав",
-        "виїжджав",
-        "залишив",
-        "покинув",
-        "полетів",
-        "зник",
-        "відійшов",
-    )
-    + "|виходять|виходить|йдуть|ідуть|покидають|залишають"
-)
-STAY = phrases(
-    _past("залишався", "залишився", "перебував", "пробув", "стояв", "чекав", "провів")
-    + "|перебувають|перебуває|стоїть|стоять"
-)
+ARRIVE = lx.UK_COME_VERBS
+LEAVE = lx.UK_LEAVE_VERBS
+STAY = lx.UK_STAY_VERBS
 NAMED: tuple[tuple[str, RangeName], ...] = (
     ("сьогодні|за сьогодні|на сьогодні|цього дня|сьогодня", "today"),
     ("вчора|учора|вчорашній день|за вчора", "yesterday"),

@@ -13,10 +13,11 @@ from typing import Literal
 
 from agent.ask import lexicon_en, lexicon_uk
 from agent.ask.installation import Installation
-from agent.ask.lexicon import Lexicon, Phrase, Phrases, language_of, tokens
+from agent.ask.lexicon import Lexicon
 from agent.ask.query import Query, RangeName, TimeSpec, What
-from agent.config import EventKind, Language
-from agent.llm import lexicon as lx
+from agent.core.kinds import COMING_KINDS, LEAVING_KINDS, EventKind, Language
+from agent.core.text import vocabulary as lx
+from agent.core.text.phrases import Phrase, Phrases, language_of, tokens
 
 LEXICONS: dict[Language, Lexicon] = {"en": lexicon_en.LEXICON, "uk": lexicon_uk.LEXICON}
 _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
@@ -469,12 +470,12 @@ def _read_asking(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
         if toks.take(wanted) and found.what is None:
             found.what = what
     for wanted, kinds in (
-        (lex.arrive, ("arrival", "zone_enter")),
-        (lex.leave, ("departure", "zone_exit")),
+        (lex.arrive, COMING_KINDS),
+        (lex.leave, LEAVING_KINDS),
         (lex.stay, ("dwell",)),
     ):
         if toks.take(wanted):
-            found.kinds += kinds  # type: ignore[arg-type]
+            found.kinds += kinds
     found.present = toks.take(lex.present)
     found.yes_no = toks.take(lex.yes_no)
     tense = toks.take(lex.present_tense)
