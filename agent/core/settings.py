@@ -207,7 +207,10 @@ class TrackerConfig(Strict):
         "the shift of the bottom centre in box widths and heights, plus the change of size.",
     )
     lost_after_seconds: float = Field(
-        3.0, gt=0, description="A moving object unseen this long has left (a departure)."
+        6.0,
+        gt=0,
+        description="A moving object unseen this long in mid-frame has left (a departure); "
+        "long enough for a walk behind a shed or another person (up to 5 s).",
     )
     still_lost_after_seconds: float = Field(
         20.0,

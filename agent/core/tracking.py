@@ -91,6 +91,9 @@ class Track:
     label_id: int = 0
     score_sum: float = 0.0
     max_distance: float = 1.0
+    #: The box it was first seen with: an object that came in over the frame's edge is
+    #: a newcomer, not a lost object found again (see `Tracker._adopt`).
+    first_corners: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
     def observe_zones(self, raw: frozenset[str], now: float, stable_frames: int) -> None:
         """Accept a new zone set only once it has held for `stable_frames` frames.
@@ -269,6 +272,7 @@ class Tracker:
             label_id=self._label_id(label),
             max_distance=self._limit(label),
             score_sum=score,
+            first_corners=(x1, y1, x2, y2),
         )
         self._next_id += 1
         c = self._config
@@ -337,6 +341,8 @@ class Tracker:
                 continue
             ox1, oy1, ox2, oy2 = old.predict(new.first_seen)
             ow, oh = max(ox2 - ox1, 1e-6), max(oy2 - oy1, 1e-6)
+            if _came_in(new.first_corners, (ox1, oy1, ox2, oy2), ow, oh):
+                continue
             nw, nh = max(nx2 - nx1, 1e-6), max(ny2 - ny1, 1e-6)
             if math.hypot(max(ow, nw) / min(ow, nw) - 1, max(oh, nh) / min(oh, nh) - 1) > (
                 REACQUIRE_SIZE_CHANGE
@@ -447,6 +453,30 @@ class Tracker:
                 else:
                     inner.setdefault(-1 - k, k)
         return pairs, inner
+
+
+#: A box this close to the frame's edge (share of the frame) touches it.
+EDGE = 0.02
+
+
+def _came_in(
+    first: tuple[float, float, float, float],
+    lost: tuple[float, float, float, float],
+    w: float,
+    h: float,
+) -> bool:
+    """Whether a track first seen touching an edge of the frame came in over it, rather
+    than being the lost object (last expected at `lost`, of size w x h) found again: true
+    unless the lost object was itself within a box size of that edge. The next car in a
+    lane is not the car the detector missed in mid-frame a few seconds ago."""
+    x1, y1, x2, y2 = first
+    lx1, ly1, lx2, ly2 = lost
+    return (
+        (x1 < EDGE and lx1 > w)
+        or (x2 > 1 - EDGE and lx2 < 1 - w)
+        or (y1 < EDGE and ly1 > h)
+        or (y2 > 1 - EDGE and ly2 < 1 - h)
+    )
 
 
 def _leaving(t: Track, now: float) -> bool:
