@@ -361,7 +361,7 @@ def _person_behind_person(b: _Builder) -> None:
             front = len(b.world.visits)
             b.add("person", [(t, 0.97, y_far), (t + 0.94 / s, 0.03, y_far)], FAR_PERSON)
         else:
-            s2 = s * b.u(0.8, 0.9)  # the far one is slower: the near one passes in front
+            s2 = s * b.u(0.75, 0.85)  # the far one is slower: the near one passes in front
             b.add("person", [(t + 1, 0.03, y_near), (t + 1 + 0.94 / s, 0.97, y_near)], PERSON)
             front = len(b.world.visits)
             b.add("person", [(t, 0.03, y_far), (t + 0.94 / s2, 0.97, y_far)], FAR_PERSON)
