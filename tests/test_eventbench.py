@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from agent.bench.events.metrics import Report, Run, Score, score, true_events
-from agent.bench.events.noise import CONFUSED, LEVELS, detect
+from agent.bench.events.noise import CONFUSED, LEVELS, calibrated_level, detect
 from agent.bench.events.peer_runner import frigate_distance_points
 from agent.bench.events.peers import run_count_diff, run_ours
 from agent.bench.events.worlds import KINDS, make_world
@@ -177,3 +177,72 @@ def test_our_core_beats_count_diff_on_a_noisy_parked_car() -> None:
     naive = score(world, frames, run_count_diff(frames))
     assert ours.spurious_per_visit <= 0.5 < naive.spurious_per_visit
     assert ours.recall() >= 0.9
+
+
+def _stats(**over: object) -> dict[str, object]:
+    stats: dict[str, object] = {
+        "miss_rate": 0.2,
+        "miss_bursts": {"3": 10},
+        "jitter": 0.02,
+        "false_per_frame": 0.05,
+        "false_durations": {"1": 1, "2": 1},
+        "false_score_quantiles": {"p10": 0.3, "p50": 0.4, "p90": 0.5},
+        "true_score_quantiles": {"p10": 0.4, "p50": 0.7, "p90": 0.9},
+        "nested_rate": 0.1,
+        "nested_when_missed": 0.2,
+        "duplicate_rate": 0.1,
+        "flicker": {"person": {"person": 90, "dog": 10}},
+    }
+    stats.update(over)
+    return stats
+
+
+def test_the_calibrated_level_follows_the_measured_distributions() -> None:
+    level = calibrated_level(_stats())
+    assert level.flicker_rate == pytest.approx(0.1)
+    assert level.miss_bursts == (0.0, 0.0, 10.0) and level.false_max_frames == 2
+    world = make_world("comings_and_goings", 1)
+    frames = detect(world, level, 3)
+    runs: list[int] = []
+    for v in world.visits:
+        seen = [
+            len(f.boxes) > 0
+            and bool((box_iou(f.true_boxes[[f.true_ids.index(v.id)]], f.boxes) > 0.5).any())
+            for f in frames
+            if v.id in f.true_ids
+        ]
+        run = 0
+        for hit in seen:  # a burst still running when the visit ends is cut short: left out
+            if not hit:
+                run += 1
+            elif run:
+                runs.append(run)
+                run = 0
+    # Bursts of three (two may run into each other); none shorter.
+    assert runs and all(r % 3 == 0 for r in runs)
+    missed = sum(runs) / sum(1 for f in frames for _ in f.true_ids)
+    assert 0.12 < missed < 0.3
+    scores = [s for f in frames for s in f.scores.tolist()]
+    assert min(scores) >= 0.3 - 1e-6 and max(scores) <= 0.9 + 1e-6
+
+
+def test_the_hand_set_levels_are_unchanged_by_the_calibrated_fields() -> None:
+    # The same stream as before the measured distributions were added (seeded noise).
+    frames = detect(make_world("herd", 1), LEVELS["realistic"], 1)
+    assert sum(len(f.labels) for f in frames) == 4513
+
+
+def test_calibration_measures_the_real_detector_on_composed_photos() -> None:
+    from agent.bench.events.calibrate import calibrate
+    from pipelines.detectors.onnx_yolo import OnnxDetector, OnnxDetectorConfig
+
+    detector = OnnxDetector(OnnxDetectorConfig())
+    stats = calibrate(detector.detect, sequences=3, frames=4, seed=5)
+    assert stats["images"] == 12 and stats["object_frames"] > 0
+    assert 0 <= stats["miss_rate"] < 1
+    # Every object found was given some label; most of them the right one.
+    flicker = stats["flicker"]
+    assert flicker and sum(r.get(k, 0) for k, r in flicker.items()) > 0
+    assert 0 < stats["true_score_quantiles"]["p50"] <= 1
+    level = calibrated_level(stats)  # the statistics make a noise level the bench can use
+    assert level.name == "calibrated" and 0 <= level.flicker_rate < 1

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from agent.bench.events.metrics import Score, score
-from agent.bench.events.noise import LEVELS, Frame, detect
+from agent.bench.events.noise import LEVELS, Frame, detect, noise_level
 from agent.bench.events.peers import (
     peers_python,
     run_count_diff,
@@ -33,7 +33,7 @@ def streams(
         for ki, kind in enumerate(KINDS):
             world = make_world(kind, seed, duration)
             for li, level in enumerate(levels):
-                frames = detect(world, LEVELS[level], seed * 10_000 + ki * 100 + li)
+                frames = detect(world, noise_level(level), seed * 10_000 + ki * 100 + li)
                 out[f"{level}/{kind}/{seed}"] = (world, level, frames)
     return out
 
@@ -42,7 +42,7 @@ def run_event_bench(
     out: TextIO,
     seeds: Sequence[int] = SEEDS,
     duration: float = 180.0,
-    levels: Sequence[str] = ("clean", "realistic", "harsh"),
+    levels: Sequence[str] = ("clean", "realistic", "harsh", "calibrated"),
     camera: CameraConfig | None = None,
     peers: bool = True,
 ) -> dict[str, dict[str, Score]]:
