@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -182,8 +181,14 @@ class Tracker:
         boxes = detections.boxes.astype(np.float64)
         labels = detections.labels
         gids, lids = self._group_ids, self._label_ids
-        groups = np.array([gids.get(lb) or self._group_id(lb) for lb in labels], np.int64)
-        kinds = np.array([lids.get(lb) or self._label_id(lb) for lb in labels], np.int64)
+        ids = np.array(
+            [
+                (gids.get(lb) or self._group_id(lb), lids.get(lb) or self._label_id(lb))
+                for lb in labels
+            ],
+            np.int64,
+        ).reshape(-1, 2)
+        groups, kinds = ids[:, 0], ids[:, 1]
         seen: set[int] = set()
         if len(labels) and self._tracks:
             matched, inner = self._match(boxes, groups, kinds, now)
@@ -388,22 +393,19 @@ class Tracker:
         """Pairs (track, detection), and nested detections by the track they sit inside."""
         c = self._config
         tracks = self._tracks
-        n = len(tracks)
-        # One flat pass over the tracks: building an array from per-track tuples costs more
-        # than all the geometry below.
-        # Columns: corners, velocity twice (so the prediction is one product), last update,
-        # last seen, group, max distance, label, confirmed.
-        state = np.fromiter(
-            chain.from_iterable(
+        # One row per track (one tuple each: numpy converts a list of tuples faster than a
+        # flat stream of floats). Columns: corners, velocity twice (so the prediction is one
+        # product), last update, last seen, group, max distance, label, confirmed.
+        state = np.array(
+            [
                 t.corners
                 + t.velocity
                 + t.velocity
                 + (t.last_update, t.last_seen, t.group_id, t.max_distance, t.label_id, t.confirmed)
                 for t in tracks
-            ),
+            ],
             np.float64,
-            n * 14,
-        ).reshape(n, 14)
+        )
         confirmed = state[:, 13] > 0
         coast = np.minimum(now - state[:, 8], COAST_SECONDS)[:, None]
         pred = state[:, 0:4] + state[:, 4:8] * coast

@@ -9,6 +9,9 @@ every frame and measures what the event benchmark's noise model needs: miss rate
 miss-burst lengths (also by how much is hidden and by size), duplicate and nested boxes,
 false positives (how many, how long, what score), box jitter and class flicker. The result
 is written to `calibrated.json` beside this file and read by `noise.calibrated_level()`.
+An object the detector never finds in its whole sequence (too small or too degraded for
+it) is counted apart: no tracker can follow it, and its frames would read as one endless
+miss burst.
 
 What this cannot represent: real scenes (pasted cut-outs have hard, feathered edges and no
 shadows; the backgrounds are textures), real motion (cut-outs slide and scale, they do not
@@ -124,10 +127,11 @@ class _Tally:
     missed: int = 0
     nested: int = 0
     nested_when_missed: int = 0
-    missed_frames_any: int = 0
     duplicates: int = 0
     false_starts: int = 0
     jitter: list[float] | None = None
+    never_found: int = 0  # objects (per sequence) the detector never found
+    never_found_frames: int = 0
 
     def __post_init__(self) -> None:
         self.jitter = []
@@ -180,7 +184,9 @@ def calibrate(
             pw = float(rng.uniform(0.03, 0.15))
             post = (float(rng.uniform(0.1, 0.9 - pw)), pw, float(rng.uniform(40, 120)))
         blur, light, quality = 1.0, 1.0, 85.0
-        streak: dict[int, int] = {}
+        # Per object, per frame: None while mostly hidden, else (found, visible share bin,
+        # height bin, an inner box seen). Folded in at the end of the sequence.
+        seen: dict[int, list[tuple[bool, str, str, bool] | None]] = {}
         # Box errors per object: jitter is their spread around the object's own mean (a
         # cut-out's margin shifts every box of it alike; that is not jitter).
         errors: dict[int, list[npt.NDArray[np.float64]]] = {}
@@ -224,9 +230,8 @@ def calibrate(
             for i, box in enumerate(truth):
                 size = box[3] - box[1]
                 if visible[i] < 0.5 or size < 0.02:
-                    streak[i] = 0
+                    seen.setdefault(i, []).append(None)  # hidden: a miss is no news
                     continue
-                t.object_frames += 1
                 hit = i in matched_det
                 vis_bin = (
                     "full"
@@ -242,9 +247,6 @@ def calibrate(
                     if size < 0.25
                     else "large (>0.25)"
                 )
-                for table, key in ((miss_by_visible, vis_bin), (miss_by_size, size_bin)):
-                    table.setdefault(key, [0, 0])[0] += 0 if hit else 1
-                    table[key][1] += 1
                 has_inner = bool(
                     len(db)
                     and any(
@@ -254,6 +256,7 @@ def calibrate(
                         for j in range(len(db))
                     )
                 )
+                seen.setdefault(i, []).append((hit, vis_bin, size_bin, has_inner))
                 if hit:
                     j = matched_det[i]
                     true_label = CUTOUTS[objects[i].cut].label
@@ -262,14 +265,6 @@ def calibrate(
                     w, h = max(box[2] - box[0], 1e-6), max(box[3] - box[1], 1e-6)
                     err = (db[j] - box) / np.array([w, h, w, h])
                     errors.setdefault(i, []).append(err)
-                    if streak.get(i, 0):
-                        bursts[streak[i]] += 1
-                    streak[i] = 0
-                    t.nested += int(has_inner)
-                else:
-                    t.missed += 1
-                    streak[i] = streak.get(i, 0) + 1
-                    t.nested_when_missed += int(has_inner)
             # What is left: nested boxes (counted above), duplicates of a found object, and
             # false positives, followed across frames to see how long they last.
             new_false: list[tuple[npt.NDArray[np.float64], int]] = []
@@ -306,9 +301,32 @@ def calibrate(
         for errs in errors.values():
             e = np.array(errs)
             t.jitter.extend((e - e.mean(axis=0)).ravel().tolist())
-        for n in streak.values():
-            if n:
-                bursts[n] += 1
+        for log in seen.values():
+            frames_in_view = [x for x in log if x is not None]
+            if not any(x[0] for x in frames_in_view):
+                # Never found in the whole sequence: too small or too degraded for this
+                # detector; no tracker can follow it, so it is counted apart.
+                t.never_found += 1
+                t.never_found_frames += len(frames_in_view)
+                continue
+            run = 0
+            for x in log + [None]:
+                if x is not None and not x[0]:
+                    run += 1
+                    continue
+                if run:
+                    bursts[run] += 1
+                run = 0
+            for hit, vis_bin, size_bin, has_inner in frames_in_view:
+                t.object_frames += 1
+                for table, key in ((miss_by_visible, vis_bin), (miss_by_size, size_bin)):
+                    table.setdefault(key, [0, 0])[0] += 0 if hit else 1
+                    table[key][1] += 1
+                if hit:
+                    t.nested += int(has_inner)
+                else:
+                    t.missed += 1
+                    t.nested_when_missed += int(has_inner)
         if out is not None and (s + 1) % 10 == 0:
             print(f"  {s + 1}/{sequences} sequences, {time.perf_counter() - t0:.0f} s", file=out)
     assert t.jitter is not None
@@ -320,6 +338,8 @@ def calibrate(
         "frames_per_sequence": frames,
         "seed": seed,
         "object_frames": t.object_frames,
+        "objects_never_found": t.never_found,
+        "object_frames_never_found": t.never_found_frames,
         "miss_rate": round(t.missed / max(t.object_frames, 1), 4),
         "miss_bursts": {str(k): v for k, v in sorted(bursts.items())},
         "miss_rate_by_visible_share": {
