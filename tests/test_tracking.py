@@ -195,6 +195,23 @@ def test_the_next_car_coming_in_is_not_the_one_missed_in_mid_frame() -> None:
     assert ids[-1] == [1, 2]  # the first is still awaited; the second is a new car
 
 
+def test_a_resting_herd_does_not_shift_along_when_one_is_missed_and_one_comes() -> None:
+    tracker = Tracker(TrackerConfig())
+
+    def cow(x: float) -> tuple[str, tuple[float, float, float, float], float]:
+        return ("cow", (x, 0.5, x + 0.14, 0.62), 0.9)
+
+    herd = [cow(0.3), cow(0.4), cow(0.5)]  # overlapping, 0.7 of a box width apart
+    feed(tracker, [(T0 + i * 0.2, herd) for i in range(50)])  # 10 s grazing
+    # The first is missed; a fourth comes to stand at the other end. Pairing every track
+    # with its neighbour's box would pair one more; a cow that stood still does not jump.
+    updates = feed(tracker, [(T0 + 10 + i * 0.2, [*herd[1:], cow(0.6)]) for i in range(6)])
+    tracks = {t.id: t for t in updates[-1].active}
+    assert sorted(tracks) == [1, 2, 3, 4]
+    for tid, x in ((1, 0.3), (2, 0.4), (3, 0.5), (4, 0.6)):
+        assert tracks[tid].corners[0] == pytest.approx(x, abs=0.01)
+
+
 def test_iou() -> None:
     a = np.array([[0, 0, 0.5, 0.5]], np.float32)
     b = np.array([[0, 0, 0.5, 0.5], [0.25, 0, 0.75, 0.5], [0.6, 0.6, 1, 1]], np.float32)

@@ -56,6 +56,10 @@ REACQUIRE_SPEED = 5.0
 STILL_GROWTH = 0.05
 #: The prediction follows the velocity at most this long into a gap; after that it waits.
 COAST_SECONDS = 1.0
+#: An object still for this long is matched within this share of its distance gate.
+STILL_GATE_AFTER, STILL_GATE = 2.0, 0.5
+#: ...and picked up again (re-acquisition) at most this far from where it stood, not 4.
+STILL_REACQUIRE = 1.0
 
 
 @dataclass(slots=True)
@@ -354,9 +358,9 @@ class Tracker:
             ):
                 continue
             shift = math.hypot(((nx1 + nx2) - (ox1 + ox2)) / (2 * ow), (ny2 - oy2) / oh)
-            if shift <= REACQUIRE_DISTANCE + REACQUIRE_SPEED * gap and (
-                best is None or shift < best[0]
-            ):
+            still = old.last_seen - old.still_since >= STILL_GATE_AFTER
+            reach = (STILL_REACQUIRE if still else REACQUIRE_DISTANCE) + REACQUIRE_SPEED * gap
+            if shift <= reach and (best is None or shift < best[0]):
                 best = (shift, old)
         if best is None:
             return False
@@ -402,6 +406,7 @@ class Tracker:
                 + t.velocity
                 + t.velocity
                 + (t.last_update, t.last_seen, t.group_id, t.max_distance, t.label_id, t.confirmed)
+                + (t.last_seen - t.still_since,)
                 for t in tracks
             ],
             np.float64,
@@ -415,6 +420,11 @@ class Tracker:
         # A track unseen for a while may have moved further; widen its gate with the gap.
         gap = now - state[:, 9]
         limits = state[:, 11] * (1.0 + np.minimum(gap, 3.0) / 3.0)
+        # An object that has stood still does not jump: in a resting herd, the next cow's box
+        # is not this one's while this one is missed (nor, with one more box at the herd's
+        # other end, is each cow's box its neighbour's).
+        gate = np.where(state[:, 14] >= STILL_GATE_AFTER, STILL_GATE, 1.0)
+        limits *= gate
         ok: npt.NDArray[np.bool_] = same & (
             (iou >= max(c.iou_threshold, 1e-6)) | (dist <= limits[:, None])
         )
@@ -438,7 +448,7 @@ class Tracker:
         if len(pairs) + int(covered.sum()) < len(boxes):
             candidates = same & ~covered[None, :] & ~ok
             pairs += _reacquire_pairs(
-                pairs, pred, boxes, dist, candidates, confirmed, state[:, 4:6]
+                pairs, pred, boxes, dist, candidates, confirmed, state[:, 4:6], gate
             )
         # A leftover box inside a track is that object seen again, not a new one: it keeps
         # an unseen confirmed track alive (inner) and is dropped otherwise (-1).
@@ -498,6 +508,7 @@ def _reacquire_pairs(
     candidates: npt.NDArray[np.bool_],
     confirmed: npt.NDArray[np.bool_],
     velocity: FloatArray,
+    gate: FloatArray,
 ) -> list[tuple[int, int]]:
     """Second chance for confirmed objects no detection continued in the ordinary way: a dog
     that turned, a walker back from behind a post. A detection nothing took continues the
@@ -520,7 +531,7 @@ def _reacquire_pairs(
     wide = (
         candidates[rows][:, cols]
         & ~leaving[:, None]
-        & (d <= REACQUIRE_DISTANCE)
+        & (d <= np.where(gate[rows] < 1.0, STILL_REACQUIRE, REACQUIRE_DISTANCE)[:, None])
         & (size_change(p, boxes[cols]) <= REACQUIRE_SIZE_CHANGE)
     )
     if not wide.any():
