@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from support.scenes import T0, box_at, dets
@@ -138,7 +139,7 @@ def run(core: CameraCore, frames: list[tuple[float, list]]) -> list[Event]:
 
 def test_a_herd_walking_in_is_news_at_once_then_few_follow_ups_each_within_a_second() -> None:
     core = CameraCore(FARM, "en")
-    frames = []
+    frames: list[tuple[float, list[Any]]] = []
     for i in range(40):  # 12 cows appear one by one, 0.25 s apart, in the gate
         n = min(12, i // 1 + 1)
         cows = [
