@@ -177,6 +177,7 @@ def test_a_stalled_stream_sends_the_events_it_was_collecting() -> None:
         source=DemoSourceConfig(fps=10),
         rules=[RuleConfig(name="arrivals", kind="arrival", min_frames=2)],
         coalesce_seconds=30,  # the second arrival would wait for frames that never come
+        follow_up_seconds=30,
         stall_seconds=0.3,
     )
     sink = Collect()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from support.scenes import T0, box_at, dets
@@ -136,27 +137,35 @@ def run(core: CameraCore, frames: list[tuple[float, list]]) -> list[Event]:
     return events + core.finish()
 
 
-def test_a_herd_walking_in_is_news_at_once_then_one_more_event() -> None:
+def test_a_herd_walking_in_is_news_at_once_then_few_follow_ups_each_within_a_second() -> None:
     core = CameraCore(FARM, "en")
-    frames = []
-    for i in range(40):  # 12 cows appear one by one, 0.5 s apart, in the gate
+    frames: list[tuple[float, list[Any]]] = []
+    for i in range(40):  # 12 cows appear one by one, 0.25 s apart, in the gate
         n = min(12, i // 1 + 1)
         cows = [
             ("cow", box_at(0.02 + 0.02 * k, 0.5 + 0.03 * k, w=0.03, h=0.1), 0.8) for k in range(n)
         ]
         frames.append((T0 + i * 0.25, cows))
-    events = [e for e in run(core, frames) if e.kind == "arrival"]
-    # The first cow is told as soon as it is confirmed; the rest follow as one event.
-    assert [(e.objects[0].label, e.objects[0].count) for e in events] == [("cow", 1), ("cow", 11)]
-    first, rest = events
+    sent: list[tuple[float, Event]] = []
+    for t, objs in frames:
+        sent.extend((t, e) for e in core.step(dets(*objs), t).events if e.kind == "arrival")
+    # The first cow is told as soon as it is confirmed; the others follow in a few events.
+    first_at, first = sent[0]
     confirmed_at = T0 + 0.25 * (FARM.tracker.confirm_frames - 1)
-    assert first.started_at.timestamp() == pytest.approx(confirmed_at)
-    assert all(e.objects[0].zones == ["gate"] for e in events)
+    assert first.started_at.timestamp() == pytest.approx(confirmed_at) == first_at
+    assert first.objects[0].count == 1
     assert first.summary.endswith("a cow appeared at the gate.")
-    assert rest.summary.endswith("11 cows appeared at the gate.")
-    # No change is held longer than coalesce_seconds.
-    held = rest.ended_at - rest.started_at
-    assert held.total_seconds() <= FARM.coalesce_seconds
+    assert sum(e.objects[0].count for _, e in sent) == 12
+    assert all(e.objects[0].zones == ["gate"] and e.objects[0].label == "cow" for _, e in sent)
+    # Cow k is confirmed 3 frames after it appears at T0 + 0.25 (k - 1); each is told at
+    # most follow_up_seconds later (in the next frame after that) ...
+    told = sorted((tid, t) for t, e in sent for tid in e.objects[0].track_ids)
+    assert [tid for tid, _ in told] == list(range(1, 13))
+    wait = [t - (T0 + 0.25 * (tid - 1) + confirmed_at - T0) for tid, t in told]
+    assert max(wait) <= FARM.follow_up_seconds + 0.25 + 1e-6
+    # ... and those confirmed within the same 0.4 s share a message.
+    assert len(sent) <= 1 + (12 - 1) * 0.25 / FARM.follow_up_seconds + 1
+    assert sent[1][1].summary.endswith("cows appeared at the gate.")
 
 
 def test_walk_from_gate_into_yard_and_away() -> None:
@@ -229,6 +238,7 @@ def test_news_goes_out_at_once_and_followers_wait_at_most_the_window() -> None:
 
     camera = CameraConfig(name="c", rules=[RuleConfig(name="a", kind="arrival")])
     co = Coalescer(camera, "en")
+    hold = camera.follow_up_seconds  # 0.4 s
 
     def arrive(track: int, at: float) -> list[int]:
         co.add([Change("a", "arrival", at, track, "cow", 0.9)])
@@ -236,16 +246,32 @@ def test_news_goes_out_at_once_and_followers_wait_at_most_the_window() -> None:
 
     assert arrive(1, T0) == [1]  # news: sent in the frame it happened
     assert arrive(2, T0 + 1) == []  # the rule is busy: gathered
-    assert arrive(3, T0 + 2) == []
-    assert [e.objects[0].track_ids for e in co.poll(T0 + 3.9)] == []
-    (batch,) = co.poll(T0 + 4)  # coalesce_seconds after the first gathered change
+    assert arrive(3, T0 + 1.2) == []
+    assert [e.objects[0].track_ids for e in co.poll(T0 + 1 + hold - 0.1)] == []
+    (batch,) = co.poll(T0 + 1 + hold)  # follow_up_seconds after the first gathered change
     assert batch.objects[0].track_ids == [2, 3] and batch.objects[0].count == 2
     assert co.pending == 0
-    assert arrive(4, T0 + 4.5) == []  # still busy: less than 3 s since the last change
-    assert co.poll(T0 + 7.4) == []
-    assert [e.objects[0].track_ids for e in co.poll(T0 + 7.5)] == [[4]]
-    assert co.poll(T0 + 10.5) == []  # quiet for 3 s: idle again
-    assert arrive(5, T0 + 11) == [1]  # news again
+    assert arrive(4, T0 + 2.5) == []  # still busy: less than 3 s since the last change
+    assert co.poll(T0 + 2.5 + hold - 0.1) == []
+    assert [e.objects[0].track_ids for e in co.poll(T0 + 2.5 + hold)] == [[4]]
+    assert co.poll(T0 + 5.5) == []  # quiet for 3 s: idle again
+    assert arrive(5, T0 + 6) == [1]  # news again
+
+
+def test_a_longer_follow_up_gathers_more_into_fewer_events() -> None:
+    from agent.core.coalesce import Coalescer
+    from agent.core.rules import Change
+
+    camera = CameraConfig(
+        name="c", rules=[RuleConfig(name="a", kind="arrival")], follow_up_seconds=3.0
+    )
+    co = Coalescer(camera, "en")
+    sent = []
+    for i in range(6):  # one a second
+        co.add([Change("a", "arrival", T0 + i, i + 1, "cow", 0.9)])
+        sent += [e.objects[0].count for e in co.poll(T0 + i)]
+    sent += [e.objects[0].count for e in co.flush()]
+    assert sent == [1, 4, 1]
 
 
 def test_every_event_kind_has_a_rule_function() -> None:

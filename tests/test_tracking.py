@@ -159,6 +159,59 @@ def test_an_object_heading_out_of_the_frame_is_gone_soon() -> None:
     assert 0.2 * (first + 1) == pytest.approx(edge + 0.2, abs=0.21)
 
 
+def _walk(x0: float, speed: float, t0: float, t1: float, fps: float = 5.0) -> list[float]:
+    return [t0 + i / fps for i in range(int((t1 - t0) * fps))]
+
+
+def test_a_walker_hidden_for_five_seconds_in_mid_frame_keeps_the_track() -> None:
+    tracker = Tracker(TrackerConfig())
+    speed = 0.08  # frame widths a second; hidden from x = 0.45 to 0.85
+    updates = []
+    for t in _walk(0.0, speed, 0.0, 11.2):
+        x = 0.05 + speed * t
+        hidden = 5.0 <= t < 10.0
+        objs = [] if hidden else [("person", (x, 0.5, x + 0.06, 0.8), 0.9)]
+        updates.append(tracker.update(dets(*objs), T0 + t))
+    assert not any(u.removed for u in updates)
+    assert {t.id for u in updates for t in u.active} == {1}
+
+
+def test_the_next_car_coming_in_is_not_the_one_missed_in_mid_frame() -> None:
+    tracker = Tracker(TrackerConfig())
+    car = (0.22, 0.16)
+    updates = []
+    box: tuple[float, float, float, float]
+    for t in _walk(0.0, 0.0, 0.0, 8.0):
+        objs = []
+        if t < 2.0:  # the first car drives in and is then missed in mid-frame
+            x = 0.2 + 0.1 * t
+            objs.append(("car", (x, 0.6, x + car[0], 0.6 + car[1]), 0.9))
+        if t >= 3.0:  # the next one comes in over the left edge
+            x = -0.1 + 0.1 * (t - 3.0)
+            box = (max(x, 0.0), 0.6, x + car[0], 0.6 + car[1])
+            objs.append(("car", box, 0.9))
+        updates.append(tracker.update(dets(*objs), T0 + t))
+    ids = [sorted(t.id for t in u.active) for u in updates]
+    assert ids[-1] == [1, 2]  # the first is still awaited; the second is a new car
+
+
+def test_a_resting_herd_does_not_shift_along_when_one_is_missed_and_one_comes() -> None:
+    tracker = Tracker(TrackerConfig())
+
+    def cow(x: float) -> tuple[str, tuple[float, float, float, float], float]:
+        return ("cow", (x, 0.5, x + 0.14, 0.62), 0.9)
+
+    herd = [cow(0.3), cow(0.4), cow(0.5)]  # overlapping, 0.7 of a box width apart
+    feed(tracker, [(T0 + i * 0.2, herd) for i in range(50)])  # 10 s grazing
+    # The first is missed; a fourth comes to stand at the other end. Pairing every track
+    # with its neighbour's box would pair one more; a cow that stood still does not jump.
+    updates = feed(tracker, [(T0 + 10 + i * 0.2, [*herd[1:], cow(0.6)]) for i in range(6)])
+    tracks = {t.id: t for t in updates[-1].active}
+    assert sorted(tracks) == [1, 2, 3, 4]
+    for tid, x in ((1, 0.3), (2, 0.4), (3, 0.5), (4, 0.6)):
+        assert tracks[tid].corners[0] == pytest.approx(x, abs=0.01)
+
+
 def test_iou() -> None:
     a = np.array([[0, 0, 0.5, 0.5]], np.float32)
     b = np.array([[0, 0, 0.5, 0.5], [0.25, 0, 0.75, 0.5], [0.6, 0.6, 1, 1]], np.float32)

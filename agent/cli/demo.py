@@ -22,7 +22,7 @@ from agent.config.schema import (
 )
 from agent.core.events import Event, EventUpdate
 from agent.core.kinds import Language
-from agent.core.settings import RuleConfig, ZoneConfig
+from agent.core.settings import RuleConfig, TrackerConfig, ZoneConfig
 from agent.service.app import run_agent
 from pipelines.sources.demo_scene_source import DemoSourceConfig
 
@@ -56,6 +56,9 @@ def demo_config(language: Language = "en", realtime: bool = True) -> AppConfig:
                         points=[(0.6, 0.0), (1.0, 0.0), (1.0, 0.6), (0.6, 0.6)],
                     ),
                 ],
+                # The scene's objects vanish where they stand and it ends 6 s after the last
+                # one goes: 3 s, not the 6 s that carry a real object behind a shed.
+                tracker=TrackerConfig(lost_after_seconds=3.0),
                 rules=[
                     RuleConfig(name="arrivals", kind="arrival"),
                     RuleConfig(name="departures", kind="departure"),

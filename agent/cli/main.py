@@ -216,6 +216,12 @@ def _parser() -> argparse.ArgumentParser:
         "(Frigate's settings) and ByteTrack when scripts/setup-peers.sh has been run",
     )
     s.add_argument(
+        "--calibrate-noise",
+        action="store_true",
+        help="instead: measure the built-in detector's noise on composed, degraded photos and "
+        "write the statistics behind --events' calibrated level (a few minutes)",
+    )
+    s.add_argument(
         "--seeds",
         type=_seed_list,
         default=(1, 2, 3),
@@ -550,6 +556,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         return (
             EXIT_OK if bench_ask(sys.stdout, None if "llm" in args.skip else llm) else EXIT_FAILED
         )
+    if args.calibrate_noise:
+        from agent.bench.events.calibrate import run_calibration
+
+        run_calibration(sys.stdout)
+        return EXIT_OK
     if args.events:
         from agent.bench.events.report import run_event_bench
 

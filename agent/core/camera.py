@@ -35,6 +35,17 @@ class CameraCore:
         self._zones = Zones(camera.zones)
         self._labels = frozenset(camera.labels)
         self._rule_states = {r.name: RuleState() for r in camera.rules}
+        # Rules whose filters a confirmed track always passes (it was seen confirm_frames
+        # frames with a mean score of confirm_score, so its best score is at least that).
+        t = camera.tracker
+        self._filtered = {
+            r.name
+            for r in camera.rules
+            if not r.labels
+            and r.min_score < t.confirm_score
+            and r.min_frames <= t.confirm_frames
+            and r.min_seconds == 0
+        }
         self._coalescer = Coalescer(camera, language)
         self._last_counts: tuple[dict[str, int], dict[str, dict[str, int]]] | None = None
         self.clock = FrameClock(camera.name, camera.tracker.max_frame_gap_seconds)
@@ -59,7 +70,12 @@ class CameraCore:
         changes = []
         for rule in self.config.rules:
             state, found = evaluate(
-                rule, self._rule_states[rule.name], update.active, update.removed, now
+                rule,
+                self._rule_states[rule.name],
+                update.active,
+                update.removed,
+                now,
+                filtered=rule.name in self._filtered,
             )
             self._rule_states[rule.name] = state
             changes.extend(found)
@@ -88,13 +104,11 @@ class CameraCore:
             )
 
     def _state_if_changed(self, tracks: list[Track], taken_at: float) -> CameraState | None:
-        cfg = self.config.tracker
-        confirmed = [
-            t for t in tracks if t.hits >= cfg.confirm_frames and t.max_score >= cfg.confirm_score
-        ]
+        # Active tracks are confirmed: seen confirm_frames frames with a mean score of at
+        # least confirm_score, so all of them count.
         counts: dict[str, int] = {}
         zones: dict[str, dict[str, int]] = {z: {} for z in self._zones.names}
-        for t in confirmed:
+        for t in tracks:
             counts[t.label] = counts.get(t.label, 0) + 1
             for z in t.zones:
                 zones[z][t.label] = zones[z].get(t.label, 0) + 1

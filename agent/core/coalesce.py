@@ -28,8 +28,11 @@ class Coalescer:
     - a change while the rule is idle is news: it goes out with the next poll (the same
       frame) as its own event, together with that frame's other changes: "a cow arrived";
     - the rule is then busy: later changes are gathered, and a batch goes out as one more
-      event `coalesce_seconds` after its first change: "4 cows arrived". No change is held
-      longer than that (nor longer than `coalesce_max_seconds`);
+      event `follow_up_seconds` (0.4 s) after its first change: "2 cows arrived". With
+      the 0.6 s a track needs to be confirmed, each animal of a herd, or the second of a
+      pair, is told within a second of being seen, and the animals that come in within
+      those 0.4 s share one message (nor is any change held longer than
+      `coalesce_max_seconds`);
     - the rule becomes idle again after `coalesce_seconds` without a change.
     After an event, a rule's `cooldown_seconds` silences further changes of the same label.
     """
@@ -71,10 +74,12 @@ class Coalescer:
         times for the events (see FrameClock).
         """
         quiet = self._camera.coalesce_seconds
-        hold = min(quiet, self._camera.coalesce_max_seconds)
+        cam = self._camera
+        hold = min(quiet, cam.coalesce_max_seconds, cam.follow_up_seconds)
         due: list[_Window] = []
         for name, w in list(self._busy.items()):
-            if w.changes and now - w.started_at >= hold:
+            # (The tolerance: frame times are sums of intervals, 0.4 s may come out 0.39999.)
+            if w.changes and now - w.started_at >= hold - 1e-9:
                 due.append(w)
                 self._busy[name] = _Window(w.rule, now, w.last_at)  # still busy
             elif not w.changes and now - w.last_at >= quiet:

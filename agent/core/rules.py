@@ -9,7 +9,7 @@ test can replay an hour of tracks in milliseconds.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from agent.core.kinds import EventKind
@@ -66,24 +66,33 @@ def evaluate(
     active: Sequence[TrackView],
     removed: Sequence[TrackView],
     now: float,
+    *,
+    filtered: bool = False,
 ) -> tuple[RuleState, list[Change]]:
-    """Apply one rule to one frame's tracks."""
-    # Whether a track has passed this rule's filters and debounce; written out rather than
-    # a call per track, as it runs for every object, every rule and every frame.
-    labels, min_score, min_frames, min_seconds = (
-        rule.labels,
-        rule.min_score,
-        rule.min_frames,
-        rule.min_seconds,
-    )
-    eligible = [
-        t
-        for t in active
-        if (not labels or t.label in labels)
-        and t.max_score >= min_score
-        and t.hits >= min_frames
-        and now - t.first_seen >= min_seconds
-    ]
+    """Apply one rule to one frame's tracks.
+
+    `filtered` says every active track already passes the rule's filters (the caller knows
+    its tracker confirms objects at least as strictly), so they are not tested again.
+    """
+    if filtered:
+        eligible = active
+    else:
+        # Whether a track has passed this rule's filters and debounce; written out rather
+        # than a call per track, as it runs for every object, every rule and every frame.
+        labels, min_score, min_frames, min_seconds = (
+            rule.labels,
+            rule.min_score,
+            rule.min_frames,
+            rule.min_seconds,
+        )
+        eligible = [
+            t
+            for t in active
+            if (not labels or t.label in labels)
+            and t.max_score >= min_score
+            and t.hits >= min_frames
+            and now - t.first_seen >= min_seconds
+        ]
     return RULE_KINDS[rule.kind](rule, state, eligible, removed, now)
 
 
@@ -106,16 +115,18 @@ def _arrivals(
     removed: Sequence[TrackView],
     now: float,
 ) -> tuple[RuleState, list[Change]]:
-    changes = []
-    for t in eligible:
-        if t.id in state.counted:
-            continue
+    changes: list[Change] = []
+    counted = state.counted
+    fresh = [t for t in eligible if t.id not in counted]
+    if not fresh and not removed:
+        return state, changes  # the same objects as on the last frame: nothing to tell
+    for t in fresh:
         # With zones, an arrival means appearing inside one of them; an object that
         # appears elsewhere and walks in later is a zone_enter, not an arrival.
         if not rule.zones or _watched(rule, t.zones):
             changes.append(_change(rule, t, now, _watched(rule, t.zones)))
-    counted = _forget(state, removed) | {t.id for t in eligible}
-    return replace(state, counted=counted), changes
+    counted = _forget(state, removed) | {t.id for t in fresh}
+    return RuleState(counted, state.zones, state.dwelled, state.counts), changes
 
 
 def _departures(
@@ -132,9 +143,11 @@ def _departures(
         last_zones = state.zones.get(t.id, t.zones)
         if not rule.zones or _watched(rule, last_zones):
             changes.append(_change(rule, t, now, _watched(rule, last_zones)))
-    counted = _forget(state, removed) | {t.id for t in eligible}
+    counted = state.counted
+    if removed or any(t.id not in counted for t in eligible):
+        counted = _forget(state, removed) | {t.id for t in eligible}
     zones = {t.id: t.zones for t in eligible}
-    return replace(state, counted=counted, zones=zones), changes
+    return RuleState(counted, zones, state.dwelled, state.counts), changes
 
 
 def _zone_moves(
@@ -159,7 +172,7 @@ def _zone_moves(
             left = state.zones.get(t.id, frozenset())
             if left:
                 changes.append(_change(rule, t, now, left))
-    return replace(state, zones=zones), changes
+    return RuleState(state.counted, zones, state.dwelled, state.counts), changes
 
 
 def _dwells(
@@ -180,7 +193,7 @@ def _dwells(
                 changes.append(_change(rule, t, now, frozenset({z})))
                 dwelled.add(key)
     # Leaving the zone (or the frame) re-arms the rule for the next stay.
-    return replace(state, dwelled=frozenset(dwelled)), changes
+    return RuleState(state.counted, state.zones, frozenset(dwelled), state.counts), changes
 
 
 def _count_changes(
@@ -217,7 +230,8 @@ def _count_changes(
                 previous_count=old,
             )
         )
-    return replace(state, counts={k: v for k, v in counts.items() if v}), changes
+    new_counts = {k: v for k, v in counts.items() if v}
+    return RuleState(state.counted, state.zones, state.dwelled, new_counts), changes
 
 
 RuleKind = Callable[

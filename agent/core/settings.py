@@ -207,7 +207,10 @@ class TrackerConfig(Strict):
         "the shift of the bottom centre in box widths and heights, plus the change of size.",
     )
     lost_after_seconds: float = Field(
-        3.0, gt=0, description="A moving object unseen this long has left (a departure)."
+        6.0,
+        gt=0,
+        description="A moving object unseen this long in mid-frame has left (a departure); "
+        "long enough for a walk behind a shed or another person (up to 5 s).",
     )
     still_lost_after_seconds: float = Field(
         20.0,
@@ -283,6 +286,14 @@ class CameraSettings(Strict):
     )
     coalesce_max_seconds: float = Field(
         15.0, gt=0, description="Longest an event may keep collecting changes before it is sent."
+    )
+    follow_up_seconds: float = Field(
+        0.4,
+        ge=0,
+        description="After a rule's news, how long each follow-up event collects changes: the "
+        "second of a pair or the next animals of a herd are told within a second of being "
+        "seen, and those that come in together share a message. Raise it (up to "
+        "coalesce_seconds) for fewer, later messages.",
     )
 
     @field_validator("name")

@@ -17,9 +17,9 @@ What a real detector does, and what each part here answers (measured with
   else takes, or a track that has just been confirmed, continues the nearest lost object
   that could have got there, so its visit goes on.
 
-Matching is one Hungarian assignment (scipy) per frame over a cost that mixes overlap with
-the predicted box and Frigate's size-relative distance, plus a second, smaller one for the
-leftovers. norfair pins numpy<2 and ByteTrack
+Matching is one optimal assignment (Jonker-Volgenant, `lap`) per frame over a cost that
+mixes overlap with the predicted box and Frigate's size-relative distance, plus a second,
+smaller one for the leftovers. norfair pins numpy<2 and ByteTrack
 keeps no class groups or nested-box rule; this file is faster than both and wins on the
 event benchmark (figures in docs/BENCHMARKS.md).
 """
@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
 
+from agent.core.assignment import assign
 from agent.core.geometry import FloatArray, area, inside_share, pair_geometry, size_change
 from agent.core.settings import TrackerConfig
 from pipelines.detections import Detections
@@ -57,6 +56,10 @@ REACQUIRE_SPEED = 5.0
 STILL_GROWTH = 0.05
 #: The prediction follows the velocity at most this long into a gap; after that it waits.
 COAST_SECONDS = 1.0
+#: An object still for this long is matched within this share of its distance gate.
+STILL_GATE_AFTER, STILL_GATE = 2.0, 0.5
+#: ...and picked up again (re-acquisition) at most this far from where it stood, not 4.
+STILL_REACQUIRE = 1.0
 
 
 @dataclass(slots=True)
@@ -91,6 +94,9 @@ class Track:
     label_id: int = 0
     score_sum: float = 0.0
     max_distance: float = 1.0
+    #: The box it was first seen with: an object that came in over the frame's edge is
+    #: a newcomer, not a lost object found again (see `Tracker._adopt`).
+    first_corners: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
     def observe_zones(self, raw: frozenset[str], now: float, stable_frames: int) -> None:
         """Accept a new zone set only once it has held for `stable_frames` frames.
@@ -179,8 +185,14 @@ class Tracker:
         boxes = detections.boxes.astype(np.float64)
         labels = detections.labels
         gids, lids = self._group_ids, self._label_ids
-        groups = np.array([gids.get(lb) or self._group_id(lb) for lb in labels], np.int64)
-        kinds = np.array([lids.get(lb) or self._label_id(lb) for lb in labels], np.int64)
+        ids = np.array(
+            [
+                (gids.get(lb) or self._group_id(lb), lids.get(lb) or self._label_id(lb))
+                for lb in labels
+            ],
+            np.int64,
+        ).reshape(-1, 2)
+        groups, kinds = ids[:, 0], ids[:, 1]
         seen: set[int] = set()
         if len(labels) and self._tracks:
             matched, inner = self._match(boxes, groups, kinds, now)
@@ -269,6 +281,7 @@ class Tracker:
             label_id=self._label_id(label),
             max_distance=self._limit(label),
             score_sum=score,
+            first_corners=(x1, y1, x2, y2),
         )
         self._next_id += 1
         c = self._config
@@ -337,15 +350,17 @@ class Tracker:
                 continue
             ox1, oy1, ox2, oy2 = old.predict(new.first_seen)
             ow, oh = max(ox2 - ox1, 1e-6), max(oy2 - oy1, 1e-6)
+            if _came_in(new.first_corners, (ox1, oy1, ox2, oy2), ow, oh):
+                continue
             nw, nh = max(nx2 - nx1, 1e-6), max(ny2 - ny1, 1e-6)
             if math.hypot(max(ow, nw) / min(ow, nw) - 1, max(oh, nh) / min(oh, nh) - 1) > (
                 REACQUIRE_SIZE_CHANGE
             ):
                 continue
             shift = math.hypot(((nx1 + nx2) - (ox1 + ox2)) / (2 * ow), (ny2 - oy2) / oh)
-            if shift <= REACQUIRE_DISTANCE + REACQUIRE_SPEED * gap and (
-                best is None or shift < best[0]
-            ):
+            still = old.last_seen - old.still_since >= STILL_GATE_AFTER
+            reach = (STILL_REACQUIRE if still else REACQUIRE_DISTANCE) + REACQUIRE_SPEED * gap
+            if shift <= reach and (best is None or shift < best[0]):
                 best = (shift, old)
         if best is None:
             return False
@@ -382,28 +397,34 @@ class Tracker:
         """Pairs (track, detection), and nested detections by the track they sit inside."""
         c = self._config
         tracks = self._tracks
-        n = len(tracks)
-        # One flat pass over the tracks: building an array from per-track tuples costs more
-        # than all the geometry below.
-        state = np.fromiter(
-            chain.from_iterable(
+        # One row per track (one tuple each: numpy converts a list of tuples faster than a
+        # flat stream of floats). Columns: corners, velocity twice (so the prediction is one
+        # product), last update, last seen, group, max distance, label, confirmed.
+        state = np.array(
+            [
                 t.corners
                 + t.velocity
-                + (t.last_update, t.last_seen, t.group_id, t.max_distance, t.label_id)
+                + t.velocity
+                + (t.last_update, t.last_seen, t.group_id, t.max_distance, t.label_id, t.confirmed)
+                + (t.last_seen - t.still_since,)
                 for t in tracks
-            ),
+            ],
             np.float64,
-            n * 11,
-        ).reshape(n, 11)
-        confirmed = np.fromiter((t.confirmed for t in tracks), bool, n)
-        coast = np.minimum(now - state[:, 6], COAST_SECONDS)[:, None]
-        pred = state[:, 0:4] + state[:, [4, 5, 4, 5]] * coast
-        same = state[:, 8, None] == groups[None, :]
+        )
+        confirmed = state[:, 13] > 0
+        coast = np.minimum(now - state[:, 8], COAST_SECONDS)[:, None]
+        pred = state[:, 0:4] + state[:, 4:8] * coast
+        same = state[:, 10, None] == groups[None, :]
         geo = pair_geometry(pred, boxes)
         iou, dist = geo.iou, geo.dist
         # A track unseen for a while may have moved further; widen its gate with the gap.
-        gap = now - state[:, 7]
-        limits = state[:, 9] * (1.0 + np.minimum(gap, 3.0) / 3.0)
+        gap = now - state[:, 9]
+        limits = state[:, 11] * (1.0 + np.minimum(gap, 3.0) / 3.0)
+        # An object that has stood still does not jump: in a resting herd, the next cow's box
+        # is not this one's while this one is missed (nor, with one more box at the herd's
+        # other end, is each cow's box its neighbour's).
+        gate = np.where(state[:, 14] >= STILL_GATE_AFTER, STILL_GATE, 1.0)
+        limits *= gate
         ok: npt.NDArray[np.bool_] = same & (
             (iou >= max(c.iou_threshold, 1e-6)) | (dist <= limits[:, None])
         )
@@ -413,24 +434,21 @@ class Tracker:
         nested: npt.NDArray[np.bool_] = geo.area_b[None, :] < NESTED_AREA * geo.area_a[:, None]
         any_nested = bool(nested.any())
         if any_nested:
-            nested &= (state[:, 10, None] == kinds[None, :]) & (geo.inside() >= NESTED_INSIDE)
+            nested &= (state[:, 12, None] == kinds[None, :]) & (geo.inside() >= NESTED_INSIDE)
             any_nested = bool(nested.any())
             ok &= ~nested
         # Confirmed tracks first, then the closest; a pair that cannot join costs too much.
         cost = (1.0 - iou) + 0.5 * dist
         if not confirmed.all():
             cost += 5.0 * ~confirmed[:, None]
-        cost = np.where(ok, cost, 1e6)
-        rows, cols = linear_sum_assignment(cost)
-        joined = ok[rows, cols].tolist()
-        pairs = [(r, k) for r, k, j in zip(rows.tolist(), cols.tolist(), joined, strict=True) if j]
+        pairs = list(zip(*assign(cost, ok), strict=True))
         covered = np.zeros(len(boxes), np.bool_)  # boxes inside a track
         if any_nested:
             np.any(nested, axis=0, out=covered)
         if len(pairs) + int(covered.sum()) < len(boxes):
             candidates = same & ~covered[None, :] & ~ok
             pairs += _reacquire_pairs(
-                pairs, pred, boxes, dist, candidates, confirmed, state[:, 4:6]
+                pairs, pred, boxes, dist, candidates, confirmed, state[:, 4:6], gate
             )
         # A leftover box inside a track is that object seen again, not a new one: it keeps
         # an unseen confirmed track alive (inner) and is dropped otherwise (-1).
@@ -447,6 +465,30 @@ class Tracker:
                 else:
                     inner.setdefault(-1 - k, k)
         return pairs, inner
+
+
+#: A box this close to the frame's edge (share of the frame) touches it.
+EDGE = 0.02
+
+
+def _came_in(
+    first: tuple[float, float, float, float],
+    lost: tuple[float, float, float, float],
+    w: float,
+    h: float,
+) -> bool:
+    """Whether a track first seen touching an edge of the frame came in over it, rather
+    than being the lost object (last expected at `lost`, of size w x h) found again: true
+    unless the lost object was itself within a box size of that edge. The next car in a
+    lane is not the car the detector missed in mid-frame a few seconds ago."""
+    x1, y1, x2, y2 = first
+    lx1, ly1, lx2, ly2 = lost
+    return (
+        (x1 < EDGE and lx1 > w)
+        or (x2 > 1 - EDGE and lx2 < 1 - w)
+        or (y1 < EDGE and ly1 > h)
+        or (y2 > 1 - EDGE and ly2 < 1 - h)
+    )
 
 
 def _leaving(t: Track, now: float) -> bool:
@@ -466,6 +508,7 @@ def _reacquire_pairs(
     candidates: npt.NDArray[np.bool_],
     confirmed: npt.NDArray[np.bool_],
     velocity: FloatArray,
+    gate: FloatArray,
 ) -> list[tuple[int, int]]:
     """Second chance for confirmed objects no detection continued in the ordinary way: a dog
     that turned, a walker back from behind a post. A detection nothing took continues the
@@ -488,13 +531,13 @@ def _reacquire_pairs(
     wide = (
         candidates[rows][:, cols]
         & ~leaving[:, None]
-        & (d <= REACQUIRE_DISTANCE)
+        & (d <= np.where(gate[rows] < 1.0, STILL_REACQUIRE, REACQUIRE_DISTANCE)[:, None])
         & (size_change(p, boxes[cols]) <= REACQUIRE_SIZE_CHANGE)
     )
     if not wide.any():
         return []
-    r2, c2 = linear_sum_assignment(np.where(wide, d, 1e6))
-    return [(int(rows[a]), int(cols[b])) for a, b in zip(r2, c2, strict=True) if wide[a, b]]
+    r2, c2 = assign(d, wide)
+    return list(zip(rows[r2].tolist(), cols[c2].tolist(), strict=True))
 
 
 def _outermost(boxes: FloatArray, kinds: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:

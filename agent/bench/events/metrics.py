@@ -8,6 +8,7 @@ measured to the moment the report came out of the system, not the time it names.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ class Run:
     counts: list[dict[str, int]] = field(default_factory=list)  # per frame
     #: Per frame, (track id, box) of the tracks seen in that frame; None without tracks.
     tracks: list[list[tuple[int, tuple[float, float, float, float]]]] | None = None
+    #: Messages sent (one event may report several objects); None: one per report.
+    messages: int | None = None
 
 
 @dataclass(slots=True)
@@ -56,6 +59,7 @@ class Score:
     matched: dict[str, int] = field(default_factory=lambda: {"arrival": 0, "departure": 0})
     delays: dict[str, list[float]] = field(default_factory=lambda: {"arrival": [], "departure": []})
     visits: int = 0
+    messages: int = 0
     count_frames: int = 0
     count_right: int = 0
     id_switches: int = 0
@@ -71,6 +75,7 @@ class Score:
             self.matched[k] += other.matched[k]
             self.delays[k].extend(other.delays[k])
         self.visits += other.visits
+        self.messages += other.messages
         self.count_frames += other.count_frames
         self.count_right += other.count_right
         self.id_switches += other.id_switches
@@ -97,6 +102,16 @@ class Score:
     def median_delay(self, kind: str) -> float:
         return statistics.median(self.delays[kind]) if self.delays[kind] else float("nan")
 
+    def delay_quantile(self, kind: str, q: float) -> float:
+        """The q-quantile of the delays (nearest rank), e.g. 0.9 for the 90th percentile."""
+        d = sorted(self.delays[kind])
+        return d[min(len(d) - 1, math.ceil(q * len(d)) - 1)] if d else float("nan")
+
+    @property
+    def messages_per_visit(self) -> float:
+        """Messages a subscriber received per true visit (arrivals and departures)."""
+        return self.messages / max(self.visits, 1)
+
     @property
     def count_accuracy(self) -> float:
         return self.count_right / self.count_frames if self.count_frames else 1.0
@@ -121,6 +136,7 @@ def true_events(world: World) -> list[Report]:
 def score(world: World, frames: Sequence[Frame], run: Run) -> Score:
     """Everything we measure about one run on one stream."""
     s = Score(visits=len(world.visits))
+    s.messages = len(run.reports) if run.messages is None else run.messages
     truth = true_events(world)
     tail = world.duration - TAIL_SECONDS
     for kind in ("arrival", "departure"):

@@ -8,7 +8,10 @@ footage: `realistic` for a decent camera by day, `harsh` for dusk, rain or a far
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +30,8 @@ CONFUSED = {
     "sheep": "cow",
 }
 FALSE_LABELS = ("person", "dog", "car", "cow", "cat", "bird")
+#: Written by `eva bench --calibrate-noise` (calibrate.py).
+STATS_FILE = Path(__file__).with_name("calibrated.json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,14 @@ class NoiseLevel:
     nested_rate: float = 0.0  # chance of a smaller box inside the object's box
     nested_when_missed: float = 0.0  # chance of the inner box while the full box is missed
     flicker_rate: float = 0.0  # chance of the confusable label instead of the true one
+    #: Measured noise (the `calibrated` level) has distributions instead of means: the
+    #: chance of a miss burst of 1, 2, ... frames; of a false positive lasting 1, 2, ...
+    #: frames; its score range; and a second box of the object (what NMS left).
+    miss_bursts: tuple[float, ...] = ()
+    false_lives: tuple[float, ...] = ()
+    false_scores: tuple[float, float] = (0.3, 0.7)
+    true_scores: tuple[float, float] = (0.5, 0.95)
+    duplicate_rate: float = 0.0
 
     def without(self, factor: str) -> NoiseLevel:
         """This level with one factor switched off: miss, jitter, false, nested or flicker."""
@@ -49,7 +62,7 @@ class NoiseLevel:
             "miss": {"miss_rate": 0.0},
             "jitter": {"jitter": 0.0},
             "false": {"false_per_frame": 0.0},
-            "nested": {"nested_rate": 0.0, "nested_when_missed": 0.0},
+            "nested": {"nested_rate": 0.0, "nested_when_missed": 0.0, "duplicate_rate": 0.0},
             "flicker": {"flicker_rate": 0.0},
         }[factor]
         return replace(self, name=f"{self.name}-{factor}", **off)  # type: ignore[arg-type]
@@ -82,6 +95,46 @@ LEVELS = {
 }
 
 
+def noise_level(name: str) -> NoiseLevel:
+    """A hand-set level by name, or `calibrated` (measured on the real detector)."""
+    return calibrated_level() if name == "calibrated" else LEVELS[name]
+
+
+def calibrated_level(stats: dict[str, Any] | None = None) -> NoiseLevel:
+    """The noise measured on the real detector (calibrate.py, calibrated.json): misses with
+    their burst lengths, jitter, false positives with their lengths and scores, nested and
+    duplicate boxes, and the share of boxes given another label."""
+    if stats is None:
+        stats = json.loads(STATS_FILE.read_text())
+    bursts = stats["miss_bursts"]
+    longest = max((int(k) for k in bursts), default=1)
+    lives = stats["false_durations"]
+    longest_life = max((int(k) for k in lives), default=1)
+    flicker = stats["flicker"]
+    right = sum(row.get(label, 0) for label, row in flicker.items())
+    seen = sum(sum(row.values()) for row in flicker.values())
+    fq, tq = stats["false_score_quantiles"], stats["true_score_quantiles"]
+    return NoiseLevel(
+        "calibrated",
+        miss_rate=float(stats["miss_rate"]),
+        jitter=float(stats["jitter"]),
+        false_per_frame=float(stats["false_per_frame"]),
+        false_max_frames=longest_life,
+        nested_rate=float(stats["nested_rate"]),
+        nested_when_missed=float(stats["nested_when_missed"]),
+        flicker_rate=1.0 - right / seen if seen else 0.0,
+        miss_bursts=tuple(float(bursts.get(str(k), 0)) for k in range(1, longest + 1))
+        if bursts
+        else (),
+        false_lives=tuple(float(lives.get(str(k), 0)) for k in range(1, longest_life + 1))
+        if lives
+        else (),
+        false_scores=(fq["p10"], fq["p90"]) if fq else (0.3, 0.7),
+        true_scores=(tq["p10"], tq["p90"]) if tq else (0.5, 0.95),
+        duplicate_rate=float(stats["duplicate_rate"]),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Frame:
     """One frame's detections, plus the truth the metrics need (visible visit ids and boxes)."""
@@ -101,6 +154,13 @@ def detect(world: World, level: NoiseLevel, seed: int) -> list[Frame]:
     p_exit = 1.0 / L
     p_enter = level.miss_rate * p_exit / max(1e-9, 1.0 - level.miss_rate)
     missing: dict[int, bool] = {}
+    # With measured bursts: frames of the current burst still to miss, per object.
+    burst_left: dict[int, int] = {}
+    bursts = np.array(level.miss_bursts) / sum(level.miss_bursts) if level.miss_bursts else None
+    if bursts is not None:
+        mean_burst = float((np.arange(1, len(bursts) + 1) * bursts).sum())
+        p_enter = level.miss_rate / max(1e-9, mean_burst * (1.0 - level.miss_rate))
+    lives = np.array(level.false_lives) / sum(level.false_lives) if level.false_lives else None
     falses: list[tuple[int, str, npt.NDArray[np.float64], float]] = []  # frames left, ...
     frames = []
     for t in world.times:
@@ -114,8 +174,15 @@ def detect(world: World, level: NoiseLevel, seed: int) -> list[Frame]:
             true_box = np.array(v.box(t))
             ids.append(v.id)
             truth.append(true_box)
-            was = missing.get(v.id, False)
-            missing[v.id] = bool(rng.random() < (1 - p_exit if was else p_enter))
+            if bursts is None:
+                was = missing.get(v.id, False)
+                missing[v.id] = bool(rng.random() < (1 - p_exit if was else p_enter))
+            else:
+                left = burst_left.get(v.id, 0)
+                if not left and rng.random() < p_enter:
+                    left = 1 + int(rng.choice(len(bursts), p=bursts))
+                missing[v.id] = left > 0
+                burst_left[v.id] = max(left - 1, 0)
             label = v.label
             if v.label in CONFUSED and rng.random() < level.flicker_rate:
                 label = CONFUSED[v.label]
@@ -123,8 +190,14 @@ def detect(world: World, level: NoiseLevel, seed: int) -> list[Frame]:
                 w, h = true_box[2] - true_box[0], true_box[3] - true_box[1]
                 noise = rng.normal(0, level.jitter, 4) * np.array([w, h, w, h])
                 boxes.append(true_box + noise)
-                scores.append(float(rng.uniform(0.5, 0.95)))
+                scores.append(float(rng.uniform(*level.true_scores)))
                 labels.append(label)
+                if level.duplicate_rate and rng.random() < level.duplicate_rate:
+                    # A second box of the same object that NMS did not merge.
+                    extra = rng.normal(0, max(level.jitter, 0.03) * 2, 4) * np.array([w, h, w, h])
+                    boxes.append(true_box + extra)
+                    scores.append(float(rng.uniform(level.true_scores[0], scores[-1])))
+                    labels.append(label)
             nested = level.nested_when_missed if missing[v.id] else level.nested_rate
             if rng.random() < nested:
                 boxes.append(_inner(true_box, rng))
@@ -133,14 +206,17 @@ def detect(world: World, level: NoiseLevel, seed: int) -> list[Frame]:
         if rng.random() < level.false_per_frame:
             w, h = rng.uniform(0.04, 0.2), rng.uniform(0.05, 0.25)
             x, y = rng.uniform(0, 1 - w), rng.uniform(0, 1 - h)
-            # Most false positives last one frame; each further frame is half as likely.
-            life = int(min(rng.geometric(0.5), level.false_max_frames))
+            if lives is None:
+                # Most false positives last one frame; each further frame is half as likely.
+                life = int(min(rng.geometric(0.5), level.false_max_frames))
+            else:
+                life = 1 + int(rng.choice(len(lives), p=lives))
             falses.append(
                 (
                     life,
                     str(rng.choice(FALSE_LABELS)),
                     np.array([x, y, x + w, y + h]),
-                    float(rng.uniform(0.3, 0.7)),
+                    float(rng.uniform(*level.false_scores)),
                 )
             )
         still = []

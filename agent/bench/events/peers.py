@@ -39,7 +39,7 @@ def to_detections(frame: Frame) -> Detections:
 def run_ours(frames: Sequence[Frame], camera: CameraConfig) -> Run:
     """Our camera core with `camera`'s tracker, rules and coalescing."""
     core = CameraCore(camera, "en")
-    run = Run(tracks=[])
+    run = Run(tracks=[], messages=0)
     counts: dict[str, int] = {}
     assert run.tracks is not None
     for f in frames:
@@ -56,6 +56,7 @@ def run_ours(frames: Sequence[Frame], camera: CameraConfig) -> Run:
 
 
 def _reports(run: Run, events: Sequence[Any], at: float) -> None:
+    run.messages = (run.messages or 0) + len(events)
     for e in events:
         for o in e.objects:
             run.reports.extend(Report(e.kind, o.label, at) for _ in range(o.count))

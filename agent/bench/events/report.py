@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from agent.bench.events.metrics import Score, score
-from agent.bench.events.noise import LEVELS, Frame, detect
+from agent.bench.events.noise import LEVELS, Frame, detect, noise_level
 from agent.bench.events.peers import (
     peers_python,
     run_count_diff,
@@ -33,7 +33,7 @@ def streams(
         for ki, kind in enumerate(KINDS):
             world = make_world(kind, seed, duration)
             for li, level in enumerate(levels):
-                frames = detect(world, LEVELS[level], seed * 10_000 + ki * 100 + li)
+                frames = detect(world, noise_level(level), seed * 10_000 + ki * 100 + li)
                 out[f"{level}/{kind}/{seed}"] = (world, level, frames)
     return out
 
@@ -42,7 +42,7 @@ def run_event_bench(
     out: TextIO,
     seeds: Sequence[int] = SEEDS,
     duration: float = 180.0,
-    levels: Sequence[str] = ("clean", "realistic", "harsh"),
+    levels: Sequence[str] = ("clean", "realistic", "harsh", "calibrated"),
     camera: CameraConfig | None = None,
     peers: bool = True,
 ) -> dict[str, dict[str, Score]]:
@@ -61,15 +61,17 @@ def run_event_bench(
     )
     systems: dict[str, dict[str, Score]] = {}
     per_kind: dict[str, dict[str, Score]] = {}
+    per_seed: dict[tuple[str, str], dict[int, Score]] = {}
 
-    def add(system: str, level: str, kind: str, s: Score) -> None:
+    def add(system: str, level: str, world: World, s: Score) -> None:
         systems.setdefault(system, {}).setdefault(level, Score()).add(s)
+        per_seed.setdefault((level, system), {}).setdefault(world.seed, Score()).add(s)
         if system == OURS:
-            per_kind.setdefault(level, {}).setdefault(kind, Score()).add(s)
+            per_kind.setdefault(level, {}).setdefault(world.kind, Score()).add(s)
 
     for world, level, frames in data.values():
-        add(OURS, level, world.kind, score(world, frames, run_ours(frames, camera)))
-        add(COUNT_DIFF, level, world.kind, score(world, frames, run_count_diff(frames)))
+        add(OURS, level, world, score(world, frames, run_ours(frames, camera)))
+        add(COUNT_DIFF, level, world, score(world, frames, run_count_diff(frames)))
     speeds = {OURS: speed_ours(speed_frames, camera)}
     versions: dict[str, str] = {}
     if peers:
@@ -86,9 +88,10 @@ def run_event_bench(
             for peer, runs in results.runs.items():
                 for key, run in runs.items():
                     world, level, frames = data[key]
-                    add(peer, level, world.kind, score(world, frames, run))
+                    add(peer, level, world, score(world, frames, run))
             check_idf1(out, systems, results.motmetrics, data, versions)
     print_table(out, systems, levels, versions)
+    print_seeds(out, per_seed)
     print_kinds(out, per_kind)
     print_speed(out, speeds)
     print(f"({time.perf_counter() - t0:.0f} s)", file=out)
@@ -134,8 +137,8 @@ def print_table(
 ) -> None:
     print(
         "\n| noise | system | arrival P / R | departure P / R | spurious per visit | "
-        "arrival delay (median s) | departure delay (median s) | count accuracy | "
-        "ID switches | IDF1 |\n|---|---|---|---|---|---|---|---|---|---|",
+        "messages per visit | arrival delay (median / p90 s) | departure delay (median s) | "
+        "count accuracy | ID switches | IDF1 |\n|---|---|---|---|---|---|---|---|---|---|---|",
         file=out,
     )
     for level in levels:
@@ -148,12 +151,27 @@ def print_table(
                 f"| {level} | {label} | {_f(s.precision('arrival'))} / "
                 f"{_f(s.recall('arrival'))} | {_f(s.precision('departure'))} / "
                 f"{_f(s.recall('departure'))} | {_f(s.spurious_per_visit)} | "
-                f"{_f(s.median_delay('arrival'), 1)} | {_f(s.median_delay('departure'), 1)} | "
+                f"{_f(s.messages_per_visit)} | {_f(s.median_delay('arrival'), 1)} / "
+                f"{_f(s.delay_quantile('arrival', 0.9), 1)} | "
+                f"{_f(s.median_delay('departure'), 1)} | "
                 f"{_f(s.count_accuracy)} | {s.id_switches if s.has_tracks else '-'} | "
                 f"{_f(s.idf1)} |",
                 file=out,
             )
     out.flush()
+
+
+def print_seeds(out: TextIO, per_seed: dict[tuple[str, str], dict[int, Score]]) -> None:
+    """Each seed on its own, so the spread behind the pooled figures shows."""
+    print("\nper seed: spurious per visit, arrival P / R (range over seeds):", file=out)
+    for (level, system), seeds in per_seed.items():
+        sp = [s.spurious_per_visit for s in seeds.values()]
+        cells = ", ".join(
+            f"{seed}: {_f(s.spurious_per_visit)}, {_f(s.precision('arrival'))} / "
+            f"{_f(s.recall('arrival'))}"
+            for seed, s in sorted(seeds.items())
+        )
+        print(f"  {level} {system}: {cells} (spurious {_f(min(sp))}-{_f(max(sp))})", file=out)
 
 
 def print_kinds(out: TextIO, per_kind: dict[str, dict[str, Score]]) -> None:

@@ -8,7 +8,7 @@ as present then. Each kind of world exercises one way real scenes break trackers
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -92,6 +92,28 @@ class _Builder:
         vid = len(self.world.visits) + 1
         self.world.visits.append(Visit(vid, label, t0, t1, tuple(path), size, hidden))
 
+    def hide_behind(self, back: int, front: int, share: float = 0.5) -> None:
+        """Hide visit `back` in the frames where visit `front` covers more than `share` of
+        its box: one person walking behind another, a car passing behind a parked one."""
+        w = self.world
+        b, f = w.visits[back - 1], w.visits[front - 1]
+        hidden: list[tuple[float, float]] = list(b.hidden)
+        start: float | None = None
+        for t in w.times + [w.duration]:
+            covered = False
+            if b.start <= t < b.end and f.start <= t < f.end:
+                bx1, by1, bx2, by2 = b.box(t)
+                fx1, fy1, fx2, fy2 = f.box(t)
+                ix = max(0.0, min(bx2, fx2) - max(bx1, fx1))
+                iy = max(0.0, min(by2, fy2) - max(by1, fy1))
+                covered = ix * iy > share * (bx2 - bx1) * (by2 - by1)
+            if covered and start is None:
+                start = t
+            elif not covered and start is not None:
+                hidden.append((start, t))
+                start = None
+        w.visits[back - 1] = replace(b, hidden=tuple(hidden))
+
     def walk_across(
         self,
         label: str,
@@ -139,6 +161,8 @@ class _Builder:
 
 PERSON, CAR, COW = (0.06, 0.25), (0.22, 0.16), (0.14, 0.12)
 DOG, SHEEP, TRUCK = (0.08, 0.07), (0.07, 0.06), (0.3, 0.2)
+#: A little further from the camera, so they fit behind the nearer one.
+FAR_PERSON, FAR_CAR = (0.055, 0.23), (0.17, 0.12)
 
 
 def _comings_and_goings(b: _Builder) -> None:
@@ -282,6 +306,85 @@ def _delivery(b: _Builder) -> None:
     b.walk_across("dog", park + 60, 0.2, DOG, bottom=0.97)
 
 
+def _long_occlusions(b: _Builder) -> None:
+    # Behind a shed or a parked van in mid-frame, out of sight for 2-5 s: far from the
+    # frame's edges, so the object must be kept, not let go as one that left.
+    t = b.u(2, 6)
+    while t < b.world.duration - 25:
+        label = "person" if b.rng.random() < 0.7 else "dog"
+        size = PERSON if label == "person" else DOG
+        s = b.u(0.06, 0.12)
+        left = b.rng.random() < 0.5
+        x0, x1 = (size[0] / 2, 1 - size[0] / 2) if left else (1 - size[0] / 2, size[0] / 2)
+        end = t + 0.94 / s
+        mid = t + abs(b.u(0.35, 0.65) - x0) / s
+        hide = b.u(2.0, 5.0)
+        y = b.u(0.7, 0.95)
+        b.add(label, [(t, x0, y), (end, x1, y)], size, hidden=((mid, mid + hide),))
+        t = end + b.u(4, 12)
+
+
+def _edge_grazing(b: _Builder) -> None:
+    # A cow grazing on the frame's edge: part of it out of view, the visible part of its box
+    # growing and shrinking as it steps in and out, for minutes.
+    d = b.world.duration
+    for side in (0, 1) if b.rng.random() < 0.5 else (int(b.rng.integers(0, 2)),):
+        label, size = ("cow", COW) if b.rng.random() < 0.6 else ("sheep", SHEEP)
+        w = size[0]
+        inside = w / 2 + 0.02  # fully in view, just
+        out = -w * 0.1  # 60% of it out of view
+        x_in, x_out = (inside, out) if side == 0 else (1 - inside, 1 - out)
+        y = b.u(0.5, 0.95)
+        t = b.u(1, 10)
+        pts = [(t, x_in, y)]
+        end = d - b.u(0, 30)
+        while t < end:
+            t += b.u(3, 12)
+            pts.append((t, x_in + (x_out - x_in) * b.u(0.3, 1.0), y + b.rng.normal(0, 0.01)))
+        b.add(label, pts, size)
+    t = b.u(20, 50)
+    while t < d - 20:
+        b.walk_across("person", t, b.u(0.08, 0.15), PERSON)
+        t += b.u(40, 80)
+
+
+def _person_behind_person(b: _Builder) -> None:
+    # Two people cross, the far one behind the near one for a second or two; or they walk
+    # the same way at nearly the same pace, one hidden behind the other for longer.
+    t = b.u(2, 6)
+    while t < b.world.duration - 25:
+        s = b.u(0.08, 0.12)
+        y_near = b.u(0.85, 0.95)
+        y_far = y_near - 0.03
+        if b.rng.random() < 0.5:
+            b.add("person", [(t, 0.03, y_near), (t + 0.94 / s, 0.97, y_near)], PERSON)
+            front = len(b.world.visits)
+            b.add("person", [(t, 0.97, y_far), (t + 0.94 / s, 0.03, y_far)], FAR_PERSON)
+        else:
+            s2 = s * b.u(0.75, 0.85)  # the far one is slower: the near one passes in front
+            b.add("person", [(t + 1, 0.03, y_near), (t + 1 + 0.94 / s, 0.97, y_near)], PERSON)
+            front = len(b.world.visits)
+            b.add("person", [(t, 0.03, y_far), (t + 0.94 / s2, 0.97, y_far)], FAR_PERSON)
+        b.hide_behind(len(b.world.visits), front)
+        t += 0.94 / s + b.u(5, 15)
+
+
+def _car_behind_parked(b: _Builder) -> None:
+    # A car parked in mid-frame; cars and people pass behind it, out of sight while it
+    # covers them.
+    d = b.world.duration
+    b.stay("car", b.u(0, 5), d - b.u(5, 20), b.u(0.4, 0.6), 0.92, CAR)
+    parked = len(b.world.visits)
+    t = b.u(5, 15)
+    while t < d - 20:
+        if b.rng.random() < 0.7:
+            b.walk_across("car", t, b.u(0.08, 0.25), FAR_CAR, bottom=b.u(0.86, 0.9))
+            b.hide_behind(len(b.world.visits), parked)
+        else:  # in front of it: seen all the way
+            b.walk_across("person", t, b.u(0.06, 0.1), PERSON, bottom=0.97)
+        t += b.u(12, 25)
+
+
 KINDS: dict[str, Callable[[_Builder], None]] = {
     "comings_and_goings": _comings_and_goings,
     "crossings": _crossings,
@@ -297,6 +400,10 @@ KINDS: dict[str, Callable[[_Builder], None]] = {
     "flock": _flock,
     "empty_night": _empty_night,
     "delivery": _delivery,
+    "long_occlusions": _long_occlusions,
+    "edge_grazing": _edge_grazing,
+    "person_behind_person": _person_behind_person,
+    "car_behind_parked": _car_behind_parked,
 }
 
 

@@ -1,0 +1,39 @@
+"""Optimal one-to-one pairing of tracks and detections.
+
+`lap` (Jonker-Volgenant, a small compiled package kept up to date) replaces scipy's
+`linear_sum_assignment`: it solves the same problem and is all the tracker needs, so the
+agent does not load scipy. lap wants a square matrix; padding with zero-cost dummy rows or
+columns gives the rectangular problem's answer, as scipy does internally.
+"""
+
+from __future__ import annotations
+
+import lap
+import numpy as np
+import numpy.typing as npt
+
+
+def assign(
+    cost: npt.NDArray[np.float64], allowed: npt.NDArray[np.bool_]
+) -> tuple[list[int], list[int]]:
+    """Rows and columns of the allowed pairs in a least-cost assignment.
+
+    Among assignments, the one with the most allowed pairs and then the least total cost
+    of them (ties broken by the solver).
+    """
+    n, m = cost.shape
+    if n == 0 or m == 0:
+        return [], []
+    size = max(n, m)
+    allowed_costs = np.where(allowed, cost, 0.0)
+    # A pair that may not join costs more than all allowed pairs together, so the solver
+    # pairs as many allowed pairs as it can before it lowers the cost; it stays well below
+    # lap's own "infinite" cost (lap.LARGE, 1e6), which it does not treat as a number.
+    forbidden = float(allowed_costs.max()) * min(n, m) + 1.0
+    square = np.zeros((size, size))
+    square[:n, :m] = np.where(allowed, allowed_costs, forbidden)
+    cols: npt.NDArray[np.int32] = lap.lapjv(square, return_cost=False)[0][:n]
+    rows = np.flatnonzero(cols < m)
+    cols = cols[rows]
+    keep = allowed[rows, cols]
+    return rows[keep].tolist(), cols[keep].tolist()
