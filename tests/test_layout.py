@@ -34,9 +34,9 @@ CORE_MAY_IMPORT = (
     "numpy",
     "pydantic",
     "ulid",
-    "scipy.optimize",
+    "lap",
 )
-OUTSIDE_WORLD = ("paho", "ollama", "sqlite3", "cv2", "yaml", "onnxruntime", "llama_cpp")
+OUTSIDE_WORLD = ("paho", "ollama", "sqlite3", "cv2", "yaml", "onnxruntime", "llama_cpp", "scipy")
 
 
 def _module_name(path: Path) -> str:
