@@ -113,6 +113,9 @@ def bench_ask(
             flush=True,
         )
         big.close()
+    from agent.bench.ask.heldout import HALVES, bench_heldout
+
+    ok &= bench_heldout(out, HALVES)
     return ok
 
 

@@ -144,9 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--frames", type=int, default=5000, help="frames for the core benchmark")
     s.add_argument("--runs", type=int, default=50, help="frames for the detector benchmark")
-    s.add_argument(
-        "--mqtt-events", type=int, default=200, help="events for the MQTT benchmark"
-    )
+    s.add_argument("--mqtt-events", type=int, default=200, help="events for the MQTT benchmark")
     s.add_argument(
         "--events",
         action="store_true",
@@ -187,6 +185,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead: the question suite (parser alone, and with the --config model) and "
         "answer latency on a year of events",
+    )
+    s.add_argument(
+        "--heldout",
+        choices=["A", "B", "AB"],
+        help="with --ask: only the held-out questions of these halves (A for development, "
+        "B kept back), parser alone, each wrong answer listed",
     )
     s.add_argument(
         "--soak",
@@ -368,6 +372,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_FAILED
     config = load_config(args.config) if args.config else None
+    if args.ask and args.heldout:
+        from agent.bench.ask.heldout import HALVES, Half, bench_heldout
+
+        halves: tuple[Half, ...] = tuple(h for h in HALVES if h in args.heldout)
+        return EXIT_OK if bench_heldout(sys.stdout, halves, verbose=True) else EXIT_FAILED
     if args.ask:
         from agent.ask.bench import bench_ask
 
