@@ -100,3 +100,31 @@ def test_the_history_holds_the_seeds(asker: Asker) -> None:
     history = asker._history
     assert isinstance(history, EventHistory)
     assert history.count() == len(SEEDS)
+
+
+def test_half_a_has_no_false_answer(asker: Asker) -> None:
+    results = ho.run(asker.ask, ho.load_all(("A",)))
+    false = [(r.question.q, r.why) for r in results if r.verdict == "false"]
+    assert false == []
+    right = [r for r in results if r.verdict == "right"]
+    assert len(right) >= 0.8 * len(results)
+
+
+def test_a_short_visit_is_said_in_seconds(asker: Asker) -> None:
+    text = asker.ask("how long did the visitor stay at the front door monday morning").text
+    assert "40 s in all over 1 visit" in text
+    text = asker.ask("скільки часу люди пробули біля дверей вчора").text
+    assert "1 хв 15 с" in text
+
+
+def test_yesterday_evening_finds_the_hens_of_yesterday(asker: Asker) -> None:
+    answer = asker.ask("did the hens go in yesterday evening")
+    assert answer.text.startswith(
+        "Birds coming in the coop, yesterday evening (17:00–24:00): 1 time"
+    )
+    assert "17:34" in answer.text
+
+
+def test_a_part_of_today_not_begun_is_the_future(asker: Asker) -> None:
+    answer = asker.ask("what happened this evening")
+    assert not answer.answered and "not what will happen" in answer.text

@@ -305,11 +305,16 @@ def _date_time(at: datetime | None, now: datetime, en: bool) -> str:
 
 
 def _span(seconds: float, en: bool) -> str:
-    minutes = round(seconds / 60)
-    hours, minutes = divmod(minutes, 60)
-    if en:
-        return f"{hours} h {minutes} min" if hours else f"{minutes} min"
-    return f"{hours} год {minutes} хв" if hours else f"{minutes} хв"
+    """'40 s' under a minute, '1 min 15 s' under ten minutes, else hours and minutes."""
+    h, m, s = ("h", "min", "s") if en else ("год", "хв", "с")
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} {s}"
+    if whole < 600:
+        minutes, rest = divmod(whole, 60)
+        return f"{minutes} {m} {rest} {s}" if rest else f"{minutes} {m}"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} {h} {minutes} {m}" if hours else f"{minutes} {m}"
 
 
 def _kind_word(kind: str, en: bool) -> str:

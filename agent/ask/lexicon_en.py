@@ -39,19 +39,32 @@ ARRIVE = phrases(
     "come|came|comes|coming|arrive|arrived|arrives|arriving|enter|entered|enters|entering|"
     "visit|visited|visits|show up|showed up|shown up|turn up|turned up|appear|appeared|appears|"
     "come near|came near|come by|came by|come to|came to|approach|approached|get in|got in|"
-    "go in|went in|come in|came in|pass|passed|drive up|drove up|stop by|stopped by|"
+    "go in|went in|come in|came in|drive up|drove up|stop by|stopped by|"
     "ring|rang|knock|knocked|walk in|walked in|come into|came into|go into|went into|"
     "get near|got near|come close|came close|come back|came back|return|returned|returns|"
-    "get back|got back"
+    "get back|got back|go back in|went back in|gone back in|come back in|came back in|"
+    "get back in|got back in|let in|let back in|come home|came home|get home|got home|"
+    "drive in|drove in|pull in|pulled in|get into|got into|go into|gone into|walk into|"
+    "come through|came through|turn in|turned in|head in|headed in|wander in|wandered in"
 )
 LEAVE = phrases(
     "leave|left|leaves|leaving|go out|went out|gone out|exit|exited|exits|depart|departed|"
     "departs|go away|went away|gone|come out|came out|get out|got out|walk out|walked out|"
-    "drive off|drove off|drive away|drove away|walk away|walked away|move out|moved out"
+    "drive off|drove off|drive away|drove away|walk away|walked away|move out|moved out|"
+    "out|let out|go off|went off|head out|headed out|head off|headed off|run off|ran off|"
+    "run away|ran away|fly off|flew off|fly away|flew away|take off|took off|pull out|"
+    "pulled out|drive out|drove out|wander off|wandered off|turn out|turned out"
+)
+PASSAGE = phrases(
+    "pass|passed|passes|passing|pass through|passed through|go through|went through|"
+    "gone through|go past|went past|walk past|walked past|drive past|drove past|"
+    "drive through|drove through|walk through|walked through|cross|crossed|use|used"
 )
 STAY = phrases(
     "stay|stayed|stays|staying|remain|remained|linger|lingered|dwell|dwelt|wait|waited|"
-    "hang around|hung around|spend|spent|loiter|loitered"
+    "hang around|hung around|hanging around|hang about|hung about|hanging about|"
+    "spend|spent|loiter|loitered|stick around|stuck around|sit|sat|stand|stood|"
+    "be there|been there|keep|kept"
 )
 NAMED: tuple[tuple[str, RangeName], ...] = (
     ("today|so far today|earlier today|this day", "today"),
@@ -102,7 +115,7 @@ ANYTHING = phrases(
 )
 FILLER = words(
     "the a an did does do done is are was were has have had been be being any anything "
-    "there here at in on near by to into out of from my our your their this that these those "
+    "there here at in on near by to into of from my our your their this that these those "
     "it its they them what when how many much times time ever yet please tell me us let know "
     "can could would you see seen saw spot spotted detect detected notice noticed record recorded "
     "by around close next for during inside outside over all total altogether get got go went "
@@ -125,6 +138,7 @@ LEXICON = Lexicon(
     yes_no=YES_NO,
     arrive=ARRIVE,
     leave=LEAVE,
+    passage=PASSAGE,
     stay=STAY,
     named=tuple((phrases(words), name) for words, name in NAMED),
     future=FUTURE,

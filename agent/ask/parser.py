@@ -14,13 +14,16 @@ from typing import Literal
 from agent.ask import lexicon_en, lexicon_uk
 from agent.ask.installation import Installation
 from agent.ask.lexicon import Lexicon, Phrase, Phrases, language_of, tokens
-from agent.ask.query import Query, RangeName, TimeSpec, What
+from agent.ask.query import DayPart, Query, RangeName, TimeSpec, What
 from agent.config import EventKind, Language
 from agent.llm import lexicon as lx
 
+IN_KINDS: tuple[EventKind, ...] = ("arrival", "zone_enter")
+OUT_KINDS: tuple[EventKind, ...] = ("departure", "zone_exit")
 LEXICONS: dict[Language, Lexicon] = {"en": lexicon_en.LEXICON, "uk": lexicon_uk.LEXICON}
 _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 _MAX_NGRAM = 4
+_NAMED_CLOCK = {"noon": 720, "midday": 720, "midnight": 0, "полудня": 720, "опівдня": 720}
 
 RefusalReason = Literal["not_understood", "instruction", "future", "empty"]
 # More unknown words than this and the question is not handed to a model either.
@@ -52,6 +55,8 @@ class _Found:
     present: bool = False
     yes_no: bool = False
     time: TimeSpec | None = None
+    time_conflict: bool = False
+    unreadable: bool = False  # words understood that the query cannot express
     future: bool = False
     any_label: bool = False
 
@@ -119,9 +124,14 @@ def parse(
         if any((w,) in lex.command_words for w in toks.items):
             return Refusal("instruction", language, unknown)
         return Refusal("not_understood", language, unknown)
+    if found.unreadable or found.time_conflict:
+        return Refusal("not_understood", language)
     what = found.what
     if found.present and (what in (None, "count", "last_seen") and found.time is None):
         what = "present_now"
+    named = found.labels or found.unseen or found.zones or found.any_label
+    if what is None and named and found.time is not None:
+        found.yes_no = True  # 'anyone at the front door monday morning'
     if what is None:
         if not found.yes_no:
             return Refusal("not_understood", language)
@@ -170,44 +180,56 @@ def mentioned(
 
 
 def _read_time(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
+    """Every period word of the question, combined into one period, or a conflict.
+
+    'yesterday evening' and 'Monday morning' narrow the day to its part; two periods that do
+    not combine ('yesterday' and 'the last 3 hours') make the question unreadable: a period
+    word is never dropped."""
     if toks.take(lex.future):
         found.future = True
         return
-    for reader in (_between, _since, _ago, _last_n, _weekday):
-        spec = reader(toks, lex)
-        if spec is not None:
-            found.time = spec
-            break
-    # Named periods: 'this morning' beats 'today' when both are said ('сьогодні вранці').
-    best: tuple[int, RangeName] | None = None
-    for wanted, name in lex.named:
-        if toks.take(wanted):
-            rank = _NAMED_RANK.index(name)
-            if best is None or rank > best[0]:
-                best = (rank, name)
-    if best is not None and found.time is None:
-        found.time = TimeSpec(name=best[1])
-    elif (
-        best is not None
-        and best[1] == "yesterday"
-        and found.time is not None
-        and (
-            found.time.name in ("since", "between")  # 'yesterday between 10:00 and 12:00'
-        )
-    ):
-        found.time = found.time.model_copy(update={"days_back": 1})
+    specs = [s for r in (_between, _since, _ago, _last_n, _weekday) if (s := r(toks, lex))]
+    named = [name for wanted, name in lex.named if toks.take(wanted)]
+    found.time, found.time_conflict = _combine(specs, named)
 
 
-_NAMED_RANK: tuple[RangeName, ...] = (
-    "all",
-    "today",
-    "this_week",
-    "yesterday",
-    "this_afternoon",
-    "this_evening",
-    "this_morning",
-    "last_night",
-)
+_PARTS: dict[RangeName, DayPart] = {
+    "this_morning": "morning",
+    "this_afternoon": "afternoon",
+    "this_evening": "evening",
+    "last_night": "night",
+}
+_TODAY_PARTS: dict[DayPart, RangeName] = {part: name for name, part in _PARTS.items()}
+
+
+def _combine(specs: list[TimeSpec], named: list[RangeName]) -> tuple[TimeSpec | None, bool]:
+    """(the period, whether the words conflict)."""
+    words = [n for n in dict.fromkeys(named) if n != "all" or len(named) == 1]
+    parts = [_PARTS[n] for n in words if n in _PARTS]
+    days = [n for n in words if n in ("today", "yesterday")]
+    week = "this_week" in words
+    if len(specs) > 1 or len(parts) > 1 or len(days) > 1:
+        return None, True
+    if "all" in words:
+        return (None, True) if specs else (TimeSpec(name="all"), False)
+    if specs:
+        spec = specs[0]
+        if spec.name in ("weekday", "days_ago"):
+            if days:
+                return None, True
+            return spec.model_copy(update={"part": parts[0] if parts else None}), False
+        if spec.name in ("since", "between"):
+            if parts or week:
+                return None, True
+            return spec.model_copy(update={"days_back": 1 if days == ["yesterday"] else 0}), False
+        return (None, True) if (days or parts or week) else (spec, False)  # last N hours/days
+    if week:
+        return (None, True) if (days or parts) else (TimeSpec(name="this_week"), False)
+    if not days:
+        return (TimeSpec(name=_TODAY_PARTS[parts[0]]), False) if parts else (None, False)
+    if parts and days == ["today"]:
+        return TimeSpec(name=_TODAY_PARTS[parts[0]]), False
+    return TimeSpec(name=days[0], part=parts[0] if parts else None), False
 
 
 def _clock_at(toks: _Tokens, i: int, lex: Lexicon) -> tuple[int, int] | None:
@@ -221,6 +243,8 @@ def _clock_at(toks: _Tokens, i: int, lex: Lexicon) -> tuple[int, int] | None:
         n = 1
     elif word.isdigit() and int(word) <= 24:
         hour, minute, n = int(word), 0, 1
+    elif word in _NAMED_CLOCK:
+        return _NAMED_CLOCK[word], 1
     else:
         return None
     half = i + n
@@ -468,13 +492,22 @@ def _read_asking(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
     for wanted, what in lex.what:
         if toks.take(wanted) and found.what is None:
             found.what = what
-    for wanted, kinds in (
-        (lex.arrive, ("arrival", "zone_enter")),
-        (lex.leave, ("departure", "zone_exit")),
-        (lex.stay, ("dwell",)),
+    directions: set[str] = set()
+    for wanted, kinds, direction in (
+        (lex.arrive, IN_KINDS, "in"),
+        (lex.leave, OUT_KINDS, "out"),
+        (lex.passage, (*IN_KINDS, *OUT_KINDS), "pass"),
+        (lex.stay, ("dwell",), "stay"),
     ):
         if toks.take(wanted):
-            found.kinds += kinds  # type: ignore[arg-type]
+            found.kinds += kinds
+            directions.add(direction)
+    if found.what == "duration":
+        # A stay is measured from a coming to the next going, whatever the verb ('stay',
+        # 'hang around', 'пробув'); a leaving asks for the time away, which is not measured.
+        found.kinds = []
+        if directions & {"out", "pass"}:
+            found.unreadable = True
     found.present = toks.take(lex.present)
     found.yes_no = toks.take(lex.yes_no)
     tense = toks.take(lex.present_tense)
@@ -482,3 +515,5 @@ def _read_asking(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
         found.present = True  # 'how many cows are in the barn?'
     if found.what is None and toks.items[0] in lex.open_words:
         found.what = "what_happened"  # 'who came to the front door today?'
+    if found.what is None and found.kinds:
+        found.yes_no = True  # 'hens out of the coop yet today', 'кури вийшли?'

@@ -16,6 +16,7 @@ from agent.ask.installation import Installation
 from agent.ask.lexicon import language_of
 from agent.ask.parser import Refusal, parse
 from agent.ask.query import Query, ReadBy
+from agent.ask.timerange import resolve
 from agent.config import AskConfig, Language
 from agent.history import EventHistory
 
@@ -78,6 +79,9 @@ class Asker:
                 reading, read_by = query, "model"
         if isinstance(reading, Refusal):
             return from_refusal(shown, reading, now)
+        period = resolve(reading.time, now, reading.language, self._installation.night)
+        if period.start is not None and period.start > now:  # 'this evening', asked at 14:00
+            return refused(shown, "future", reading.language, now)
         return self.answer(shown, reading, read_by, now)
 
     def answer(self, question: str, query: Query, read_by: ReadBy, now: datetime) -> Answer:
