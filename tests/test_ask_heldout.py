@@ -128,3 +128,11 @@ def test_yesterday_evening_finds_the_hens_of_yesterday(asker: Asker) -> None:
 def test_a_part_of_today_not_begun_is_the_future(asker: Asker) -> None:
     answer = asker.ask("what happened this evening")
     assert not answer.answered and "not what will happen" in answer.text
+
+
+def test_unseen_things_are_named_in_the_answer(asker: Asker) -> None:
+    answer = asker.ask("був їжак у дворі вночі")
+    assert not answer.answered
+    assert answer.text.startswith("Детектор тут не розпізнає їжаків; він розпізнає: bird, cat")
+    answer = asker.ask("did a drone fly over the yard")
+    assert answer.text.startswith("The detector here cannot see drones")

@@ -201,3 +201,53 @@ def test_the_last_passage_is_either_way(inst: Installation) -> None:
 
 def test_a_duration_of_leaving_is_refused(inst: Installation) -> None:
     assert isinstance(parse("how long were the cows gone", inst), Refusal)
+
+
+@pytest.mark.parametrize(
+    ("question", "zones", "cameras"),
+    [
+        ("чи був хтось біля воріт", ["gate"], []),
+        ("хтось проходив через ворота", ["gate"], []),
+        ("що було в хліві", [], ["barn"]),
+        ("скільки корів вийшло з хліву", [], ["barn"]),
+        ("when did someone come to the front doors", ["porch"], []),
+    ],
+)
+def test_vocabulary_and_zone_words_match_by_lemma(
+    question: str, zones: list[str], cameras: list[str], inst: Installation
+) -> None:
+    q = _read(question, inst)
+    assert (q.zones, q.cameras) == (zones, cameras)
+
+
+def test_a_vocabulary_word_in_any_case(tmp_path: Path) -> None:
+    config = seeded_config(tmp_path)
+    vocab = {"двір": {"zones": ["porch"]}}  # only the base form is configured
+    config = config.model_copy(update={"ask": config.ask.model_validate({"vocabulary": vocab})})
+    inst = Installation.from_config(config)
+    for question in ("хтось був у дворі вчора", "хтось вийшов з двору", "хтось заходив у двір"):
+        assert _read(question, inst).zones == ["porch"], question
+
+
+@pytest.mark.parametrize(
+    ("question", "unseen"),
+    [
+        ("was there a hedgehog in the yard last night", "hedgehog"),
+        ("any ferrets near the coop", "ferret"),
+        ("did a mouse get into the coop", "mouse"),  # COCO's 'mouse' is a computer mouse
+        ("did a drone fly over the house", "drone"),
+        ("був їжак біля дверей вночі", "hedgehog"),
+        ("тхора бачили?", "ferret"),
+        ("білка приходила до курника", "squirrel"),
+        ("чи була миша в курнику", "mouse"),
+    ],
+)
+def test_things_the_detector_cannot_see(question: str, unseen: str, inst: Installation) -> None:
+    q = _read(question, inst)
+    assert q.unseen == [unseen] and q.labels == []
+
+
+def test_a_ukrainian_future_verb_is_the_future(inst: Installation) -> None:
+    refusal = parse("корови повернуться сьогодні ввечері?", inst)
+    assert isinstance(refusal, Refusal) and refusal.reason == "future"
+    assert isinstance(_read("корови повернулися вчора ввечері?", inst), Query)

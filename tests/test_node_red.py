@@ -314,7 +314,6 @@ def make_event(
     )
 
 
-
 @pytest.fixture
 def camera() -> str:
     return f"nr-{uuid.uuid4().hex[:10]}"

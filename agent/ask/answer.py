@@ -9,8 +9,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from agent.ask.executor import Facts, Sighting
 from agent.ask.installation import Installation
+from agent.ask.morphology import uk_many
 from agent.ask.parser import Refusal
 from agent.ask.query import Query, ReadBy
+from agent.ask.unseen import UNSEEN
 from agent.config import Language, ZoneConfig
 from agent.core.events import EventObject
 from agent.llm import lexicon as lx
@@ -357,17 +359,31 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _uk_name(name: str) -> str:
+    """The Ukrainian genitive plural of an unseen thing: 'їжаків', 'лисиць'."""
+    row = next((u for u in UNSEEN if u.name == name), None)
+    if row is not None:
+        return uk_many(row.uk[0])
+    paradigms = lx.uk_nouns().get(name)
+    if paradigms and len(paradigms[0]) > 2:
+        return paradigms[0][2]
+    return f"«{name}»"
+
+
 def _unseen_note(query: Query, inst: Installation, en: bool) -> str:
     """'The detector cannot see foxes; of animals it can see: bird, cat, dog.'"""
     names = query.unseen
     related: list[str] = []
+    animals = lx.EN_HYPERNYMS["animal"][1]
     for _head, (_specs, group) in lx.EN_HYPERNYMS.items():
         if any(n in group for n in names):
             related += [label for label in inst.labels if label in group]
+    if any(u.name in names and u.animal for u in UNSEEN):
+        related += [label for label in inst.labels if label in animals]
     seen = list(dict.fromkeys(related)) or list(inst.labels)
     listed = ", ".join(seen[:MAX_SEEN_LISTED]) + (", …" if len(seen) > MAX_SEEN_LISTED else "")
     if en:
         what = en_words.join([en_words.plural(n) for n in names])
         return f"The detector here cannot see {what}; it can see: {listed}. "
-    what = uk_words.join([f"«{n}»" for n in names])
+    what = uk_words.join([_uk_name(n) for n in names])
     return f"Детектор тут не розпізнає {what}; він розпізнає: {listed}. "

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from agent.ask import lexicon_en, lexicon_uk
+from agent.ask import morphology as morph
 from agent.ask.installation import Installation
 from agent.ask.lexicon import Lexicon, Phrase, Phrases, language_of, tokens
 from agent.ask.query import DayPart, Query, RangeName, TimeSpec, What
+from agent.ask.unseen import unseen_by_lemmas
 from agent.config import EventKind, Language
 from agent.llm import lexicon as lx
 
@@ -62,25 +65,35 @@ class _Found:
 
 
 class _Tokens:
-    """The question's tokens and which of them are understood."""
+    """The question's tokens, their lemmas, and which of them are understood."""
 
-    def __init__(self, items: list[str]) -> None:
+    def __init__(self, items: list[str], language: Language = "en") -> None:
         self.items = items
+        self.language = language
         self.used = [False] * len(items)
+        self.lemmas = [morph.lemmas(t, language) for t in items]
+        self.canon = [morph.lemma(t, language) for t in items]
 
-    def find(self, wanted: Phrases, start: int = 0) -> tuple[int, int] | None:
-        """The first unused phrase of `wanted` at or after `start`, longest first."""
+    def find(
+        self, wanted: Phrases, start: int = 0, by_lemma: bool = False
+    ) -> tuple[int, int] | None:
+        """The first unused phrase of `wanted` at or after `start`, longest first; with
+        `by_lemma` also a phrase whose words' lemmas are the tokens' ('вигнали' ~ 'вигнав')."""
+        lemma_wanted = _lemma_phrases(wanted, self.language) if by_lemma else frozenset()
         for i in range(start, len(self.items)):
             for n in range(min(_MAX_NGRAM, len(self.items) - i), 0, -1):
-                span = tuple(self.items[i : i + n])
-                if span in wanted and not any(self.used[i : i + n]):
+                if any(self.used[i : i + n]):
+                    continue
+                if tuple(self.items[i : i + n]) in wanted or (
+                    by_lemma and tuple(self.canon[i : i + n]) in lemma_wanted
+                ):
                     return i, i + n
         return None
 
-    def take(self, wanted: Phrases) -> bool:
+    def take(self, wanted: Phrases, by_lemma: bool = False) -> bool:
         """Mark every occurrence of `wanted` as understood; whether there was one."""
         found = False
-        while (span := self.find(wanted)) is not None:
+        while (span := self.find(wanted, by_lemma=by_lemma)) is not None:
             self.mark(*span)
             found = True
         return found
@@ -100,15 +113,22 @@ class _Tokens:
         return [t for t, u in zip(self.items, self.used, strict=True) if not u]
 
 
+@lru_cache(maxsize=256)
+def _lemma_phrases(wanted: Phrases, language: Language) -> Phrases:
+    return frozenset(tuple(morph.lemma(w, language) for w in phrase) for phrase in wanted)
+
+
 def parse(
     question: str, installation: Installation, default_language: Language = "en"
 ) -> Query | Refusal:
     """Read a question; a Query only when every word was understood."""
     language = language_of(question, default_language)
     lex = LEXICONS[language]
-    toks = _Tokens(tokens(question))
+    toks = _Tokens(tokens(question), language)
     if not toks.items:
         return Refusal("empty", language)
+    if language == "uk" and any(morph.future_verb(t) for t in toks.items):
+        return Refusal("future", language)  # 'корови повернуться ввечері?'
     found = _Found()
     _read_time(toks, lex, found)
     if found.future:
@@ -123,7 +143,11 @@ def parse(
         unknown = tuple(dict.fromkeys(toks.leftover()))
         if any((w,) in lex.command_words for w in toks.items):
             return Refusal("instruction", language, unknown)
+        if found.unseen and not found.labels:
+            return _only_unseen(found, language)  # 'did a drone fly over the yard'
         return Refusal("not_understood", language, unknown)
+    if found.unseen and not found.labels:
+        return _only_unseen(found, language)
     if found.unreadable or found.time_conflict:
         return Refusal("not_understood", language)
     what = found.what
@@ -152,6 +176,16 @@ def parse(
     )
 
 
+def _only_unseen(found: _Found, language: Language) -> Query:
+    """A question about things the detector cannot see: the answer says only that."""
+    return Query(
+        what="count",
+        language=language,
+        time=TimeSpec(name="all"),
+        unseen=list(dict.fromkeys(found.unseen)),
+    )
+
+
 @dataclass(frozen=True)
 class Named:
     """What a question names of this installation, by the lexicon's words alone."""
@@ -168,7 +202,7 @@ def mentioned(
     """Labels, zones and cameras the question's words name (hypernyms expanded)."""
     language = language_of(question, default_language)
     lex = LEXICONS[language]
-    toks = _Tokens(tokens(question))
+    toks = _Tokens(tokens(question), language)
     found = _Found()
     _read_user_words(toks, installation, found, language)
     _read_places(toks, installation, found, lex)
@@ -384,7 +418,12 @@ def _find_name(toks: _Tokens, words: Phrase, uk: bool) -> tuple[int, int] | None
         if any(toks.used[i : i + n]):
             continue
         span = toks.items[i : i + n]
-        if all(_stem_match(t, w) if uk else t == w for t, w in zip(span, words, strict=True)):
+        language: Language = "uk" if uk else "en"
+        if all(
+            (_stem_match(t, w) if uk else t == w)
+            or bool(toks.lemmas[i + k] & morph.lemmas(w, language))
+            for k, (t, w) in enumerate(zip(span, words, strict=True))
+        ):
             return i, i + n
         # English: a plural or possessive of the last word ('gates', "barn's")
         if (
@@ -458,13 +497,36 @@ def _read_objects(toks: _Tokens, inst: Installation, found: _Found, language: La
         for n in range(min(_MAX_NGRAM, len(toks.items) - i), 0, -1):
             if any(toks.used[i : i + n]):
                 continue
+            thing = unseen_by_lemmas(tuple(toks.canon[i : i + n]), language)
+            if thing is not None:  # before the vocabulary: COCO's 'mouse' is a computer mouse
+                toks.mark(i, i + n)
+                if thing.name in inst.labels and not thing.coco_homonym:
+                    found.labels.append(thing.name)
+                else:
+                    found.unseen.append(thing.name)
+                break
             sense = vocab.get(tuple(toks.items[i : i + n]))
             if sense is None and n == 1 and language == "uk":
-                sense = _uk_stem_sense(toks.items[i])
+                sense = _uk_stem_sense(toks.items[i]) or _uk_lemma_sense(toks.lemmas[i])
             if sense is not None:
                 toks.mark(i, i + n)
                 _add_labels(sense.labels, sense.name, sense.hypernym, inst, found)
                 break
+
+
+@lru_cache(maxsize=1)
+def _uk_senses_by_lemma() -> dict[str, lx.Sense]:
+    """The Ukrainian object words by lemma: any case of 'кінь', 'гість', 'машина'."""
+    table: dict[str, lx.Sense] = {}
+    for phrase, sense in lx.UK_VOCAB.items():
+        if len(phrase) == 1:
+            table.setdefault(morph.lemma(phrase[0], "uk"), sense)
+    return table
+
+
+def _uk_lemma_sense(lemmas: frozenset[str]) -> lx.Sense | None:
+    table = _uk_senses_by_lemma()
+    return next((table[lemma] for lemma in sorted(lemmas) if lemma in table), None)
 
 
 def _uk_stem_sense(word: str) -> lx.Sense | None:
@@ -499,7 +561,7 @@ def _read_asking(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
         (lex.passage, (*IN_KINDS, *OUT_KINDS), "pass"),
         (lex.stay, ("dwell",), "stay"),
     ):
-        if toks.take(wanted):
+        if toks.take(wanted, by_lemma=lex.language == "uk"):
             found.kinds += kinds
             directions.add(direction)
     if found.what == "duration":
