@@ -66,7 +66,8 @@ def add_ask_action(
 ) -> None:
     """Accept `<base>/cmd/ask`: answer, keep the answer retained on <base>/answer, return it.
 
-    Answering only reads the history: a question never runs another command."""
+    Answering only reads the history: a question never runs another command. Questions run
+    on their own worker, so a slow model never holds pause, resume or snapshot."""
 
     def run(request: AskRequest) -> dict[str, Any]:
         if asker is None:
@@ -81,4 +82,4 @@ def add_ask_action(
         )
         return answer.model_dump(mode="json")
 
-    commands.add_action("ask", AskRequest, run)
+    commands.add_action("ask", AskRequest, run, lane="questions")
