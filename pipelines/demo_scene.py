@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from pipelines.errors import UserError
+from eva_errors import UserError
 from pipelines.models.paths import cache_dir
 
 log = logging.getLogger(__name__)

@@ -72,7 +72,7 @@ def _fail_on_swallowed_mqtt_errors() -> Iterator[None]:
     (an exception would kill paho's network thread), so pytest would not see them otherwise.
     Uncaught exceptions in any thread already fail the test via pyproject's filterwarnings."""
     handler = _CallbackErrors()
-    log = logging.getLogger("agent.mqtt")
+    log = logging.getLogger("agent.adapters.mqtt")
     log.addHandler(handler)
     yield
     log.removeHandler(handler)

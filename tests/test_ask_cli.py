@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent.ask.seeded import CONFIG, seed_history
+from agent.adapters.history import DB_NAME, EventHistory
+from agent.bench.ask.seeded import CONFIG, seed_history
 from agent.cli.main import main
-from agent.history import DB_NAME, EventHistory
 
 
 def _config(tmp_path: Path, seeded: bool = True) -> Path:

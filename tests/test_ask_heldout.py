@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from agent.adapters.history import EventHistory
 from agent.ask.answer import Answer
-from agent.ask.seeded import NOW
 from agent.ask.service import Asker
 from agent.bench.ask import heldout as ho
 from agent.bench.ask.heldout_history import SEEDS
-from agent.history import EventHistory
+from agent.bench.ask.seeded import NOW
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from agent.ask.installation import Installation
 from agent.ask.model_reader import ModelQueryReader
 from agent.ask.parser import mentioned
 from agent.ask.query import Query
-from agent.ask.seeded import seeded_config
-from agent.config import LlamaCppLlmConfig, OllamaLlmConfig
+from agent.bench.ask.seeded import seeded_config
+from agent.config.schema import LlamaCppLlmConfig, OllamaLlmConfig
 from agent.llm.llamacpp_backend import LlamaCppModel
 from agent.llm.ollama_backend import OllamaModel
 

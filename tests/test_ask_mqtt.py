@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from support.mqtt_helpers import Mosquitto, Subscriber
 
-from agent.app import run_agent
-from agent.ask.seeded import seed_history, seeded_config
-from agent.commands import CommandResult
-from agent.history import DB_NAME, EventHistory
+from agent.adapters.history import DB_NAME, EventHistory
+from agent.bench.ask.seeded import seed_history, seeded_config
+from agent.service.app import run_agent
+from agent.service.commands import CommandResult
 
 
 @pytest.mark.broker

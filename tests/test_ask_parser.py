@@ -10,8 +10,8 @@ import pytest
 from agent.ask.installation import Installation, detectable_labels
 from agent.ask.parser import Refusal, parse
 from agent.ask.query import Query, TimeSpec
-from agent.ask.seeded import NOW, seeded_config
 from agent.ask.timerange import resolve
+from agent.bench.ask.seeded import NOW, seeded_config
 
 
 @pytest.fixture()
@@ -93,8 +93,8 @@ def detector_labels(camera: object) -> tuple[str, ...]:
 def test_user_words_must_name_zones_and_cameras_that_exist(tmp_path: Path) -> None:
     from pydantic import ValidationError
 
-    from agent.ask.seeded import CONFIG
-    from agent.config import AppConfig
+    from agent.bench.ask.seeded import CONFIG
+    from agent.config.schema import AppConfig
 
     data = {**CONFIG, "ask": {"vocabulary": {"hens": {"labels": ["bird"], "zones": ["henhouse"]}}}}
     with pytest.raises(ValidationError, match=r"'hens' names zones \['henhouse'\]"):

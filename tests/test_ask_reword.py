@@ -12,9 +12,9 @@ from support.ollama_fake import FakeOllama
 
 from agent.ask.installation import Installation
 from agent.ask.reword import AnswerRewording
-from agent.ask.seeded import NOW, live_state, seeded_config
 from agent.ask.service import Asker
-from agent.config import OllamaLlmConfig
+from agent.bench.ask.seeded import NOW, live_state, seeded_config
+from agent.config.schema import OllamaLlmConfig
 from agent.llm.ollama_backend import OllamaModel
 
 QUESTION = "How many times did someone come to the front door this afternoon?"

@@ -8,8 +8,8 @@ from pathlib import Path
 from support.ask_history import seeded_asker
 
 from agent.ask.installation import Installation
-from agent.ask.scoring import invented_facts
-from agent.ask.suite import CASES
+from agent.bench.ask.scoring import invented_facts
+from agent.bench.ask.suite import CASES
 
 
 def test_long_binary_and_frequent_questions_are_refused(tmp_path: Path) -> None:

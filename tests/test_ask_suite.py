@@ -8,9 +8,9 @@ import pytest
 from support.ask_history import seeded_asker
 
 from agent.ask.installation import Installation
-from agent.ask.scoring import score
 from agent.ask.service import Asker
-from agent.ask.suite import CASES, Case, Expect
+from agent.bench.ask.scoring import score
+from agent.bench.ask.suite import CASES, Case, Expect
 
 
 @pytest.fixture(scope="module")

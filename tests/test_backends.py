@@ -20,18 +20,19 @@ import pytest
 import yaml
 from support.hailo_fake import FakeArch, FakeHailo, empty_classes
 
+from agent.bench.components import run_bench
 from agent.cli import main
-from agent.cli.bench import run_bench
 from agent.cli.check import run_checks
-from agent.config import AppConfig
-from agent.config_loader import ConfigError, parse_config
+from agent.config.loader import ConfigError, parse_config
+from agent.config.schema import AppConfig
 from agent.core.events import CameraState, Event, EventUpdate
-from agent.runner import CameraWorker, process_stream
+from agent.service.camera_worker import CameraWorker, process_stream
+from eva_errors import DetectorError
 from pipelines.detections import Detections
-from pipelines.detectors import DetectorError, build_detector
-from pipelines.detectors import hailo as hailo_mod
+from pipelines.detectors import build_detector
 from pipelines.detectors.base import Detector
-from pipelines.detectors.hailo import SDK_MISSING, HailoDetectorConfig
+from pipelines.detectors.hailo import detector as hailo_mod
+from pipelines.detectors.hailo.detector import SDK_MISSING, HailoDetectorConfig
 from pipelines.frames import Frame
 from pipelines.sources import open_source
 from pipelines.sources.base import FrameSource

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli import main
-from agent.config_loader import MAX_DEPTH, MAX_FILE_BYTES, ConfigError, load_config, parse_config
+from agent.config.loader import MAX_DEPTH, MAX_FILE_BYTES, ConfigError, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus" / "configs"

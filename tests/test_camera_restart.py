@@ -15,17 +15,17 @@ import numpy.typing as npt
 import pytest
 from support.mqtt_helpers import Mosquitto
 
-from agent.camera_status import availability
 from agent.cli import main
-from agent.commands import CommandHandler
-from agent.config import CameraConfig
-from agent.diagnostics import camera_diagnostics
-from agent.runner import CameraWorker
+from agent.config.schema import CameraConfig
+from agent.service.camera_status import availability
+from agent.service.camera_worker import CameraWorker
+from agent.service.commands import CommandHandler
+from agent.service.diagnostics import camera_diagnostics
 from pipelines.detections import Detections
 from pipelines.detectors.base import Detector
 from pipelines.frames import Frame
 from pipelines.sources.base import FrameSource
-from pipelines.sources.demo import DemoSourceConfig
+from pipelines.sources.demo_scene_source import DemoSourceConfig
 
 
 class Source(FrameSource):
@@ -57,8 +57,10 @@ def opening(
     detectors: list[Callable[[], Detector]],
 ) -> None:
     """The worker opens these sources and builds these detectors, one per (re)start."""
-    monkeypatch.setattr("agent.runner.open_source", lambda config: sources.pop(0))
-    monkeypatch.setattr("agent.runner.build_detector", lambda config: detectors.pop(0)())
+    monkeypatch.setattr("agent.service.camera_worker.open_source", lambda config: sources.pop(0))
+    monkeypatch.setattr(
+        "agent.service.camera_worker.build_detector", lambda config: detectors.pop(0)()
+    )
 
 
 def broken_detector() -> Detector:
@@ -78,7 +80,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 def test_a_live_camera_that_fails_is_restarted_and_reported(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="agent.runner")
+    caplog.set_level(logging.DEBUG, logger="agent.service.camera_worker")
     opening(
         monkeypatch,
         [Source(True, fail_after=3), Source(True, None), Source(True, None)],

@@ -12,15 +12,16 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from agent.camera_status import CameraAvailability, availability
-from agent.config import CameraConfig, RuleConfig
+from agent.config.schema import CameraConfig
 from agent.core.events import CameraState, Event, EventUpdate
-from agent.runner import CameraPipeline, CameraStats, process_stream
+from agent.core.settings import RuleConfig
+from agent.service.camera_status import CameraAvailability, availability
+from agent.service.camera_worker import CameraStats, CoreAndSinks, process_stream
 from pipelines.detections import Detections
 from pipelines.detectors.base import Detector
 from pipelines.frames import Frame
 from pipelines.sources.base import FrameSource
-from pipelines.sources.demo import DemoSourceConfig
+from pipelines.sources.demo_scene_source import DemoSourceConfig
 
 
 @dataclass
@@ -181,12 +182,12 @@ def test_a_stalled_stream_sends_the_events_it_was_collecting() -> None:
     sink = Collect()
     source = StallingSource()
     stats = CameraStats()
-    pipeline = CameraPipeline(camera, "en", [sink], stats)
+    core = CoreAndSinks(camera, "en", [sink], stats)
     stop = threading.Event()
     thread = threading.Thread(
         target=process_stream,
         args=(camera, "en", source, PersonDetector(), [sink], stop, stats),
-        kwargs={"pipeline": pipeline},
+        kwargs={"core": core},
     )
     thread.start()
     try:
@@ -205,7 +206,7 @@ def test_a_stalled_stream_sends_the_events_it_was_collecting() -> None:
                 return thread.is_alive()
 
             def flush_pending(self) -> int:
-                return pipeline.flush()
+                return core.flush()
 
         sent: list[tuple[str, bytes, bool]] = []
         watch = CameraAvailability(

@@ -9,7 +9,7 @@ import pytest
 from support.ollama_fake import FakeOllama, unused_url
 
 from agent.cli.check import run_checks
-from agent.config import AppConfig, LlamaCppLlmConfig, OllamaLlmConfig, StorageConfig
+from agent.config.schema import AppConfig, LlamaCppLlmConfig, OllamaLlmConfig, StorageConfig
 
 
 def check(llm: object, tmp_path: Path) -> tuple[bool, str]:
@@ -57,7 +57,7 @@ def test_unwritable_history_is_reported(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text", ["llm:\n  type: openai\n", "llm:\n  model: 3\n"])
 def test_bad_llm_section_names_the_choices(tmp_path: Path, text: str) -> None:
-    from agent.config_loader import ConfigError, load_config
+    from agent.config.loader import ConfigError, load_config
 
     path = tmp_path / "c.yaml"
     path.write_text(text)
@@ -68,7 +68,8 @@ def test_bad_llm_section_names_the_choices(tmp_path: Path, text: str) -> None:
 
 def test_spam_prone_tracking_settings_are_warned_about() -> None:
     from agent.cli.check import spam_risks
-    from agent.config import CameraConfig, TrackerConfig
+    from agent.config.schema import CameraConfig
+    from agent.core.settings import TrackerConfig
 
     assert spam_risks(CameraConfig()) == []  # the defaults are what the benchmark chose
     risky = CameraConfig(

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from support.mqtt_helpers import Mosquitto, Received, Subscriber
 
-from agent.app import run_agent
 from agent.cli.demo import demo_config
-from agent.commands import MAX_NESTING, CommandResult
-from agent.config import AppConfig, StorageConfig, TemplateLlmConfig
-from agent.runner import CameraWorker
-from pipelines.sources.demo import DemoSourceConfig
+from agent.config.schema import AppConfig, StorageConfig, TemplateLlmConfig
+from agent.service.app import run_agent
+from agent.service.camera_worker import CameraWorker
+from agent.service.commands import MAX_NESTING, CommandResult
+from pipelines.sources.demo_scene_source import DemoSourceConfig
 
 pytestmark = pytest.mark.broker
 

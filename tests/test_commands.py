@@ -12,16 +12,16 @@ from hypothesis import strategies as st
 from support.cameras import FramesArriving
 from support.mqtt_helpers import Mosquitto, Subscriber
 
-from agent.commands import (
+from agent.adapters.mqtt import MqttPublisher
+from agent.config.schema import MqttConfig
+from agent.service.camera_control import CameraControl
+from agent.service.commands import (
     MAX_QUESTIONS_QUEUED,
     MAX_QUEUED,
     CommandHandler,
     CommandResult,
     Request,
 )
-from agent.config import MqttConfig
-from agent.control import CameraControl
-from agent.mqtt import MqttPublisher
 
 Sent = list[tuple[str, bytes, bool]]
 
@@ -266,7 +266,9 @@ def test_a_dead_handler_thread_is_restarted_and_its_death_logged(
     answers = [CommandResult.model_validate_json(p) for t, p, _ in sent if t == "eva/cmd/result"]
     assert [(r.correlation_id, r.ok) for r in answers] == [("again", True)]
     assert h.restarts == 1
-    logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "agent.commands"]
+    logged = [
+        (r.levelname, r.getMessage()) for r in caplog.records if r.name == "agent.service.commands"
+    ]
     assert ("CRITICAL", "command handler stopped unexpectedly: Killed") in logged
     assert ("ERROR", "command handler restarted (restart 1)") in logged
 

@@ -10,8 +10,8 @@ import pytest
 
 from agent.cli import main
 from agent.cli.demo import demo_config
-from agent.config import AppConfig
-from agent.config_loader import ConfigError, load_config, parse_config
+from agent.config.loader import ConfigError, load_config, parse_config
+from agent.config.schema import AppConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 

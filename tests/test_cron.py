@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent.config import DigestConfig
-from agent.cron import parse_crontab
+from agent.config.cron import parse_crontab
+from agent.config.schema import DigestConfig
 
 FRIDAY_NOON = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)  # a Friday
 
@@ -101,8 +101,8 @@ def test_malformed_expressions_are_rejected(expr: str) -> None:
 
 
 def test_the_scheduler_runs_a_sunday_digest_on_sunday() -> None:
-    from agent.config import AppConfig
-    from agent.scheduler import DigestScheduler
+    from agent.config.schema import AppConfig
+    from agent.service.scheduler import DigestScheduler
 
     config = AppConfig(digests=[DigestConfig(name="weekly", cron="0 7 * * 0")])
     scheduler = DigestScheduler(config, None, None, lambda d: None)  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from pipelines.demo_scene import (
     present_at,
 )
 from pipelines.sources import SourceError
-from pipelines.sources.demo import DemoSource, DemoSourceConfig
+from pipelines.sources.demo_scene_source import DemoSource, DemoSourceConfig
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("skimage") is None, reason="needs scikit-image's sample photos"
@@ -217,7 +217,8 @@ def test_the_bundled_detector_sees_exactly_the_script(
     """YOLOv3-tiny finds each object in (nearly) every frame it is in, and nothing else."""
     monkeypatch.setenv("EVA_CACHE_DIR", str(built.parent))
     try:
-        from pipelines.detectors import DetectorError, build_detector
+        from eva_errors import DetectorError
+        from pipelines.detectors import build_detector
         from pipelines.detectors.onnx_yolo import OnnxDetectorConfig
 
         detector = build_detector(OnnxDetectorConfig())

@@ -14,9 +14,10 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from agent.bench.detector import measure_latency
+from eva_errors import DetectorError
 from pipelines.detections import Detections
-from pipelines.detectors import DetectorError, build_detector
-from pipelines.detectors.bench import measure_latency
+from pipelines.detectors import build_detector
 from pipelines.detectors.onnx_yolo import OnnxDetector, OnnxDetectorConfig, parse_names
 from pipelines.models import builtin, cache_dir, coco80_names, ensure_builtin_model
 

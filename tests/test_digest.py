@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from ulid import ULID
 
-from agent.config import EventKind, Language, Severity, ZoneConfig
-from agent.core.events import Event, EventObject, new_event_id
-from agent.digest import (
+from agent.adapters.history import EventHistory
+from agent.core.digest import (
     Digest,
     DigestFacts,
     build_digest,
@@ -20,7 +19,9 @@ from agent.digest import (
     digest_grounding,
     digest_text,
 )
-from agent.history import EventHistory
+from agent.core.events import Event, EventObject, new_event_id
+from agent.core.kinds import EventKind, Language, Severity
+from agent.core.settings import ZoneConfig
 from agent.llm.prompt import digest_facts_line
 from agent.llm.verify import verify
 

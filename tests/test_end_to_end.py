@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from support.mqtt_helpers import Mosquitto, Subscriber
 
-from agent.app import run_agent
+from agent.adapters.history import EventHistory
 from agent.cli import main
 from agent.cli.demo import demo_config
-from agent.config import StorageConfig
+from agent.config.schema import StorageConfig
 from agent.core.events import CameraState, Event, EventUpdate
-from agent.history import EventHistory
 from agent.llm.verify import event_grounding, verify
+from agent.service.app import run_agent
 
 pytestmark = pytest.mark.broker
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agent.cli.eventbench.metrics import Report, Run, score, true_events
-from agent.cli.eventbench.noise import CONFUSED, LEVELS, detect
-from agent.cli.eventbench.peer_runner import frigate_distance_points
-from agent.cli.eventbench.peers import run_count_diff, run_ours
-from agent.cli.eventbench.worlds import KINDS, make_world
-from agent.config import CameraConfig
+from agent.bench.events.metrics import Report, Run, score, true_events
+from agent.bench.events.noise import CONFUSED, LEVELS, detect
+from agent.bench.events.peer_runner import frigate_distance_points
+from agent.bench.events.peers import run_count_diff, run_ours
+from agent.bench.events.worlds import KINDS, make_world
+from agent.config.schema import CameraConfig
 from agent.core.geometry import box_iou, pair_geometry
 
 

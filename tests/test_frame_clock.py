@@ -7,10 +7,11 @@ import logging
 import numpy as np
 import pytest
 
-from agent.config import CameraConfig, RuleConfig, ZoneConfig
+from agent.config.schema import CameraConfig
 from agent.core.camera import CameraCore
 from agent.core.events import Event
 from agent.core.frame_clock import FrameClock
+from agent.core.settings import RuleConfig, ZoneConfig
 from pipelines.detections import Detections
 
 T0 = 1_800_000_000.0

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 import pytest
 from support.mqtt_helpers import Mosquitto, Received, Subscriber
 
-from agent.config import AppConfig, CameraConfig, HomeAssistantConfig, MqttConfig
+from agent.adapters.homeassistant.announcer import HomeAssistantAnnouncer
+from agent.adapters.homeassistant.discovery import discovery_configs, node_id
+from agent.adapters.mqtt import payloads, topics
+from agent.adapters.mqtt.publisher import MqttPublisher
+from agent.config.schema import AppConfig, CameraConfig, HomeAssistantConfig, MqttConfig
 from agent.core.events import CameraState
-from agent.ha.announcer import HomeAssistantAnnouncer
-from agent.ha.discovery import discovery_configs, node_id
-from agent.mqtt import topics
-from agent.mqtt.publisher import MqttPublisher
 
 pytestmark = pytest.mark.broker
 
@@ -101,7 +101,7 @@ def test_home_assistant_birth_resends_configs_and_state(
         state = CameraState(
             camera="barn", updated_at=datetime.now(UTC), counts={"person": 1}, zones={}
         )
-        publisher.publish_state(state)
+        publisher.publish(*payloads.state(publisher.base_topic, state))
         configs = announcer.configs
         ha.wait_for(lambda ms: all(count_on(ms, t) >= 1 for t in configs))
         agent.wait_for(lambda ms: count_on(ms, state_topic) >= 1)

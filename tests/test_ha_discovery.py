@@ -29,14 +29,7 @@ from support.ha_rules import (
     TEMPLATE_KEYS,
 )
 
-from agent.cli.demo import demo_config
-from agent.commands import ACTIONS, CommandHandler
-from agent.config import AppConfig, CameraConfig, HomeAssistantConfig, MqttConfig, RuleConfig
-from agent.config_loader import load_config
-from agent.control import CameraControl
-from agent.core.events import CameraState, Event
-from agent.diagnostics import AgentDiagnostics, CameraDiagnostics
-from agent.ha.discovery import (
+from agent.adapters.homeassistant.discovery import (
     DEFAULT_LABELS,
     EVENT_TYPES,
     discovery_configs,
@@ -44,7 +37,15 @@ from agent.ha.discovery import (
     node_id,
     removal_topics,
 )
-from agent.mqtt import topics
+from agent.adapters.mqtt import topics
+from agent.cli.demo import demo_config
+from agent.config.loader import load_config
+from agent.config.schema import AppConfig, CameraConfig, HomeAssistantConfig, MqttConfig
+from agent.core.events import CameraState, Event
+from agent.core.settings import RuleConfig
+from agent.service.camera_control import CameraControl
+from agent.service.commands import ACTIONS, CommandHandler
+from agent.service.diagnostics import AgentDiagnostics, CameraDiagnostics
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSION = "1.2.3"
@@ -400,7 +401,7 @@ def test_switch_and_buttons_send_what_the_commands_expect() -> None:
 def test_ask_box_sends_a_question_and_the_answer_sensor_shows_it(tmp_path: Path) -> None:
     from support.ask_history import seeded_asker
 
-    from agent.ask.build import add_ask_action
+    from agent.service.ask_action import add_ask_action
 
     config = CONFIGS["farm"]
     ask = find(config, "text", "text.edge_vision_agent_ask")

@@ -7,7 +7,7 @@ import numpy.typing as npt
 import pytest
 
 from pipelines.detections import Detections
-from pipelines.detectors.hailo_decode import decode_hailo_nms, nms_rows
+from pipelines.detectors.hailo.decode import decode_hailo_nms, nms_rows
 from pipelines.detectors.letterbox import letterbox
 
 NAMES = ("person", "bicycle", "car")

@@ -34,9 +34,9 @@ from support.hailo_fake import (
     status_exception,
 )
 
-from pipelines.detectors import hailo as hailo_mod
-from pipelines.detectors.base import DetectorError
-from pipelines.detectors.hailo import (
+from eva_errors import DetectorError
+from pipelines.detectors.hailo import detector as hailo_mod
+from pipelines.detectors.hailo.detector import (
     DRIVER_MISMATCH,
     SDK_MISSING,
     HailoDetector,
@@ -188,7 +188,7 @@ def test_hailo8l_hef_on_a_hailo8_runs_with_a_warning(
     fake.arch = FakeArch.HAILO8
     fake.respond = person_in_picture
     hef = put_hef(models_dir, "yolov8s_h8l.hef")
-    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo"):
+    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo.detector"):
         detector = HailoDetector.open(HailoDetectorConfig(model=str(hef)))
     assert fake.loaded == [str(hef)]
     assert fake.warnings and "lower performance" in fake.warnings[0]
@@ -204,7 +204,7 @@ def test_a_hailo8_falls_back_to_the_installed_hailo8l_file(
     """The Pi's hailo-models package installs only *_h8l.hef files."""
     fake.arch = FakeArch.HAILO8
     h8l = put_hef(models_dir, "yolov8s_h8l.hef")
-    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo"):
+    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo.detector"):
         HailoDetector.open(HailoDetectorConfig(model="yolov8s")).close()
     assert fake.loaded == [str(h8l)]
     assert "yolov8s_h8.hef" in caplog.text
@@ -501,7 +501,7 @@ def test_a_low_score_threshold_on_an_unknown_hef_is_warned_about(
     fake: FakeHailo, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     hef = put_hef(tmp_path, "custom.hef", arch="hailo8l")
-    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo"):
+    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo.detector"):
         HailoDetector.open(HailoDetectorConfig(model=str(hef), score_threshold=0.05)).close()
     assert "score_threshold 0.05 is below the 0.2" in caplog.text
     assert fake.nms_thresholds == {}
@@ -533,7 +533,7 @@ def test_a_hef_that_refuses_the_lower_threshold_still_loads(
 ) -> None:
     put_hef(models_dir, "yolov8s_h8l.hef")
     fake.host_nms = False
-    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo"):
+    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo.detector"):
         detector = HailoDetector.open(HailoDetectorConfig(score_threshold=0.1))
     assert "does not take a lower NMS score threshold" in caplog.text
     assert len(fake.loaded) == 2 and fake.configured_open == 1

@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipelines.detectors.base import DetectorError
-from pipelines.detectors.hailo import hef_architecture
+from eva_errors import DetectorError
+from pipelines.detectors.hailo.detector import hef_architecture
 from pipelines.models import hailo_manifest as hm
-from pipelines.models.builtin import coco80_names
 from pipelines.models.hailo_manifest import (
     ARCHS,
     HailoManifest,
@@ -30,6 +29,7 @@ from pipelines.models.hailo_manifest import (
     resolve_hef,
     search_dirs,
 )
+from pipelines.models.labels import coco80_names
 
 MANIFEST = load_manifest()
 

@@ -9,8 +9,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pipelines.detectors.base import DetectorError
-from pipelines.detectors.hailo import HailoDetector, HailoDetectorConfig, detect_architecture
+from eva_errors import DetectorError
+from pipelines.detectors.hailo.detector import (
+    HailoDetector,
+    HailoDetectorConfig,
+    detect_architecture,
+)
 from pipelines.models.hailo_manifest import resolve_hef
 
 pytestmark = pytest.mark.hardware

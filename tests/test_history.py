@@ -13,9 +13,9 @@ from support.events import make_event as support_event
 from support.events import obj
 from support.scenes import T0
 
-from agent.config import StorageConfig
+from agent.adapters.history import EventHistory, HistoryError, open_history
+from agent.config.schema import StorageConfig
 from agent.core.events import CameraState, Event, EventUpdate
-from agent.history import EventHistory, HistoryError, open_history
 
 BASE = datetime.fromtimestamp(T0, UTC)
 

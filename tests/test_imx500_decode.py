@@ -20,7 +20,7 @@ from pipelines.detectors.imx500_decode import (
     map_to_frame,
 )
 from pipelines.detectors.imx500_networks import RpkError, rpk_intrinsics
-from pipelines.models.builtin import coco80_names
+from pipelines.models.labels import coco80_names
 from pipelines.sources.imx500 import through_roi
 
 F32 = npt.NDArray[np.float32]

@@ -41,7 +41,7 @@ from test_picamera_source import (
     take,
 )
 
-from pipelines.detectors.base import DetectorError
+from eva_errors import DetectorError
 from pipelines.detectors.imx500_decode import coco90_names
 from pipelines.detectors.on_sensor import OnSensorDetector, OnSensorDetectorConfig
 from pipelines.sources.base import SourceError

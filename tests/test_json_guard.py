@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.json_guard import nesting_exceeds, peek_string
+from agent.adapters.mqtt.json_guard import nesting_exceeds, peek_string
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),

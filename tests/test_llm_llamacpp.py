@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli.bench import bench_llm
-from agent.config import LlamaCppLlmConfig
+from agent.bench.components import bench_llm
+from agent.bench.llm import BENCH_ZONES, DWELL_SECONDS, bench_events, bench_model
+from agent.config.schema import LlamaCppLlmConfig
 from agent.llm.base import ModelUnavailable
-from agent.llm.bench import BENCH_ZONES, DWELL_SECONDS, bench_events, bench_model
 from agent.llm.llamacpp_backend import LlamaCppModel, default_model_path
 from agent.llm.prompt import (
     SUMMARY_SCHEMA,

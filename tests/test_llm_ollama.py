@@ -12,7 +12,7 @@ import ollama
 import pytest
 from support.ollama_fake import FakeOllama, unused_url
 
-from agent.config import OllamaLlmConfig
+from agent.config.schema import OllamaLlmConfig
 from agent.llm.base import Message, ModelError, ModelReply, ModelTimeout, ModelUnavailable
 from agent.llm.ollama_backend import DEFAULT_HOST, OllamaModel
 

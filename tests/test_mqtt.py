@@ -18,11 +18,11 @@ from support.events import make_event as support_event
 from support.events import obj
 from support.mqtt_helpers import Mosquitto, MosquittoFactory, Received, Subscriber
 
-from agent.config import MqttConfig
+from agent.adapters.mqtt import payloads, topics
+from agent.adapters.mqtt.broker import BrokerStartError, EmbeddedBroker
+from agent.adapters.mqtt.publisher import MqttPublisher, start_publisher
+from agent.config.schema import MqttConfig
 from agent.core.events import CameraState, Event
-from agent.mqtt import topics
-from agent.mqtt.broker import BrokerStartError, EmbeddedBroker
-from agent.mqtt.publisher import MqttPublisher, start_publisher
 
 REPO = Path(__file__).resolve().parents[1]
 CAMERA = "barn"
@@ -95,7 +95,7 @@ def test_event_arrives_as_event_json_with_qos1_not_retained(
     with Subscriber(mosquitto_session.host, mosquitto_session.port, f"{mqtt_base}/#") as sub:
         publisher = publishers(mqtt_config(mqtt_base), mosquitto_session)
         event = make_event()
-        publisher.publish_event(event)
+        publisher.publish(*payloads.event(publisher.base_topic, event))
         received = sub.wait_for(has_events(mqtt_base, [event]))
 
     (message,) = [m for m in received if m.topic == topics.events(mqtt_base, CAMERA)]
@@ -108,9 +108,9 @@ def test_state_is_retained_for_a_later_subscriber(
     mosquitto_session: Mosquitto, mqtt_base: str, publishers: PublisherFactory
 ) -> None:
     publisher = publishers(mqtt_config(mqtt_base), mosquitto_session)
-    publisher.publish_state(make_state(1))
+    publisher.publish(*payloads.state(publisher.base_topic, make_state(1)))
     latest = make_state(2)
-    publisher.publish_state(latest)
+    publisher.publish(*payloads.state(publisher.base_topic, latest))
     assert publisher.wait_until_delivered(5.0)
 
     topic = topics.state(mqtt_base, CAMERA)
@@ -134,7 +134,7 @@ def test_status_is_online_while_connected_and_offline_after_close(
         sub.wait_for_payload(status, b"offline")
         assert not publisher.connected
         with pytest.raises(RuntimeError, match="closed"):
-            publisher.publish_event(make_event())
+            publisher.publish(*payloads.event(publisher.base_topic, make_event()))
 
     with Subscriber(mosquitto_session.host, mosquitto_session.port, status) as late:
         message = late.wait_for_payload(status, b"offline")
@@ -143,8 +143,8 @@ def test_status_is_online_while_connected_and_offline_after_close(
 
 _DYING_AGENT = """
 import sys, time
-from agent.config import MqttConfig
-from agent.mqtt.publisher import MqttPublisher
+from agent.config.schema import MqttConfig
+from agent.adapters.mqtt.publisher import MqttPublisher
 
 host, port, base = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 publisher = MqttPublisher(MqttConfig(base_topic=base, client_id=base), host, port)
@@ -191,7 +191,7 @@ def test_events_published_while_the_broker_is_down_at_start_arrive_once_it_start
     publishers: PublisherFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="agent.mqtt")
+    caplog.set_level(logging.INFO, logger="agent.adapters.mqtt")
     broker = mosquitto_factory(persistence=True)
     # A durable session, saved by the broker on stop: whatever the publisher sends after the
     # restart is queued for this subscriber even if it reconnects after the publisher does.
@@ -207,7 +207,7 @@ def test_events_published_while_the_broker_is_down_at_start_arrive_once_it_start
         publisher = publishers(mqtt_config(mqtt_base), broker)
         events = [make_event(n) for n in range(3)]
         for event in events:
-            publisher.publish_event(event)
+            publisher.publish(*payloads.event(publisher.base_topic, event))
         assert not publisher.wait_until_delivered(1.5)  # long enough for a retry or two
         assert publisher.stats().pending == 3
         assert not publisher.connected
@@ -230,7 +230,7 @@ def test_events_published_during_a_broker_restart_arrive_after_it(
     publishers: PublisherFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="agent.mqtt")
+    caplog.set_level(logging.INFO, logger="agent.adapters.mqtt")
     broker = mosquitto_factory(persistence=True)
     durable = Subscriber(
         broker.host,
@@ -243,7 +243,7 @@ def test_events_published_during_a_broker_restart_arrive_after_it(
     with durable as sub:
         publisher = publishers(mqtt_config(mqtt_base), broker)
         before = make_event(0)
-        publisher.publish_event(before)
+        publisher.publish(*payloads.event(publisher.base_topic, before))
         sub.wait_for(has_events(mqtt_base, [before]))
         # Else the PUBACK may be lost with the broker and `before` rightly sent twice.
         assert publisher.wait_until_delivered(5.0)
@@ -252,7 +252,7 @@ def test_events_published_during_a_broker_restart_arrive_after_it(
         wait_until(lambda: not publisher.connected)
         during = [make_event(n) for n in range(1, 4)]
         for event in during:
-            publisher.publish_event(event)
+            publisher.publish(*payloads.event(publisher.base_topic, event))
         broker.start()
 
         received = sub.wait_for(has_events(mqtt_base, during))
@@ -272,7 +272,7 @@ def test_state_and_online_are_republished_to_a_broker_that_forgot_them(
 ) -> None:
     publisher = publishers(mqtt_config(mqtt_base), mosquitto)
     state = make_state(4)
-    publisher.publish_state(state)
+    publisher.publish(*payloads.state(publisher.base_topic, state))
     assert publisher.wait_until_delivered(5.0)
 
     mosquitto.stop()  # no persistence: retained messages are gone after the restart
@@ -295,7 +295,7 @@ def test_refused_connection_is_reported_once_and_never_counts_as_connected(
     caplog: pytest.LogCaptureFixture,
     tmp_path: Path,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="agent.mqtt.publisher")
+    caplog.set_level(logging.DEBUG, logger="agent.adapters.mqtt.publisher")
     passwords = tmp_path / "passwords"
     subprocess.run(
         ["mosquitto_passwd", "-c", "-b", str(passwords), "eva", "right-horse"],
@@ -312,7 +312,7 @@ def test_refused_connection_is_reported_once_and_never_counts_as_connected(
         time.sleep(0.01)
     assert not publisher.stats().connected
 
-    records = [r for r in caplog.records if r.name == "agent.mqtt.publisher"]
+    records = [r for r in caplog.records if r.name == "agent.adapters.mqtt.publisher"]
     errors = [r.getMessage() for r in records if r.levelno == logging.ERROR]
     assert len(errors) == 1, errors
     assert "refused" in errors[0] and "mqtt.password" in errors[0]
@@ -334,7 +334,7 @@ def test_embedded_broker_on_a_free_port_round_trip(mqtt_base: str) -> None:
         with Subscriber(broker.host, broker.port, f"{mqtt_base}/#") as sub:
             wait_until(lambda: publisher.connected)
             event = make_event()
-            publisher.publish_event(event)
+            publisher.publish(*payloads.event(publisher.base_topic, event))
             sub.wait_for(has_events(mqtt_base, [event]))
             assert publisher.wait_until_delivered(5.0)
         assert publisher.stats().acknowledged == 1
@@ -364,7 +364,7 @@ def test_ack_latencies_are_recorded_per_event(
     publisher = publishers(mqtt_config(mqtt_base), mosquitto_session)
     wait_until(lambda: publisher.connected)
     for n in range(50):
-        publisher.publish_event(make_event(n))
+        publisher.publish(*payloads.event(publisher.base_topic, make_event(n)))
     assert publisher.wait_until_delivered(5.0)
 
     latencies = publisher.ack_latencies_ms()

@@ -13,9 +13,10 @@ import pytest
 from support.mqtt_helpers import Mosquitto, MosquittoFactory
 from test_mqtt import make_event
 
-from agent.config import MqttConfig
-from agent.mqtt.broker import EmbeddedBroker
-from agent.mqtt.publisher import MqttPublisher, MqttSetupError
+from agent.adapters.mqtt import payloads
+from agent.adapters.mqtt.broker import EmbeddedBroker
+from agent.adapters.mqtt.publisher import MqttPublisher, MqttSetupError
+from agent.config.schema import MqttConfig
 
 pytestmark = pytest.mark.broker
 
@@ -107,7 +108,7 @@ def connects(config: MqttConfig, host: str, port: int, timeout: float = 4.0) -> 
     publisher.start()
     try:
         event = make_event()
-        publisher.publish_event(event)
+        publisher.publish(*payloads.event(publisher.base_topic, event))
         return publisher.wait_until_delivered(timeout)
     finally:
         publisher.close(timeout=0.5)

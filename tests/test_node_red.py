@@ -28,9 +28,10 @@ from support.events import make_event as support_event
 from support.events import obj
 from support.mqtt_helpers import Mosquitto, Subscriber, free_port
 
-from agent.config import EventKind, Severity, ZoneConfig
+from agent.adapters.mqtt import topics
 from agent.core.events import Event, EventUpdate
-from agent.mqtt import topics
+from agent.core.kinds import EventKind, Severity
+from agent.core.settings import ZoneConfig
 from pipelines.models.paths import cache_dir
 
 FLOW_PATH = Path(__file__).resolve().parent.parent / "config" / "node-red" / "flow.json"

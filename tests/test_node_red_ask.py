@@ -14,10 +14,10 @@ from support.ask_history import seeded_asker
 from support.mqtt_helpers import Mosquitto, free_port
 from test_node_red import SETTINGS, install_node_red
 
-from agent.ask.build import add_ask_action
-from agent.commands import CommandHandler
-from agent.config import MqttConfig
-from agent.mqtt.publisher import MqttPublisher
+from agent.adapters.mqtt.publisher import MqttPublisher
+from agent.config.schema import MqttConfig
+from agent.service.ask_action import add_ask_action
+from agent.service.commands import CommandHandler
 
 FLOW_PATH = Path(__file__).resolve().parent.parent / "config" / "node-red" / "ask.json"
 

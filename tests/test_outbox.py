@@ -11,13 +11,13 @@ import pytest
 from support.mqtt_helpers import Mosquitto, MosquittoFactory, Subscriber
 from test_mqtt import CAMERA, make_event
 
-from agent.config import MqttConfig
+from agent.adapters.mqtt import topics
+from agent.adapters.mqtt.outbox import Outbox
+from agent.adapters.mqtt.publisher import MqttPublisher
+from agent.adapters.mqtt.relay import OutboxRelay
+from agent.adapters.mqtt.sinks import MqttSink
+from agent.config.schema import MqttConfig
 from agent.core.events import Event
-from agent.mqtt import topics
-from agent.mqtt.outbox import Outbox
-from agent.mqtt.publisher import MqttPublisher
-from agent.mqtt.relay import OutboxRelay
-from agent.sinks import MqttSink
 
 
 class Clock:
@@ -72,7 +72,7 @@ def test_old_messages_expire_except_alerts(tmp_path: Path) -> None:
 def test_an_unwritable_disk_keeps_messages_in_memory_and_recovers(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level("INFO", logger="agent.mqtt.outbox")
+    caplog.set_level("INFO", logger="agent.adapters.mqtt.outbox")
     clock = Clock()
     blocker = tmp_path / "storage"
     blocker.write_text("a file where the folder should be")

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 import pytest
 from support.scenes import T0, box_at, dets
 
-from agent.config import CameraConfig, RuleConfig, ZoneConfig
+from agent.config.schema import CameraConfig
 from agent.core.camera import CameraCore
 from agent.core.events import Event
 from agent.core.rules import RuleState, evaluate
+from agent.core.settings import RuleConfig, ZoneConfig
 
 
 @dataclass
@@ -245,3 +246,12 @@ def test_news_goes_out_at_once_and_followers_wait_at_most_the_window() -> None:
     assert [e.objects[0].track_ids for e in co.poll(T0 + 7.5)] == [[4]]
     assert co.poll(T0 + 10.5) == []  # quiet for 3 s: idle again
     assert arrive(5, T0 + 11) == [1]  # news again
+
+
+def test_every_event_kind_has_a_rule_function() -> None:
+    from typing import get_args
+
+    from agent.core.kinds import EventKind
+    from agent.core.rules import RULE_KINDS
+
+    assert set(RULE_KINDS) == set(get_args(EventKind))

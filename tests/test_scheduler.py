@@ -8,21 +8,15 @@ from pathlib import Path
 import pytest
 from support.mqtt_helpers import Mosquitto, Subscriber
 
-from agent.config import (
-    AppConfig,
-    CameraConfig,
-    DigestConfig,
-    LlamaCppLlmConfig,
-    MqttConfig,
-    ZoneConfig,
-)
-from agent.digest import Digest, digest_grounding
-from agent.history import EventHistory
-from agent.llm.bench import bench_events
+from agent.adapters.history import EventHistory
+from agent.adapters.mqtt import MqttPublisher, payloads
+from agent.bench.llm import bench_events
+from agent.config.schema import AppConfig, CameraConfig, DigestConfig, LlamaCppLlmConfig, MqttConfig
+from agent.core.digest import Digest, digest_grounding
+from agent.core.settings import ZoneConfig
 from agent.llm.llamacpp_backend import LlamaCppModel
 from agent.llm.verify import verify
-from agent.mqtt import MqttPublisher
-from agent.scheduler import DigestScheduler
+from agent.service.scheduler import DigestScheduler
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC).astimezone()
 
@@ -118,7 +112,11 @@ def test_digests_arrive_on_the_digest_topic(
     try:
         with Subscriber("127.0.0.1", mosquitto.port, f"{mqtt_base}/digest") as sub:
             sent = DigestScheduler(
-                cfg, history, None, publisher.publish_digest, clock=lambda: NOW
+                cfg,
+                history,
+                None,
+                lambda d: publisher.publish(*payloads.digest(publisher.base_topic, d)),
+                clock=lambda: NOW,
             ).run(cfg.digests[0])
             (msg,) = sub.wait_for(lambda ms: len(ms) >= 1)
         assert publisher.wait_until_delivered(5)

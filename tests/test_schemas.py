@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from agent.schemas import PAYLOADS, render
+from agent.cli.schemas import PAYLOADS, render
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -22,7 +22,7 @@ def test_docs_schema_is_current(name: str) -> None:
 def test_an_event_validates_against_the_published_schema() -> None:
     from support.scenes import T0, box_at, dets
 
-    from agent.config import CameraConfig
+    from agent.config.schema import CameraConfig
     from agent.core.camera import CameraCore
 
     core = CameraCore(CameraConfig(name="c"), "en")

@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from agent.config import ZoneConfig
-from agent.snapshot import SNAPSHOT_MAX_BYTES, annotate, color_for
+from agent.adapters.snapshot import SNAPSHOT_MAX_BYTES, annotate, color_for
+from agent.core.settings import ZoneConfig
 from pipelines.demo_scene import ensure_demo_scene
 from pipelines.detections import Detections
 

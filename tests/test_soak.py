@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli.soak import RSS_LIMIT_MB, SoakResult, run_soak
-from agent.mqtt.mosquitto import find_mosquitto
+from agent.bench.mosquitto import find_mosquitto
+from agent.bench.soak import RSS_LIMIT_MB, SoakResult, run_soak
 
 pytestmark = pytest.mark.broker
 

@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pytest
 
 from pipelines.sources import SourceError, open_source
-from pipelines.sources.demo import DemoSource, DemoSourceConfig
+from pipelines.sources.demo_scene_source import DemoSource, DemoSourceConfig
 from pipelines.sources.image_folder import (
     ImageFolderSource,
     ImageFolderSourceConfig,

@@ -6,11 +6,12 @@ from datetime import datetime
 
 import pytest
 
-from agent.config import EventKind, ZoneConfig
 from agent.core.events import EventObject
-from agent.templates import describe
-from agent.templates.en import noun_phrase, plural
-from agent.templates.uk import noun_phrase as uk_phrase
+from agent.core.kinds import EventKind
+from agent.core.settings import ZoneConfig
+from agent.core.text import describe
+from agent.core.text.en import noun_phrase, plural
+from agent.core.text.uk import noun_phrase as uk_phrase
 
 ZONES = {
     "gate": ZoneConfig(name="gate", preposition="at"),

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from support.scenes import T0, box_at, dets
 
-from agent.config import TrackerConfig, ZoneConfig
 from agent.core.geometry import box_iou
+from agent.core.settings import TrackerConfig, ZoneConfig
 from agent.core.tracking import Tracker
 from agent.core.zones import Zones
 

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 import pytest
 from support.events import make_event as support_event
 
-from agent.config import EventKind, Language, ZoneConfig
 from agent.core.events import Event, EventObject
-from agent.llm.grounding import Grounding
+from agent.core.grounding import Grounding
+from agent.core.kinds import EventKind, Language
+from agent.core.settings import ZoneConfig
 from agent.llm.prompt import example_answer, example_events
 from agent.llm.verify import event_grounding, verify
 

@@ -10,12 +10,13 @@ from collections.abc import Iterator
 import pytest
 from support.ollama_fake import FakeOllama, unused_url
 
-from agent.config import CameraConfig, OllamaLlmConfig, RuleConfig, ZoneConfig
+from agent.bench.llm import bench_events
+from agent.config.schema import CameraConfig, OllamaLlmConfig
 from agent.core.events import Event, EventUpdate
-from agent.llm.bench import bench_events
+from agent.core.settings import RuleConfig, ZoneConfig
 from agent.llm.ollama_backend import OllamaModel
 from agent.llm.summarizer import Summarizer
-from agent.llm.worder import WordingQueue
+from agent.llm.wording import WordingQueue
 
 CAMERA = CameraConfig(
     name="bench",
@@ -219,7 +220,7 @@ def test_down_busy_or_missing_model_backs_off_logs_once_and_recovers(
     updates: list[EventUpdate] = []
     fake.models = []  # 404: the model is not pulled
     q = queue(ollama(fake.url), updates, clock=clock)
-    with caplog.at_level(logging.WARNING, logger="agent.llm.worder"):
+    with caplog.at_level(logging.WARNING, logger="agent.llm.wording"):
         q.event(arrival())
         assert q.wait_idle(5)
         for _ in range(5):  # while backing off, the model is not asked again
@@ -241,7 +242,7 @@ def test_down_busy_or_missing_model_backs_off_logs_once_and_recovers(
     event = arrival("cow", 2)
     fake.answer(summary(f"Two cows arrived at the gate at {event.started_at:%H:%M}."))
     clock.now += 31
-    with caplog.at_level(logging.INFO, logger="agent.llm.worder"):
+    with caplog.at_level(logging.INFO, logger="agent.llm.wording"):
         q.event(event)
         assert q.wait_idle(5)
     q.close()

@@ -11,10 +11,10 @@ import pytest
 from support.mqtt_helpers import Mosquitto, Subscriber
 from support.ollama_fake import FakeOllama
 
-from agent.app import run_agent
 from agent.cli.demo import demo_config
-from agent.config import OllamaLlmConfig, StorageConfig
+from agent.config.schema import OllamaLlmConfig, StorageConfig
 from agent.core.events import Event, EventUpdate
+from agent.service.app import run_agent
 
 pytestmark = pytest.mark.broker
 

@@ -13,12 +13,13 @@ from agent.ask.morphology import uk_many
 from agent.ask.parser import Refusal
 from agent.ask.query import Query, ReadBy
 from agent.ask.unseen import UNSEEN
-from agent.config import Language, ZoneConfig
 from agent.core.events import EventObject
-from agent.llm import lexicon as lx
-from agent.templates import describe
-from agent.templates import en as en_words
-from agent.templates import uk as uk_words
+from agent.core.kinds import COMING_KINDS, LEAVING_KINDS, Language
+from agent.core.settings import ZoneConfig
+from agent.core.text import describe
+from agent.core.text import en as en_words
+from agent.core.text import uk as uk_words
+from agent.core.text import vocabulary as lx
 
 MAX_SEEN_LISTED = 12
 
@@ -139,9 +140,9 @@ def _place(query: Query, inst: Installation, en: bool) -> str:
 
 def _kinds_word(query: Query, en: bool) -> str:
     kinds = set(query.kinds)
-    if kinds and kinds <= {"arrival", "zone_enter"}:
+    if kinds and kinds <= set(COMING_KINDS):
         return " coming" if en else " (прихід)"
-    if kinds and kinds <= {"departure", "zone_exit"}:
+    if kinds and kinds <= set(LEAVING_KINDS):
         return " leaving" if en else " (вихід)"
     if kinds == {"dwell"}:
         return " staying" if en else " (перебування)"

@@ -7,16 +7,14 @@ from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from agent.adapters.history import EventHistory
 from agent.ask.installation import Installation
 from agent.ask.query import Query, TimeRange
 from agent.ask.timerange import resolve
-from agent.config import EventKind
 from agent.core.events import CameraState, Event
-from agent.history import EventHistory
+from agent.core.kinds import COMING_KINDS, LEAVING_KINDS, EventKind
 
 MAX_LISTED = 5
-IN_KINDS: tuple[EventKind, ...] = ("arrival", "zone_enter")
-OUT_KINDS: tuple[EventKind, ...] = ("departure", "zone_exit")
 
 LiveState = Callable[[], Mapping[str, CameraState]]
 
@@ -64,7 +62,7 @@ def default_kinds(query: Query) -> list[EventKind]:
     if query.kinds:
         return list(query.kinds)
     if query.what == "count":
-        return list(IN_KINDS)
+        return list(COMING_KINDS)
     return []
 
 
@@ -241,7 +239,7 @@ def _duration(
     base: Facts,
 ) -> Facts:
     """Time from each coming to the next going, summed over the period."""
-    kinds = (*IN_KINDS, *OUT_KINDS)
+    kinds = (*COMING_KINDS, *LEAVING_KINDS)
     where += f" AND kind IN ({','.join('?' * len(kinds))})"
     rows = history.query(
         f"SELECT DISTINCT event_id, started_ts, kind FROM event_objects {where} "
@@ -250,9 +248,9 @@ def _duration(
     )
     total, visits, opened = 0.0, 0, None
     for _id, ts, kind in rows:
-        if kind in IN_KINDS and opened is None:
+        if kind in COMING_KINDS and opened is None:
             opened = ts
-        elif kind in OUT_KINDS and opened is not None:
+        elif kind in LEAVING_KINDS and opened is not None:
             total += ts - opened
             visits += 1
             opened = None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.config import AppConfig, AskVocabularyEntry, CameraConfig, ZoneConfig
-from pipelines.models.builtin import coco80_names
+from agent.config.schema import AppConfig, AskVocabularyEntry, CameraConfig
+from agent.core.settings import ZoneConfig
+from pipelines.models.labels import coco80_names
 
 
 @dataclass(frozen=True)

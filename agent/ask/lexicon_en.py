@@ -1,14 +1,15 @@
 """English words of questions: what is asked, which period, which kind of change.
 
 Object words (cows, people, animals) come from the verifier's vocabulary,
-agent.llm.lexicon, so questions and answers share one lexicon.
+agent.core.text.vocabulary, so questions and answers share one lexicon.
 """
 
 from __future__ import annotations
 
-from agent.ask.lexicon import Lexicon, phrases, words
+from agent.ask.lexicon import Lexicon
 from agent.ask.query import RangeName, What
-from agent.llm import lexicon as lx
+from agent.core.text import vocabulary as lx
+from agent.core.text.phrases import phrases, words
 
 WHAT: tuple[tuple[str, What], ...] = (
     ("how long|for how long|how much time", "duration"),
@@ -35,22 +36,15 @@ PRESENT = phrases(
     "is there anyone|are there any"
 )
 YES_NO = phrases("did|was there|were there|has|have|had|was|were|is there|are there|any")
-ARRIVE = phrases(
-    "come|came|comes|coming|arrive|arrived|arrives|arriving|enter|entered|enters|entering|"
-    "visit|visited|visits|show up|showed up|shown up|turn up|turned up|appear|appeared|appears|"
-    "come near|came near|come by|came by|come to|came to|approach|approached|get in|got in|"
-    "go in|went in|come in|came in|drive up|drove up|stop by|stopped by|"
-    "ring|rang|knock|knocked|walk in|walked in|come into|came into|go into|went into|"
-    "get near|got near|come close|came close|come back|came back|return|returned|returns|"
-    "get back|got back|go back in|went back in|gone back in|come back in|came back in|"
+# The shared verbs of agent.core.text.vocabulary, and the everyday ones people ask with.
+# 'pass' goes either way through a place, so it is a passage here, not a coming.
+ARRIVE = (lx.EN_COME_VERBS - phrases("pass|passed")) | phrases(
+    "go back in|went back in|gone back in|come back in|came back in|"
     "get back in|got back in|let in|let back in|come home|came home|get home|got home|"
     "drive in|drove in|pull in|pulled in|get into|got into|go into|gone into|walk into|"
     "come through|came through|turn in|turned in|head in|headed in|wander in|wandered in"
 )
-LEAVE = phrases(
-    "leave|left|leaves|leaving|go out|went out|gone out|exit|exited|exits|depart|departed|"
-    "departs|go away|went away|gone|come out|came out|get out|got out|walk out|walked out|"
-    "drive off|drove off|drive away|drove away|walk away|walked away|move out|moved out|"
+LEAVE = lx.EN_LEAVE_VERBS | phrases(
     "out|let out|go off|went off|head out|headed out|head off|headed off|run off|ran off|"
     "run away|ran away|fly off|flew off|fly away|flew away|take off|took off|pull out|"
     "pulled out|drive out|drove out|wander off|wandered off|turn out|turned out"
@@ -60,11 +54,9 @@ PASSAGE = phrases(
     "gone through|go past|went past|walk past|walked past|drive past|drove past|"
     "drive through|drove through|walk through|walked through|cross|crossed|use|used"
 )
-STAY = phrases(
-    "stay|stayed|stays|staying|remain|remained|linger|lingered|dwell|dwelt|wait|waited|"
-    "hang around|hung around|hanging around|hang about|hung about|hanging about|"
-    "spend|spent|loiter|loitered|stick around|stuck around|sit|sat|stand|stood|"
-    "be there|been there|keep|kept"
+STAY = lx.EN_STAY_VERBS | phrases(
+    "hanging around|hang about|hung about|hanging about|stick around|stuck around|"
+    "sit|sat|stand|stood|be there|been there|keep|kept"
 )
 NAMED: tuple[tuple[str, RangeName], ...] = (
     ("today|so far today|earlier today|this day", "today"),

@@ -1,14 +1,15 @@
 """Ukrainian words of questions: what is asked, which period, which kind of change.
 
-Object words in all their cases come from agent.llm.lexicon (exact forms and stems with
+Object words in all their cases come from agent.core.text.vocabulary (exact forms and stems with
 case endings), the vocabulary the verifier uses.
 """
 
 from __future__ import annotations
 
-from agent.ask.lexicon import Lexicon, phrases, words
+from agent.ask.lexicon import Lexicon
 from agent.ask.query import RangeName, What
-from agent.llm import lexicon as lx
+from agent.core.text import vocabulary as lx
+from agent.core.text.phrases import phrases, words
 
 
 def _past(*verbs: str) -> str:
@@ -35,40 +36,17 @@ WHAT: tuple[tuple[str, What], ...] = (
 PRESENT = phrases("зараз|наразі|тепер|в даний момент|у даний момент|досі|прямо зараз|на цю хвилину")
 # A yes/no question needs no 'чи' when typed on a phone: 'машини сьогодні були?'
 YES_NO = phrases("чи|хіба|був|була|було|були|є")
-ARRIVE = phrases(
+# The shared verbs of agent.core.text.vocabulary, and the everyday ones people ask with.
+# 'проходили' goes either way through a place: a passage here, not a coming.
+ARRIVE = (lx.UK_COME_VERBS - phrases(_past("проходив", "пройшов"))) | phrases(
     _past(
-        "прийшов",
-        "приходив",
-        "з'явився",
-        "з'являвся",
-        "підійшов",
-        "підходив",
-        "приїхав",
-        "приїжджав",
-        "заїхав",
-        "заходив",
-        "зайшов",
-        "увійшов",
-        "входив",
-        "прибув",
-        "прилетів",
-        "прилітав",
-        "наближався",
-        "навідувався",
-        "побував",
-        "бував",
-        "повернувся",
-        "вернувся",
         "повертався",
         "вертався",
-        "забіг",
         "забігав",
-        "вбіг",
         "прибіг",
         "прибігав",
         "заліз",
         "залазив",
-        "залетів",
         "влетів",
         "під'їхав",
         "під'їжджав",
@@ -81,55 +59,32 @@ ARRIVE = phrases(
         "завів",
         "заводив",
     )
-    + "|приходять|приходить|заходить|заходять|з'являється|з'являються|підходить|підходять"
-    + "|приїжджає|приїжджають|прийшло|приходило|повертаються|повертається|заходило"
+    + "|повертаються|повертається|заходило"
 )
-LEAVE = phrases(
+LEAVE = lx.UK_LEAVE_VERBS | phrases(
     _past(
-        "вийшов",
-        "виходив",
-        "пішов",
-        "йшов",
-        "поїхав",
-        "виїхав",
-        "виїжджав",
-        "залишив",
-        "покинув",
-        "полетів",
-        "зник",
-        "відійшов",
         "вигнав",
         "виганяв",
         "випустив",
         "випускав",
         "вивів",
         "виводив",
-        "вибіг",
         "вибігав",
         "вилетів",
         "вилазив",
         "виліз",
-        "втік",
         "від'їхав",
         "від'їжджав",
-        "пропав",
     )
-    + "|виходять|виходить|йдуть|ідуть|покидають|залишають"
+    + "|втік|втекла|втекло|втекли"
 )
 PASSAGE = phrases(
     _past("проходив", "пройшов", "проїхав", "проїжджав", "пробіг", "пробігав", "перетнув")
     + "|проходять|проходить|проїжджають|проїжджає"
 )
-STAY = phrases(
+STAY = lx.UK_STAY_VERBS | phrases(
     _past(
-        "залишався",
-        "залишився",
-        "перебував",
-        "пробув",
-        "стояв",
         "простояв",
-        "чекав",
-        "провів",
         "сидів",
         "просидів",
         "лежав",
@@ -140,7 +95,7 @@ STAY = phrases(
         "вештався",
         "тинявся",
     )
-    + "|перебувають|перебуває|стоїть|стоять|сидить|сидять|лежить|лежать|пасеться|пасуться"
+    + "|сидить|сидять"
 )
 NAMED: tuple[tuple[str, RangeName], ...] = (
     ("сьогодні|за сьогодні|на сьогодні|цього дня|сьогодня", "today"),

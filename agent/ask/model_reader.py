@@ -16,7 +16,7 @@ from typing import Any
 from agent.ask.installation import Installation
 from agent.ask.parser import Named, mentioned
 from agent.ask.query import NAMED_RANGES, WHATS, Query, TimeSpec
-from agent.config import EventKind, Language
+from agent.core.kinds import COMING_KINDS, LEAVING_KINDS, EventKind, Language
 from agent.llm.base import LanguageModel, Message, ModelError
 
 log = logging.getLogger(__name__)
@@ -25,8 +25,8 @@ MAX_TOKENS = 64
 NONE = "none"
 CHANGES: dict[str, tuple[EventKind, ...]] = {
     "any": (),
-    "came": ("arrival", "zone_enter"),
-    "left": ("departure", "zone_exit"),
+    "came": COMING_KINDS,
+    "left": LEAVING_KINDS,
     "stayed": ("dwell",),
 }
 

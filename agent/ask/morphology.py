@@ -14,7 +14,7 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-from agent.config import Language
+from agent.core.kinds import Language
 
 _lock = threading.Lock()
 _CACHE = 16384

@@ -15,14 +15,13 @@ from typing import Literal
 from agent.ask import lexicon_en, lexicon_uk
 from agent.ask import morphology as morph
 from agent.ask.installation import Installation
-from agent.ask.lexicon import Lexicon, Phrase, Phrases, language_of, tokens
+from agent.ask.lexicon import Lexicon
 from agent.ask.query import DayPart, Query, RangeName, TimeSpec, What
 from agent.ask.unseen import unseen_by_lemmas
-from agent.config import EventKind, Language
-from agent.llm import lexicon as lx
+from agent.core.kinds import COMING_KINDS, LEAVING_KINDS, EventKind, Language
+from agent.core.text import vocabulary as lx
+from agent.core.text.phrases import Phrase, Phrases, language_of, tokens
 
-IN_KINDS: tuple[EventKind, ...] = ("arrival", "zone_enter")
-OUT_KINDS: tuple[EventKind, ...] = ("departure", "zone_exit")
 LEXICONS: dict[Language, Lexicon] = {"en": lexicon_en.LEXICON, "uk": lexicon_uk.LEXICON}
 _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 _MAX_NGRAM = 4
@@ -556,9 +555,9 @@ def _read_asking(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
             found.what = what
     directions: set[str] = set()
     for wanted, kinds, direction in (
-        (lex.arrive, IN_KINDS, "in"),
-        (lex.leave, OUT_KINDS, "out"),
-        (lex.passage, (*IN_KINDS, *OUT_KINDS), "pass"),
+        (lex.arrive, COMING_KINDS, "in"),
+        (lex.leave, LEAVING_KINDS, "out"),
+        (lex.passage, (*COMING_KINDS, *LEAVING_KINDS), "pass"),
         (lex.stay, ("dwell",), "stay"),
     ):
         if toks.take(wanted, by_lemma=lex.language == "uk"):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from agent.config import EventKind, Language
+from agent.core.kinds import EventKind, Language
 
 What = Literal[
     "count", "first_seen", "last_seen", "duration", "present_now", "what_happened", "summary"

@@ -11,8 +11,9 @@ import re
 from agent.ask.executor import Facts
 from agent.ask.installation import Installation
 from agent.ask.query import Query
+from agent.core.grounding import Direction, Grounding
+from agent.core.kinds import COMING_KINDS, LEAVING_KINDS
 from agent.llm.base import LanguageModel, Message, ModelError
-from agent.llm.grounding import Direction, Grounding
 from agent.llm.verify import verify
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,9 @@ def grounding(template: str, query: Query, facts: Facts, inst: Installation) -> 
     kinds = set(query.kinds)
     direction: Direction = (
         "in"
-        if kinds and kinds <= {"arrival", "zone_enter"}
+        if kinds and kinds <= set(COMING_KINDS)
         else "out"
-        if kinds and kinds <= {"departure", "zone_exit"}
+        if kinds and kinds <= set(LEAVING_KINDS)
         else "stay"
         if kinds == {"dwell"}
         else "none"

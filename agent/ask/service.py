@@ -10,15 +10,16 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
+from agent.adapters.history import EventHistory
 from agent.ask.answer import Answer, compose, from_refusal, refused, understood
 from agent.ask.executor import Facts, LiveState, execute
 from agent.ask.installation import Installation
-from agent.ask.lexicon import language_of
 from agent.ask.parser import Refusal, parse
 from agent.ask.query import Query, ReadBy
 from agent.ask.timerange import resolve
-from agent.config import AskConfig, Language
-from agent.history import EventHistory
+from agent.config.schema import AskConfig
+from agent.core.kinds import Language
+from agent.core.text.phrases import language_of
 
 log = logging.getLogger(__name__)
 

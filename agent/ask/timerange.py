@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from agent.ask.query import DAY_RANGES, DayPart, TimeRange, TimeSpec
-from agent.config import Language
-from agent.templates.uk import plural_form
+from agent.core.kinds import Language
+from agent.core.text.uk import plural_form
 
 MORNING_END, AFTERNOON_END = 12, 17
 EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.config import Language
+from agent.core.kinds import Language
 
 
 @dataclass(frozen=True)

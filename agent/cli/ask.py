@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from agent.ask.build import build_asker
-from agent.config import AppConfig
-from agent.history import DB_NAME, EventHistory, HistoryError, open_history
+from agent.adapters.history import DB_NAME, EventHistory, HistoryError, open_history
+from agent.config.schema import AppConfig
 from agent.llm import build_language_model
+from agent.service.ask_action import build_asker
 
 EXIT_OK, EXIT_NOT_ANSWERED = 0, 1
 

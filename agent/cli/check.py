@@ -6,8 +6,8 @@ import socket
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from agent.config import AppConfig, CameraConfig
-from pipelines.detectors.base import DetectorError
+from agent.config.schema import AppConfig, CameraConfig
+from eva_errors import DetectorError
 from pipelines.models.hailo_manifest import Arch
 
 
@@ -74,7 +74,7 @@ def spam_risks(camera: CameraConfig) -> list[str]:
 
 def _find_hailo_chip() -> Arch | None | DetectorError:
     """The attached Hailo chip, None without one, or why it is not supported."""
-    from pipelines.detectors.hailo import detect_architecture
+    from pipelines.detectors.hailo.detector import detect_architecture
 
     try:
         return detect_architecture()
@@ -168,7 +168,7 @@ def _check_hailo(
     camera: str, model: str, arch: Arch | None | DetectorError, report: _Report
 ) -> None:
     # Which chip is there decides which HEF is needed, so the file check comes second.
-    from pipelines.detectors.hailo import SDK_MISSING, import_sdk
+    from pipelines.detectors.hailo.detector import SDK_MISSING, import_sdk
     from pipelines.models.hailo_manifest import ARCH_NAMES, resolve_hef
 
     try:
@@ -251,7 +251,7 @@ def _check_llm(config: AppConfig, report: _Report) -> None:
 
 
 def _check_storage(config: AppConfig, report: _Report) -> None:
-    from agent.history import HistoryError, open_history
+    from agent.adapters.history import HistoryError, open_history
 
     try:
         history = open_history(config.storage)

@@ -11,21 +11,20 @@ from typing import TextIO
 from paho.mqtt.client import Client, MQTTMessage
 from paho.mqtt.enums import CallbackAPIVersion
 
-from agent.app import run_agent
-from agent.config import (
+from agent.adapters.mqtt import EmbeddedBroker
+from agent.adapters.mqtt.sinks import format_event, format_update
+from agent.config.schema import (
     AppConfig,
     CameraConfig,
-    Language,
     LlamaCppLlmConfig,
     MqttConfig,
-    RuleConfig,
     StorageConfig,
-    ZoneConfig,
 )
 from agent.core.events import Event, EventUpdate
-from agent.mqtt import EmbeddedBroker
-from agent.sinks import format_event, format_update
-from pipelines.sources.demo import DemoSourceConfig
+from agent.core.kinds import Language
+from agent.core.settings import RuleConfig, ZoneConfig
+from agent.service.app import run_agent
+from pipelines.sources.demo_scene_source import DemoSourceConfig
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from agent.config import AppConfig
-from agent.config_loader import load_config
-from pipelines.errors import UserError
+from agent.config.loader import load_config
+from agent.config.schema import AppConfig
+from eva_errors import UserError
 
 log = logging.getLogger("eva")
 
@@ -230,8 +230,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _setup_logging(config.logging.level)
     for warning in warnings:
         log.warning("configuration: %s", warning)
-    from agent.app import run_agent
-    from agent.sinks import ConsoleSink
+    from agent.adapters.mqtt.sinks import ConsoleSink
+    from agent.service.app import run_agent
 
     workers = run_agent(config, _stop_on_signals(), extra_sinks=[ConsoleSink(sys.stderr)])
     return EXIT_FAILED if any(w.error for w in workers) else EXIT_OK
@@ -240,9 +240,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_replay(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     _setup_logging(config.logging.level)
-    from agent.app import run_agent
+    from agent.adapters.mqtt.sinks import ConsoleSink, JsonLinesSink
     from agent.cli.replay import replay_config
-    from agent.sinks import ConsoleSink, JsonLinesSink
+    from agent.service.app import run_agent
 
     config = replay_config(config, args.source, args.camera, args.fps)
     sink = JsonLinesSink() if args.json else ConsoleSink()
@@ -289,7 +289,7 @@ def _cmd_setup(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from agent.schemas import write_schemas
+    from agent.cli.schemas import write_schemas
 
     for path in write_schemas(args.out):
         print(path)
@@ -297,7 +297,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_list(args: argparse.Namespace) -> int:
-    from pipelines.detectors.base import DetectorError
+    from eva_errors import DetectorError
     from pipelines.models.hailo_manifest import load_manifest, resolve_hef
 
     manifest = load_manifest()
@@ -312,8 +312,8 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_fetch(args: argparse.Namespace) -> int:
-    from pipelines.detectors.base import DetectorError
-    from pipelines.detectors.hailo import detect_architecture
+    from eva_errors import DetectorError
+    from pipelines.detectors.hailo.detector import detect_architecture
     from pipelines.models.hailo_manifest import ARCHS, Arch, fetch_models, load_manifest
 
     _setup_logging("INFO")
@@ -363,8 +363,8 @@ def _seed_list(text: str) -> tuple[int, ...]:
 def _cmd_bench(args: argparse.Namespace) -> int:
     _setup_logging("WARNING")
     if args.soak is not None:
-        from agent.cli.soak import SoakError, run_soak
-        from agent.mqtt.mosquitto import MosquittoError
+        from agent.bench.mosquitto import MosquittoError
+        from agent.bench.soak import SoakError, run_soak
 
         try:
             return EXIT_OK if run_soak(args.soak, sys.stdout).passed else EXIT_FAILED
@@ -378,20 +378,20 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         halves: tuple[Half, ...] = tuple(h for h in HALVES if h in args.heldout)
         return EXIT_OK if bench_heldout(sys.stdout, halves, verbose=True) else EXIT_FAILED
     if args.ask:
-        from agent.ask.bench import bench_ask
+        from agent.bench.ask.accuracy import bench_ask
 
         llm = config.llm if config else None
         return (
             EXIT_OK if bench_ask(sys.stdout, None if "llm" in args.skip else llm) else EXIT_FAILED
         )
     if args.events:
-        from agent.cli.eventbench.report import run_event_bench
+        from agent.bench.events.report import run_event_bench
 
         seeds: tuple[int, ...] = args.seeds
         camera = config.cameras[0] if config and config.cameras else None
         run_event_bench(sys.stdout, seeds=seeds, camera=camera)
         return EXIT_OK
-    from agent.cli.bench import run_bench
+    from agent.bench.components import run_bench
 
     ok = run_bench(
         sys.stdout,

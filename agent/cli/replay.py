@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.config import AppConfig, CameraConfig
-from agent.config_loader import ConfigError
+from agent.config.loader import ConfigError
+from agent.config.schema import AppConfig, CameraConfig
 from pipelines.sources.image_folder import ImageFolderSourceConfig
 from pipelines.sources.opencv import OpenCVSourceConfig
 

@@ -7,11 +7,12 @@ from datetime import datetime
 
 import numpy as np
 
-from agent.config import CameraConfig, Language
 from agent.core.coalesce import Coalescer
 from agent.core.events import CameraState, Event
 from agent.core.frame_clock import FrameClock
+from agent.core.kinds import Language
 from agent.core.rules import RuleState, evaluate
+from agent.core.settings import CameraSettings
 from agent.core.tracking import Track, Tracker
 from agent.core.zones import Zones
 from pipelines.detections import Detections
@@ -28,7 +29,7 @@ class StepResult:
 class CameraCore:
     """Tracker, zones, rules and coalescing for one camera; no I/O, time comes from frames."""
 
-    def __init__(self, camera: CameraConfig, language: Language) -> None:
+    def __init__(self, camera: CameraSettings, language: Language) -> None:
         self.config = camera
         self._tracker = Tracker(camera.tracker)
         self._zones = Zones(camera.zones)

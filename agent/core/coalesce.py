@@ -6,10 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from agent.config import CameraConfig, Language, RuleConfig
 from agent.core.events import Event, EventObject, new_event_id
+from agent.core.kinds import Language
 from agent.core.rules import Change
-from agent.templates import describe
+from agent.core.settings import CameraSettings, RuleConfig
+from agent.core.text import describe
 
 
 @dataclass(slots=True)
@@ -33,7 +34,7 @@ class Coalescer:
     After an event, a rule's `cooldown_seconds` silences further changes of the same label.
     """
 
-    def __init__(self, camera: CameraConfig, language: Language) -> None:
+    def __init__(self, camera: CameraSettings, language: Language) -> None:
         self._camera = camera
         self._language = language
         self._rules = {r.name: r for r in camera.rules}
@@ -109,7 +110,7 @@ class Coalescer:
 
 
 def build_event(
-    camera: CameraConfig,
+    camera: CameraSettings,
     rule: RuleConfig,
     changes: list[Change],
     language: Language,

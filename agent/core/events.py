@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from ulid import ULID
 
-from agent.config import EventKind, Language, Severity
+from agent.core.kinds import EventKind, Language, Severity
 
 
 class _Payload(BaseModel):

@@ -8,11 +8,12 @@ test can replay an hour of tracks in milliseconds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from agent.config import EventKind, RuleConfig
+from agent.core.kinds import EventKind
+from agent.core.settings import RuleConfig
 
 
 class TrackView(Protocol):
@@ -83,17 +84,7 @@ def evaluate(
         and t.hits >= min_frames
         and now - t.first_seen >= min_seconds
     ]
-    match rule.kind:
-        case "arrival":
-            return _arrivals(rule, state, eligible, removed, now)
-        case "departure":
-            return _departures(rule, state, eligible, removed, now)
-        case "zone_enter" | "zone_exit":
-            return _zone_moves(rule, state, eligible, removed, now)
-        case "dwell":
-            return _dwells(rule, state, eligible, removed, now)
-        case "count_change":
-            return _count_changes(rule, state, eligible, removed, now)
+    return RULE_KINDS[rule.kind](rule, state, eligible, removed, now)
 
 
 def _watched(rule: RuleConfig, zones: frozenset[str]) -> frozenset[str]:
@@ -227,3 +218,18 @@ def _count_changes(
             )
         )
     return replace(state, counts={k: v for k, v in counts.items() if v}), changes
+
+
+RuleKind = Callable[
+    [RuleConfig, RuleState, Sequence[TrackView], Sequence[TrackView], float],
+    tuple[RuleState, list[Change]],
+]
+# Every event kind and the function that finds its changes: a new kind is one entry here.
+RULE_KINDS: dict[EventKind, RuleKind] = {
+    "arrival": _arrivals,
+    "departure": _departures,
+    "zone_enter": _zone_moves,
+    "zone_exit": _zone_moves,
+    "dwell": _dwells,
+    "count_change": _count_changes,
+}

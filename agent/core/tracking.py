@@ -34,8 +34,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
-from agent.config import TrackerConfig
 from agent.core.geometry import FloatArray, area, inside_share, pair_geometry, size_change
+from agent.core.settings import TrackerConfig
 from pipelines.detections import Detections
 
 #: Alpha-beta filter gains: how much a new box moves the estimate, and its velocity.

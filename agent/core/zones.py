@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from agent.config import ZoneConfig
+from agent.core.settings import ZoneConfig
 
 
 class Zones:

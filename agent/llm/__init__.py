@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.config import LlmConfig
+from agent.config.schema import LlmConfig
 from agent.llm.base import LanguageModel, ModelError, ModelTimeout, ModelUnavailable
 
 

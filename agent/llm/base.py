@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pipelines.errors import UserError
+from eva_errors import UserError
 
 Role = Literal["system", "user", "assistant"]
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agent.config import LlamaCppLlmConfig
+from agent.config.schema import LlamaCppLlmConfig
 from agent.llm.base import LanguageModel, Message, ModelError, ModelReply, ModelUnavailable
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"

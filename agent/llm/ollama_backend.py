@@ -16,7 +16,7 @@ import httpx
 import ollama
 import pydantic
 
-from agent.config import OllamaLlmConfig
+from agent.config.schema import OllamaLlmConfig
 from agent.llm.base import (
     LanguageModel,
     Message,

@@ -11,13 +11,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.config import Domain, EventKind, Language, ZoneConfig
+from agent.config.schema import Domain
+from agent.core.digest import DigestFacts
 from agent.core.events import Event, EventObject
-from agent.digest import DigestFacts
-from agent.llm import lexicon as lx
+from agent.core.kinds import EventKind, Language
+from agent.core.settings import ZoneConfig
+from agent.core.text import en, uk
+from agent.core.text import vocabulary as lx
+from agent.core.text.common import groups_by_place
 from agent.llm.base import Message
-from agent.templates import en, uk
-from agent.templates.common import groups_by_place
 
 
 class ModelSummary(BaseModel):

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from agent.config import Domain, Language, ZoneConfig
+from agent.config.schema import Domain
 from agent.core.events import Event
+from agent.core.grounding import Grounding
+from agent.core.kinds import Language
+from agent.core.settings import ZoneConfig
 from agent.llm.base import LanguageModel, ModelError, ModelTimeout
-from agent.llm.grounding import Grounding
 from agent.llm.prompt import (
     ModelSummary,
     event_examples,

@@ -10,12 +10,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from agent.config import EventKind, Language, ZoneConfig
 from agent.core.events import Event
-from agent.llm import lexicon as lx
+from agent.core.grounding import Direction, Grounding
+from agent.core.kinds import EventKind, Language
+from agent.core.settings import ZoneConfig
+from agent.core.text import vocabulary as lx
+from agent.core.text.en import plural
+from agent.core.text.phrases import Phrases
 from agent.llm.fluency import fluency
-from agent.llm.grounding import Direction, Grounding
-from agent.templates.en import plural
 
 MAX_CHARS = 300
 BOUNDARY = "§"  # stands for a clock time or zone name; a number never binds across it
@@ -469,7 +471,7 @@ def _numbers(tokens: list[str], mentions: list[_Mention], facts: Grounding) -> l
 # --- direction ----------------------------------------------------------------------------
 
 
-def _find(tokens: list[str], phrases: lx.Phrases) -> str | None:
+def _find(tokens: list[str], phrases: Phrases) -> str | None:
     """The first phrase of `phrases` in the tokens; 'on the left' is no departure, nor is
     'was left' (left behind, which says it stayed)."""
     for i in range(len(tokens)):
@@ -499,7 +501,7 @@ def _from_to(tokens: list[str], language: Language) -> bool:
 def _direction(tokens: list[str], facts: Grounding) -> list[str]:
     uk = facts.language == "uk"
     came = lx.UK_IN if uk else lx.EN_IN
-    came_verbs = lx.UK_IN_VERBS if uk else lx.EN_IN_VERBS
+    came_verbs = lx.UK_COME_VERBS if uk else lx.EN_COME_VERBS
     went = lx.UK_OUT if uk else lx.EN_OUT
     stayed = lx.UK_STAY if uk else lx.EN_STAY
     changed = lx.UK_CHANGE if uk else lx.EN_CHANGE

@@ -1,35 +1,45 @@
-"""Detector backends: each turns a BGR frame into `Detections`."""
+"""Detector backends: each turns a BGR frame into `Detections`.
+
+A backend is registered here once: its config class in `DetectorConfig` and its class in
+`_BACKENDS`, keyed by the config's `type`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+from typing import Annotated
 
-from pipelines.detectors.base import Detector, DetectorError
+from pydantic import Field
 
-if TYPE_CHECKING:
-    from pipelines.detectors.hailo import HailoDetectorConfig
-    from pipelines.detectors.on_sensor import OnSensorDetectorConfig
-    from pipelines.detectors.onnx_yolo import OnnxDetectorConfig
+from eva_errors import DetectorError
+from pipelines.detectors.base import Detector
+from pipelines.detectors.hailo.detector import HailoDetectorConfig
+from pipelines.detectors.on_sensor import OnSensorDetectorConfig
+from pipelines.detectors.onnx_yolo import OnnxDetectorConfig
 
-__all__ = ["Detector", "DetectorError", "build_detector"]
+__all__ = ["Detector", "DetectorConfig", "build_detector"]
+
+DetectorConfig = Annotated[
+    OnnxDetectorConfig | HailoDetectorConfig | OnSensorDetectorConfig,
+    Field(discriminator="type"),
+]
+
+# type -> (module, class, constructor). Each backend module is imported only when chosen:
+# onnxruntime or hailo_platform cost nothing on a machine that uses the other.
+_BACKENDS: dict[str, tuple[str, str, str | None]] = {
+    "onnx": ("pipelines.detectors.onnx_yolo", "OnnxDetector", None),
+    "hailo": ("pipelines.detectors.hailo.detector", "HailoDetector", "open"),
+    "imx500": ("pipelines.detectors.on_sensor", "OnSensorDetector", None),
+}
 
 
 def build_detector(
     config: OnnxDetectorConfig | HailoDetectorConfig | OnSensorDetectorConfig,
 ) -> Detector:
     """The detector a config selects; runtimes and SDKs are imported only here."""
-    # Each backend is imported only when chosen: onnxruntime or hailo_platform cost
-    # nothing on a machine that uses the other.
-    if config.type == "onnx":
-        from pipelines.detectors.onnx_yolo import OnnxDetector
-
-        return OnnxDetector(config)
-    if config.type == "hailo":
-        from pipelines.detectors.hailo import HailoDetector
-
-        return HailoDetector.open(config)
-    if config.type == "imx500":
-        from pipelines.detectors.on_sensor import OnSensorDetector
-
-        return OnSensorDetector(config)
-    raise DetectorError(f"unknown detector type {config.type!r}: use onnx, hailo or imx500")
+    if config.type not in _BACKENDS:
+        raise DetectorError(f"unknown detector type {config.type!r}: use {', '.join(_BACKENDS)}")
+    module, name, constructor = _BACKENDS[config.type]
+    cls = getattr(importlib.import_module(module), name)
+    detector: Detector = getattr(cls, constructor)(config) if constructor else cls(config)
+    return detector

@@ -8,11 +8,6 @@ import numpy as np
 import numpy.typing as npt
 
 from pipelines.detections import Detections
-from pipelines.errors import UserError
-
-
-class DetectorError(UserError, RuntimeError):
-    """A detector could not be set up or run; the message says what to install or fix."""
 
 
 class Detector(ABC):

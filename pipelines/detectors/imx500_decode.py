@@ -36,7 +36,7 @@ COCO_UNUSED_IDS = (11, 25, 28, 29, 44, 65, 67, 68, 70, 82)
 
 def coco90_names() -> tuple[str, ...]:
     """COCO-80 names with "-" at the unused ids: picamera2's labels for a network without any."""
-    from pipelines.models.builtin import coco80_names
+    from pipelines.models.labels import coco80_names
 
     names = list(coco80_names())
     for i in COCO_UNUSED_IDS:

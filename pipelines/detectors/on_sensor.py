@@ -8,8 +8,9 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
+from eva_errors import DetectorError
 from pipelines.detections import Detections
-from pipelines.detectors.base import Detector, DetectorError
+from pipelines.detectors.base import Detector
 
 
 class OnSensorDetectorConfig(BaseModel):

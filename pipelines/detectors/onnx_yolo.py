@@ -11,8 +11,9 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
+from eva_errors import DetectorError
 from pipelines.detections import Detections
-from pipelines.detectors.base import Detector, DetectorError
+from pipelines.detectors.base import Detector
 from pipelines.detectors.letterbox import letterbox
 from pipelines.detectors.yolo_decode import decode_yolo, detect_layout
 from pipelines.models.labels import read_labels
@@ -156,7 +157,7 @@ def _labels(config: OnnxDetectorConfig, session: Any) -> tuple[str, ...]:
         if names:
             return names
         log.warning("could not read class names from the model metadata; using COCO-80")
-    from pipelines.models.builtin import coco80_names
+    from pipelines.models.labels import coco80_names
 
     return coco80_names()
 

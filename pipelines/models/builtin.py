@@ -8,10 +8,10 @@ import importlib.util
 import logging
 import os
 import tempfile
-from functools import cache
 from pathlib import Path
 
-from pipelines.detectors.base import DetectorError
+from eva_errors import DetectorError
+from pipelines.models.labels import coco80_names
 from pipelines.models.paths import cache_dir
 
 log = logging.getLogger(__name__)
@@ -25,13 +25,6 @@ SOURCE_SHA256 = {
     "yolov3-tiny.cfg": "4349b56496c065b353d40d786a28ad6e7758780db8124a22342458f780f4ff00",
     "yolov3-tiny.weights": "dccea06f59b781ec1234ddf8d1e94b9519a97f4245748a7d4db75d5b7080a42c",
 }
-
-
-@cache
-def coco80_names() -> tuple[str, ...]:
-    """The 80 COCO class names as Ultralytics and Hailo spell them, by class id."""
-    text = importlib.resources.files("pipelines").joinpath("data/coco80.txt").read_text("utf-8")
-    return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
 def sha256_file(path: Path) -> str:

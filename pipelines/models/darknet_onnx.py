@@ -20,7 +20,7 @@ import numpy.typing as npt
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from pipelines.errors import UserError
+from eva_errors import UserError
 
 #: ONNX Runtime 1.17 (the oldest the project allows) runs opset 13 and IR 7 models.
 OPSET = 13

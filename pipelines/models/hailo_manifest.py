@@ -17,8 +17,8 @@ from typing import Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from eva_errors import DetectorError
 from hailo_models import MANIFEST_DIR
-from pipelines.detectors.base import DetectorError
 from pipelines.models.builtin import sha256_file
 from pipelines.models.paths import cache_dir
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.resources
+from functools import cache
 from pathlib import Path
 
 # A labels file names classes; a megabyte of them is a wrong file, not a big model.
@@ -36,3 +38,13 @@ def read_labels(path: Path, what: str, error: type[Exception]) -> tuple[str, ...
     if not names:
         raise error(f"{what} {path} is empty; {_FIX}")
     return names
+
+
+@cache
+def coco80_names() -> tuple[str, ...]:
+    """The 80 COCO class names as Ultralytics and Hailo spell them, by class id.
+
+    One list for every backend: the Hailo label file shipped in `hailo_models`.
+    """
+    text = importlib.resources.files("hailo_models").joinpath("coco80.txt").read_text("utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip())

@@ -8,7 +8,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Iterator
 
-from pipelines.errors import UserError
+from eva_errors import UserError
 from pipelines.frames import Frame
 
 

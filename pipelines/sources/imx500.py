@@ -45,8 +45,7 @@ from pipelines.detectors.imx500_networks import (
     rpk_intrinsics,
 )
 from pipelines.frames import Frame
-from pipelines.models.builtin import coco80_names
-from pipelines.models.labels import read_labels
+from pipelines.models.labels import coco80_names, read_labels
 from pipelines.sources.base import SourceError
 from pipelines.sources.picamera import (
     DEFAULT_CAPTURE_TIMEOUT,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agent.adapters.history import EventHistory
 from agent.ask.installation import Installation
-from agent.ask.seeded import NOW, live_state, seed_history, seeded_config
 from agent.ask.service import Asker, ModelReader
-from agent.config import AppConfig
-from agent.history import EventHistory
+from agent.bench.ask.seeded import NOW, live_state, seed_history, seeded_config
+from agent.config.schema import AppConfig
 
 
 def seeded_asker(

@@ -6,12 +6,12 @@ import threading
 from collections.abc import Iterable
 from types import TracebackType
 
-from agent.control import CameraControl
+from agent.service.camera_control import CameraControl
 
 
 class FramesArriving:
     """While entered, every control sees a frame every 10 ms and has its snapshot requests
-    carried out, as a running camera's thread does (agent.runner.process_stream)."""
+    carried out, as a running camera's thread does (agent.service.camera_worker.process_stream)."""
 
     def __init__(self, controls: Iterable[CameraControl]) -> None:
         self._controls = list(controls)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from agent.config import EventKind, Language, Severity, ZoneConfig
 from agent.core.events import Event, EventObject, new_event_id
-from agent.templates import describe
+from agent.core.kinds import EventKind, Language, Severity
+from agent.core.settings import ZoneConfig
+from agent.core.text import describe
 
 
 def obj(

@@ -15,8 +15,8 @@ import pytest
 from paho.mqtt.client import Client, MQTTMessage
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from agent.mqtt import mosquitto
-from agent.mqtt.mosquitto import free_port, port_accepts
+from agent.bench import mosquitto
+from agent.bench.mosquitto import free_port, port_accepts
 
 __all__ = ["Mosquitto", "Subscriber", "free_port", "port_accepts"]
 

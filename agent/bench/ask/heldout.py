@@ -21,9 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.ask.answer import Answer
 from agent.ask.installation import Installation
-from agent.ask.seeded import NOW, Seed
 from agent.bench.ask import heldout_history as hh
-from agent.config import AskConfig, Language
+from agent.bench.ask.seeded import NOW, Seed
+from agent.config.schema import AskConfig
+from agent.core.kinds import Language
 
 Ask = Literal[
     "count", "first", "last", "duration", "present", "happened", "unseen", "refuse", "outside"

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agent.ask.seeded import NOW, Seed, seed_history
-from agent.config import AppConfig
+from agent.adapters.history import EventHistory
+from agent.bench.ask.seeded import NOW, Seed, seed_history
+from agent.config.schema import AppConfig
 from agent.core.events import CameraState
-from agent.history import EventHistory
 
 
 def _at(month: int, day: int, hh: int, mm: int, ss: int = 0) -> datetime:
