@@ -12,17 +12,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from agent.ask import lexicon_en, lexicon_uk
 from agent.ask import morphology as morph
 from agent.ask.installation import Installation
 from agent.ask.lexicon import Lexicon
 from agent.ask.query import DayPart, Query, RangeName, TimeSpec, What
 from agent.ask.unseen import unseen_by_lemmas
+from agent.ask.words import LEXICONS
 from agent.core.kinds import COMING_KINDS, LEAVING_KINDS, EventKind, Language
 from agent.core.text import vocabulary as lx
 from agent.core.text.phrases import Phrase, Phrases, language_of, tokens
 
-LEXICONS: dict[Language, Lexicon] = {"en": lexicon_en.LEXICON, "uk": lexicon_uk.LEXICON}
 _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 _MAX_NGRAM = 4
 _NAMED_CLOCK = {"noon": 720, "midday": 720, "midnight": 0, "полудня": 720, "опівдня": 720}

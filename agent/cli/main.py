@@ -376,7 +376,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         from agent.bench.ask.heldout import HALVES, Half, bench_heldout
 
         halves: tuple[Half, ...] = tuple(h for h in HALVES if h in args.heldout)
-        return EXIT_OK if bench_heldout(sys.stdout, halves, verbose=True) else EXIT_FAILED
+        ok = bench_heldout(sys.stdout, halves, verbose=True)
+        if config is not None and "llm" not in args.skip:
+            from agent.bench.ask.heldout import bench_heldout_model
+
+            ok &= bench_heldout_model(sys.stdout, config.llm, halves, verbose=True)
+        return EXIT_OK if ok else EXIT_FAILED
     if args.ask:
         from agent.bench.ask.accuracy import bench_ask
 

@@ -9,6 +9,7 @@ Half A is for development; half B is scored at the end.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -267,6 +268,7 @@ def heldout_asker(folder: Path, model_reader: Any = None) -> Any:
     """An Asker over the held-out history, its clock at NOW (the caller closes the history)."""
     from agent.ask.service import Asker
 
+    folder.mkdir(parents=True, exist_ok=True)
     config = hh.heldout_config(folder)
     history = hh.heldout_history(folder / "heldout.db")
     asker = Asker(
@@ -325,3 +327,69 @@ def bench_heldout(out: TextIO, halves: Iterable[Half] = ("A",), verbose: bool = 
         finally:
             history.close()
     return report(results, out, verbose) == 0
+
+
+def bench_heldout_model(
+    out: TextIO, llm: Any, halves: Iterable[Half] = HALVES, verbose: bool = False
+) -> bool:
+    """The model as second reader on the held-out questions: every question read by the model
+    alone (how reliable its readings are), and parser and model together (what a user gets).
+    False when either has a false answer; a skipped model counts as passed."""
+    from agent.ask.model_reader import ModelQueryReader
+    from agent.llm import ModelUnavailable, build_language_model
+
+    model = build_language_model(llm)
+    if model is None:
+        print("held-out with a model: skipped, llm.type is template", file=out, flush=True)
+        return True
+    try:
+        status = model.check()
+    except ModelUnavailable as e:
+        print(f"held-out with a model: skipped, {e} ({e.fix})", file=out, flush=True)
+        model.close()
+        return True
+    questions = load_all(halves)
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        asker, history = heldout_asker(Path(tmp))
+        inst = asker._installation
+        reader = ModelQueryReader(model, inst, llm.deadline_seconds)
+        seconds: list[float] = []
+
+        def model_alone(question: str) -> Answer:
+            from agent.ask.answer import refused
+            from agent.core.text.phrases import language_of
+
+            language = language_of(question, "en")
+            t0 = time.perf_counter()
+            query = reader(question, language)
+            seconds.append(time.perf_counter() - t0)
+            if query is None:
+                return refused(question, "not_understood", language, NOW)
+            answer: Answer = asker.answer(question, query, "model", NOW)
+            return answer
+
+        try:
+            print(f"held-out, read by {model.source} alone ({status}):", file=out, flush=True)
+            ok &= report(run(model_alone, questions), out, verbose) == 0
+            p50, p95 = _percentiles(seconds)
+            print(
+                f"  model reading: p50 {p50:.1f} s, p95 {p95:.1f} s over {len(seconds)} questions",
+                file=out,
+                flush=True,
+            )
+            together = heldout_asker(Path(tmp) / "together", model_reader=reader)
+            print(f"held-out, parser then {model.source}:", file=out, flush=True)
+            ok &= report(run(together[0].ask, questions), out, verbose) == 0
+            together[1].close()
+        finally:
+            history.close()
+            model.close()
+    return ok
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return 0.0, 0.0
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
