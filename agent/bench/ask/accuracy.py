@@ -115,8 +115,10 @@ def bench_ask(
         )
         big.close()
     from agent.bench.ask.heldout import HALVES, bench_heldout
+    from agent.bench.ask.morphology import bench_morphology
 
     ok &= bench_heldout(out, HALVES)
+    bench_morphology(out)
     return ok
 
 
