@@ -82,6 +82,21 @@ _REFUSALS: dict[str, dict[Language, str]] = {
         "en": "The question must be plain text.",
         "uk": "Запитання має бути звичайним текстом.",
     },
+    "no_watches": {
+        "en": "Standing questions ('tell me when…') need the running agent: ask over MQTT or "
+        "Home Assistant.",
+        "uk": "Запитання на потім («скажи, коли…») потребують запущеного агента: спитайте через "
+        "MQTT або Home Assistant.",
+    },
+    "too_many_watches": {
+        "en": "{limit} standing questions are already waiting; cancel one first.",
+        "uk": "Запитань на потім уже стільки, скільки можна ({limit}); спершу скасуйте одне.",
+    },
+    "past_watch": {
+        "en": "A standing question waits for what comes next; to ask about the past, ask "
+        "without 'tell me when'.",
+        "uk": "Запитання на потім чекає на те, що буде далі; про минуле питайте без «скажи, коли».",
+    },
     "no_history": {
         "en": "The event history is not available, so I cannot answer.",
         "uk": "Історія подій недоступна, тож я не можу відповісти.",
@@ -147,6 +162,21 @@ def _kinds_word(query: Query, en: bool) -> str:
     if kinds == {"dwell"}:
         return " staying" if en else " (перебування)"
     return ""
+
+
+def watched(query: Query, inst: Installation) -> str:
+    """What a standing question waits for: 'cows leaving on camera barn'."""
+    en = query.language == "en"
+    kinds = _kinds_word(query, en) or (" coming" if en else " (прихід)")
+    return f"{_subject(query, en)}{kinds}{_place(query, inst, en)}"
+
+
+def watch_confirmation(understood: str, until: datetime, now: datetime, en: bool) -> str:
+    """'I will tell you when I see cows leaving on camera barn, until 06:00.'"""
+    at = f"{until:%H:%M}" if until.date() == now.date() else f"{until:%d.%m} {until:%H:%M}"
+    if en:
+        return f"I will tell you when I see {understood}, until {at}."
+    return f"Повідомлю, щойно побачу: {understood}, до {at}."
 
 
 def understood(query: Query, facts: Facts, inst: Installation) -> str:

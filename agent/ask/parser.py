@@ -17,7 +17,7 @@ from agent.ask.installation import Installation
 from agent.ask.lexicon import Lexicon
 from agent.ask.query import DayPart, Query, RangeName, TimeSpec, What
 from agent.ask.unseen import unseen_by_lemmas
-from agent.ask.words import LEXICONS
+from agent.ask.words import LEXICONS, WATCH
 from agent.core.kinds import COMING_KINDS, LEAVING_KINDS, EventKind, Language
 from agent.core.text import vocabulary as lx
 from agent.core.text.phrases import Phrase, Phrases, language_of, tokens
@@ -117,17 +117,23 @@ def _lemma_phrases(wanted: Phrases, language: Language) -> Phrases:
 
 
 def parse(
-    question: str, installation: Installation, default_language: Language = "en"
+    question: str,
+    installation: Installation,
+    default_language: Language = "en",
+    standing: bool = False,
 ) -> Query | Refusal:
-    """Read a question; a Query only when every word was understood."""
+    """Read a question; a Query only when every word was understood. `standing`: the words
+    after 'tell me when', where the future is what is asked ('коли собака вийде')."""
     language = language_of(question, default_language)
     lex = LEXICONS[language]
     toks = _Tokens(tokens(question), language)
     if not toks.items:
         return Refusal("empty", language)
-    if language == "uk" and any(morph.future_verb(t) for t in toks.items):
+    if not standing and language == "uk" and any(morph.future_verb(t) for t in toks.items):
         return Refusal("future", language)  # 'корови повернуться ввечері?'
     found = _Found()
+    if standing:
+        toks.take(lex.future)  # 'will', 'буде': the future is what a watch waits for
     _read_time(toks, lex, found)
     if found.future:
         return Refusal("future", language)
@@ -161,7 +167,8 @@ def parse(
     if what == "count" and not found.kinds and found.time is None and found.present:
         what = "present_now"
     default_all = what in ("first_seen", "last_seen")
-    time = found.time or TimeSpec(name="all" if default_all else "today")
+    # A standing question with no period waits its default hours: 'all' marks 'none named'.
+    time = found.time or TimeSpec(name="all" if default_all or standing else "today")
     return Query(
         what=what,
         language=language,
@@ -182,6 +189,17 @@ def _only_unseen(found: _Found, language: Language) -> Query:
         time=TimeSpec(name="all"),
         unseen=list(dict.fromkeys(found.unseen)),
     )
+
+
+def standing_question(question: str, default_language: Language = "en") -> str | None:
+    """The words after 'tell me when' / 'скажи, коли', or None for an ordinary question."""
+    language = language_of(question, default_language)
+    items = [t for t in tokens(question) if t not in (",", "!", ".", "?")]
+    watch = WATCH.of(language)
+    for n in range(min(8, len(items)), 0, -1):  # 'let me know as soon as' has 6 words
+        if tuple(items[:n]) in watch:
+            return " ".join(items[n:])
+    return None
 
 
 @dataclass(frozen=True)

@@ -285,6 +285,16 @@ ANYTHING = _row(
     "anything|something|any object|any objects|objects|object|activity|motion|movement",
     "щось|що-небудь|будь-що|чогось|об'єкт|об'єкти|об'єктів|рух|активність|активності",
 )
+# A standing question: 'tell me when the cows leave the barn' (agent/ask/watch.py).
+WATCH = _row(
+    "tell me when|tell me if|let me know when|let me know if|notify me when|notify me if|"
+    "alert me when|alert me if|warn me when|warn me if|ping me when|ping me if|"
+    "tell me as soon as|let me know as soon as|tell me once|let me know once",
+    "скажи коли|скажи якщо|скажіть коли|скажіть якщо|повідом коли|повідом якщо|"
+    "повідомте коли|повідомте якщо|повідом мене коли|повідом мене якщо|дай знати коли|"
+    "дай знати якщо|дайте знати коли|дайте знати якщо|попередь коли|попередь якщо|"
+    "сповісти коли|сповісти якщо|скажи мені коли|скажи мені якщо",
+)
 OPEN_WORDS = _words("who what which", "хто що які кого")
 # An instruction, not a question: refused, never sent to a model.
 COMMAND_WORDS = _words(

@@ -19,13 +19,19 @@ from agent.adapters.mqtt.relay import OutboxRelay
 from agent.adapters.mqtt.sinks import LastEventSink, MqttSink
 from agent.ask.live import LiveStates
 from agent.ask.service import Asker
+from agent.ask.watch import WATCHES_FILE, WatchBook, WatchSink
 from agent.config.schema import AppConfig, CameraConfig, DigestConfig
 from agent.core.digest import Digest
 from agent.core.events import EventUpdate
 from agent.llm import LanguageModel, ModelUnavailable, build_language_model
 from agent.llm.summarizer import Summarizer
 from agent.llm.wording import WordingQueue
-from agent.service.ask_action import add_ask_action, build_asker
+from agent.service.ask_action import (
+    add_ask_action,
+    add_watch_actions,
+    build_asker,
+    watch_notifier,
+)
 from agent.service.camera_control import CameraControl
 from agent.service.camera_status import CameraAvailability
 from agent.service.camera_worker import CameraWorker, Sink, SnapshotHook, deliver
@@ -66,6 +72,13 @@ def run_agent(
         sinks += list(extra_sinks)
         live = LiveStates()
         sinks.append(live)
+        watches = None
+        if publisher is not None and history is not None:
+            # Standing questions fire from the core's events, in the frame they are made.
+            storage = Path(config.storage.path).expanduser()
+            watches = WatchBook(storage / WATCHES_FILE, config.ask.max_watches)
+            notify = watch_notifier(config.mqtt.base_topic, _sender(publisher))
+            sinks.append(WatchSink(watches, notify))
 
         model = build_language_model(config.llm)
         if model is not None:
@@ -87,9 +100,21 @@ def run_agent(
         reporter = None
         availability = None
         if publisher is not None:
-            asker = build_asker(config, history, model, live) if history is not None else None
+            asker = (
+                build_asker(config, history, model, live, watches) if history is not None else None
+            )
             reporter = _start_operator_side(
-                config, publisher, relay, controls, digests, workers, wording, stop, cleanup, asker
+                config,
+                publisher,
+                relay,
+                controls,
+                digests,
+                workers,
+                wording,
+                stop,
+                cleanup,
+                asker,
+                watches,
             )
             availability = CameraAvailability(
                 config.mqtt.base_topic,
@@ -190,15 +215,15 @@ def _start_operator_side(
     stop: threading.Event,
     cleanup: contextlib.ExitStack,
     asker: Asker | None = None,
+    watches: WatchBook | None = None,
 ) -> DiagnosticsReporter:
     """Commands in, diagnostics out."""
-
-    def send(topic: str, payload: bytes, retain: bool) -> object:
-        return publisher.publish(topic, payload, retain=retain)
+    send = _sender(publisher)
 
     run_digest = _digest_runner(config, digests) if digests is not None else None
     commands = CommandHandler(config.mqtt.base_topic, controls, send, run_digest)
     add_ask_action(commands, asker, config.mqtt.base_topic, send)
+    add_watch_actions(commands, watches)
     commands.start()
     publisher.subscribe(topics.command(config.mqtt.base_topic, "+"), commands.on_message)
     cleanup.callback(commands.stop)
@@ -215,6 +240,13 @@ def _start_operator_side(
     )
     reporter.start()
     return reporter
+
+
+def _sender(publisher: MqttPublisher) -> Callable[[str, bytes, bool], object]:
+    def send(topic: str, payload: bytes, retain: bool) -> object:
+        return publisher.publish(topic, payload, retain=retain)
+
+    return send
 
 
 def _digest_runner(config: AppConfig, digests: DigestScheduler) -> DigestRunner:

@@ -13,6 +13,7 @@ from agent.adapters.mqtt import topics
 from agent.ask.executor import LiveState
 from agent.ask.installation import Installation
 from agent.ask.service import Asker
+from agent.ask.watch import WatchBook, WatchNotice
 from agent.config.schema import AppConfig
 from agent.llm.base import LanguageModel
 from agent.service.commands import MAX_PAYLOAD_BYTES, CommandError, CommandHandler, Request
@@ -25,6 +26,7 @@ def build_asker(
     history: EventHistory | None,
     model: LanguageModel | None = None,
     live: LiveState | None = None,
+    watches: WatchBook | None = None,
 ) -> Asker:
     """The parser always; the model as a second reader when configured and asked for."""
     installation = Installation.from_config(config)
@@ -46,8 +48,9 @@ def build_asker(
             live,
             rewording=rewording,
             rewording_source=rewording.source,
+            watches=watches,
         )
-    return Asker(history, installation, config.ask, config.language, reader, live)
+    return Asker(history, installation, config.ask, config.language, reader, live, watches=watches)
 
 
 class AskRequest(Request):
@@ -83,3 +86,41 @@ def add_ask_action(
         return answer.model_dump(mode="json")
 
     commands.add_action("ask", AskRequest, run, lane="questions")
+
+
+class UnwatchRequest(Request):
+    """`unwatch`: cancel one standing question by its id, or all of them without one."""
+
+    id: str | None = Field(None, max_length=40, description="The watch's id; empty = all.")
+
+
+def add_watch_actions(commands: CommandHandler, book: WatchBook | None) -> None:
+    """Accept `<base>/cmd/watches` (list the standing questions) and `<base>/cmd/unwatch`."""
+
+    def listed(_request: Request) -> dict[str, Any]:
+        if book is None:
+            raise CommandError("standing questions need the event history, which is not available")
+        return {"watches": [w.model_dump(mode="json") for w in book.active()]}
+
+    def cancel(request: UnwatchRequest) -> dict[str, Any]:
+        if book is None:
+            raise CommandError("standing questions need the event history, which is not available")
+        gone = book.cancel(request.id)
+        if request.id is not None and not gone:
+            raise CommandError(f"no watch {request.id!r}; send `watches` to list them")
+        return {"cancelled": [w.id for w in gone], "left": len(book.active())}
+
+    commands.add_action("watches", Request, listed)
+    commands.add_action("unwatch", UnwatchRequest, cancel)
+
+
+def watch_notifier(
+    base_topic: str, publish: Callable[[str, bytes, bool], object]
+) -> Callable[[WatchNotice], object]:
+    """Publishes a fired watch's notice on <base>/watch (not retained)."""
+
+    def notify(notice: WatchNotice) -> object:
+        log.info("watch %s fired: %s", notice.watch.id, notice.watch.understood)
+        return publish(topics.watch(base_topic), notice.model_dump_json().encode(), False)
+
+    return notify

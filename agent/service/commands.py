@@ -41,7 +41,15 @@ _MAX_PROBLEMS = 3
 _MAX_NAME = 100
 
 #: Every action the agent obeys: the built-in ones, and `ask` (agent/ask/build.py).
-ACTIONS: tuple[str, ...] = ("ask", "digest", "pause", "resume", "snapshot")
+ACTIONS: tuple[str, ...] = (
+    "ask",
+    "digest",
+    "pause",
+    "resume",
+    "snapshot",
+    "watches",
+    "unwatch",
+)
 
 
 class Request(BaseModel):

@@ -72,3 +72,8 @@ def command_result(base: str) -> str:
 def answer(base: str) -> str:
     """Retained latest answer to a question (``ask`` command): ``<base>/answer``."""
     return f"{base}/answer"
+
+
+def watch(base: str) -> str:
+    """Where a standing question's notice goes when it fires (not retained): ``<base>/watch``."""
+    return f"{base}/watch"
