@@ -246,6 +246,13 @@ def test_watches_over_mqtt_fire_once_list_and_cancel(
     assert all(not m.retain for m in msgs if m.topic == f"{mqtt_base}/watch")
     cancelled = results["all"].result
     assert cancelled is not None and cancelled["left"] == 0
+    # Home Assistant's Watches sensor: the retained list, updated on every change.
+    lists = [json.loads(m.payload) for m in msgs if m.topic == f"{mqtt_base}/watches"]
+    assert lists[0]["count"] == 1 and lists[-1] == {"count": 0, "watches": []}
+    assert any(item["count"] >= 1 for item in lists[1:])
+    with Subscriber("127.0.0.1", mosquitto_session.port, f"{mqtt_base}/watches") as late:
+        (retained,) = late.wait_for(lambda ms: len(ms) >= 1, timeout=10)
+    assert retained.retain and json.loads(retained.payload)["count"] == 0
     # A notice is not a sighting: the history holds the events and nothing more.
     history = EventHistory(storage / DB_NAME)
     stored = history.count()

@@ -78,7 +78,9 @@ class WatchBook:
         path: Path | None,
         limit: int,
         clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+        on_change: Callable[[list[Watch]], object] | None = None,
     ) -> None:
+        self._on_change = on_change
         self._path = path
         self._limit = limit
         self._clock = clock
@@ -167,7 +169,18 @@ class WatchBook:
         if self._watches:
             log.info("%d watch(es) kept from before the restart", len(self._watches))
 
+    def publish(self) -> None:
+        """Tell `on_change` the current list (at start, so a new subscriber sees it)."""
+        with self._lock:
+            self._expire(self._clock())
+            self._save()
+
     def _save(self) -> None:
+        if self._on_change is not None:
+            try:
+                self._on_change(sorted(self._watches.values(), key=lambda w: w.id))
+            except Exception:
+                log.exception("the list of watches was not published")
         if self._path is None:
             return
         data = [w.model_dump(mode="json") for w in self._watches.values()]

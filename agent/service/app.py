@@ -30,6 +30,7 @@ from agent.service.ask_action import (
     add_ask_action,
     add_watch_actions,
     build_asker,
+    watch_lister,
     watch_notifier,
 )
 from agent.service.camera_control import CameraControl
@@ -76,9 +77,14 @@ def run_agent(
         if publisher is not None and history is not None:
             # Standing questions fire from the core's events, in the frame they are made.
             storage = Path(config.storage.path).expanduser()
-            watches = WatchBook(storage / WATCHES_FILE, config.ask.max_watches)
-            notify = watch_notifier(config.mqtt.base_topic, _sender(publisher))
-            sinks.append(WatchSink(watches, notify))
+            send = _sender(publisher)
+            watches = WatchBook(
+                storage / WATCHES_FILE,
+                config.ask.max_watches,
+                on_change=watch_lister(config.mqtt.base_topic, send),
+            )
+            watches.publish()
+            sinks.append(WatchSink(watches, watch_notifier(config.mqtt.base_topic, send)))
 
         model = build_language_model(config.llm)
         if model is not None:

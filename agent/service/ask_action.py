@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -13,7 +14,7 @@ from agent.adapters.mqtt import topics
 from agent.ask.executor import LiveState
 from agent.ask.installation import Installation
 from agent.ask.service import Asker
-from agent.ask.watch import WatchBook, WatchNotice
+from agent.ask.watch import Watch, WatchBook, WatchNotice
 from agent.config.schema import AppConfig
 from agent.llm.base import LanguageModel
 from agent.service.commands import MAX_PAYLOAD_BYTES, CommandError, CommandHandler, Request
@@ -112,6 +113,18 @@ def add_watch_actions(commands: CommandHandler, book: WatchBook | None) -> None:
 
     commands.add_action("watches", Request, listed)
     commands.add_action("unwatch", UnwatchRequest, cancel)
+
+
+def watch_lister(
+    base_topic: str, publish: Callable[[str, bytes, bool], object]
+) -> Callable[[list[Watch]], object]:
+    """Keeps the list of standing questions retained on <base>/watches (Home Assistant)."""
+
+    def listed(watches: list[Watch]) -> object:
+        data = {"count": len(watches), "watches": [w.model_dump(mode="json") for w in watches]}
+        return publish(topics.watches(base_topic), json.dumps(data).encode(), True)
+
+    return listed
 
 
 def watch_notifier(

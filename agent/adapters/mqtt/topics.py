@@ -77,3 +77,8 @@ def answer(base: str) -> str:
 def watch(base: str) -> str:
     """Where a standing question's notice goes when it fires (not retained): ``<base>/watch``."""
     return f"{base}/watch"
+
+
+def watches(base: str) -> str:
+    """Retained list of the standing questions waiting: ``<base>/watches``."""
+    return f"{base}/watches"
