@@ -32,17 +32,46 @@ MAX_UNKNOWN_FOR_MODEL = 3
 
 
 @dataclass(frozen=True)
+class Known:
+    """What the understood words of a refused question say; a second reader must agree."""
+
+    what: What | None
+    time: TimeSpec | None
+    labels: tuple[str, ...]
+    zones: tuple[str, ...]
+    cameras: tuple[str, ...]
+    kinds: tuple[EventKind, ...]
+
+    def agrees(self, query: Query) -> bool:
+        """Whether `query` keeps every meaning the understood words carry."""
+        return (
+            (self.what is None or query.what == self.what)
+            and (self.time is None or query.time == self.time)
+            and (not self.labels or set(query.labels) == set(self.labels))
+            and (not self.zones or set(query.zones) == set(self.zones))
+            and (not self.cameras or set(query.cameras) == set(self.cameras))
+            and (not self.kinds or set(query.kinds) == set(self.kinds))
+        )
+
+
+@dataclass(frozen=True)
 class Refusal:
     """Why a question could not be read; `words` are the ones not understood."""
 
     reason: RefusalReason
     language: Language
     words: tuple[str, ...] = ()
+    known: Known | None = None
 
     @property
     def for_model(self) -> bool:
-        """Whether a language model may try: a question with a few unknown words only."""
-        return self.reason == "not_understood" and 0 < len(self.words) <= MAX_UNKNOWN_FOR_MODEL
+        """Whether a language model may try: a question with a few unknown words only, whose
+        understood words a reading can be checked against."""
+        return (
+            self.reason == "not_understood"
+            and 0 < len(self.words) <= MAX_UNKNOWN_FOR_MODEL
+            and self.known is not None
+        )
 
 
 @dataclass
@@ -149,7 +178,17 @@ def parse(
             return Refusal("instruction", language, unknown)
         if found.unseen and not found.labels:
             return _only_unseen(found, language)  # 'did a drone fly over the yard'
-        return Refusal("not_understood", language, unknown)
+        known: Known | None = Known(
+            what=found.what,
+            time=found.time,
+            labels=tuple(dict.fromkeys(found.labels)),
+            zones=tuple(dict.fromkeys(found.zones)),
+            cameras=tuple(dict.fromkeys(found.cameras)),
+            kinds=tuple(dict.fromkeys(found.kinds)),
+        )
+        if found.time_conflict or found.unreadable or found.unseen:
+            known = None  # nothing a second reader could make right
+        return Refusal("not_understood", language, unknown, known)
     if found.unseen and not found.labels:
         return _only_unseen(found, language)
     if found.unreadable or found.time_conflict:

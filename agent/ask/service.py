@@ -90,8 +90,12 @@ class Asker:
         read_by: ReadBy = "parser"
         if isinstance(reading, Refusal) and reading.for_model and self._model_reader is not None:
             query = self._model_reader(question, reading.language)
-            if query is not None:
+            if query is not None and reading.known is not None and reading.known.agrees(query):
                 reading, read_by = query, "model"
+            elif query is not None:
+                # The model dropped or changed what the understood words say ('yesterday',
+                # 'left', 'the gate'): its reading would answer another question.
+                log.info("the model's reading of a question disagrees with its known words")
         if isinstance(reading, Refusal):
             return from_refusal(shown, reading, now)
         period = resolve(reading.time, now, reading.language, self._installation.night)
