@@ -251,3 +251,20 @@ def test_a_ukrainian_future_verb_is_the_future(inst: Installation) -> None:
     refusal = parse("корови повернуться сьогодні ввечері?", inst)
     assert isinstance(refusal, Refusal) and refusal.reason == "future"
     assert isinstance(_read("корови повернулися вчора ввечері?", inst), Query)
+
+
+def test_a_second_direction_is_never_dropped(inst: Installation) -> None:
+    q = _read("how many times were the hens let out and back in this week", inst)
+    assert set(q.kinds) == {"arrival", "zone_enter", "departure", "zone_exit"}
+
+
+@pytest.mark.parametrize("question", ["is the car gone", "are the cows out", "is the dog back"])
+def test_a_state_asked_with_a_direction_is_refused(question: str, inst: Installation) -> None:
+    assert isinstance(parse(question, inst), Refusal)
+
+
+@pytest.mark.parametrize(
+    "question", ["did someone not come", "nobody came today?", "корови не виходили сьогодні?"]
+)
+def test_a_negation_is_refused(question: str, inst: Installation) -> None:
+    assert isinstance(parse(question, inst), Refusal)

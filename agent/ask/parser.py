@@ -619,6 +619,15 @@ def _read_asking(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
         if toks.take(wanted, by_lemma=lex.language == "uk"):
             found.kinds += kinds
             directions.add(direction)
+    if (
+        found.what is None
+        and directions & {"in", "out"}
+        and toks.items
+        and (toks.items[0],) in lex.present_tense
+    ):
+        # 'is the car gone?', 'are the cows out?', 'is the dog back?' ask about now, not
+        # about a coming or a leaving
+        found.unreadable = True
     if found.what == "duration":
         # A stay is measured from a coming to the next going, whatever the verb ('stay',
         # 'hang around', 'пробув'); a leaving asks for the time away, which is not measured.

@@ -156,7 +156,8 @@ ARRIVE = Row(
         "go back in|went back in|gone back in|come back in|came back in|"
         "get back in|got back in|let in|let back in|come home|came home|get home|got home|"
         "drive in|drove in|pull in|pulled in|get into|got into|go into|gone into|walk into|"
-        "come through|came through|turn in|turned in|head in|headed in|wander in|wandered in"
+        "come through|came through|turn in|turned in|head in|headed in|wander in|wandered in|"
+        "back in|back"
     ),
     (lx.UK_COME_VERBS - phrases(_past("проходив", "пройшов")))
     | phrases(
@@ -316,7 +317,7 @@ FILLER = _words(
     "recorded by around close next for during inside outside over all total altogether get "
     "got go went which were where anywhere somewhere and or with far so else also just only "
     "? , . ! ': ; - again come about thing things happen there's what's who's hey hi ok okay "
-    "front back of up down near give through via show",
+    "front of up down near give through via show",
     "чи був була було були є там тут у в на біля коло поблизу до з із зі від о об котрій "
     "якій годині разів раз мої моїх наші наших моя моє мій наш наша що коли де скільки бачив "
     "бачила бачило бачили помічено виявлено помітили побачили зафіксовано зафіксували будь "
