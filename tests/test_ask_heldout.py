@@ -136,3 +136,11 @@ def test_unseen_things_are_named_in_the_answer(asker: Asker) -> None:
     assert answer.text.startswith("Детектор тут не розпізнає їжаків; він розпізнає: bird, cat")
     answer = asker.ask("did a drone fly over the yard")
     assert answer.text.startswith("The detector here cannot see drones")
+
+
+def test_a_visit_that_ended_after_the_period_is_not_still_there(asker: Asker) -> None:
+    text = asker.ask("how long were the hens in the coop yesterday").text
+    assert "6 h 26 min in all over 1 visit" in text and "still there" not in text
+    assert "went on after the period" in text
+    text = asker.ask("how long has the car been in the yard today").text
+    assert "30 min in all over 1 visit, from 13:30" in text and "still there" in text

@@ -254,9 +254,13 @@ def _body(query: Query, facts: Facts, inst: Installation, now: datetime, en: boo
         if en:
             text = f"{spent} in all over {visits} visit{'s' if visits != 1 else ''}"
             text += f", from {_clock(facts.first, now)} to {_clock(facts.last, now)}"
+            if facts.past_the_end:
+                return text + "; the last visit went on after the period, counted to its end."
             return text + ("; still there at the last record." if facts.still_there else ".")
         text = f"загалом {spent} за {visits} {_uk_visits(visits)}"
         text += f", від {_clock(facts.first, now)} до {_clock(facts.last, now)}"
+        if facts.past_the_end:
+            return text + "; останній візит тривав і після періоду, пораховано до його кінця."
         return text + ("; досі там за останнім записом." if facts.still_there else ".")
     # what_happened / summary
     n = facts.count
