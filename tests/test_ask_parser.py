@@ -268,3 +268,9 @@ def test_a_state_asked_with_a_direction_is_refused(question: str, inst: Installa
 )
 def test_a_negation_is_refused(question: str, inst: Installation) -> None:
     assert isinstance(parse(question, inst), Refusal)
+
+
+def test_a_bare_go_or_went_is_not_a_filler(inst: Installation) -> None:
+    assert isinstance(parse("where did the cat go", inst), Refusal)
+    both = _read("how many cars came and went tuesday", inst)
+    assert set(both.kinds) == {"arrival", "zone_enter", "departure", "zone_exit"}

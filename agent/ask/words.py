@@ -213,7 +213,8 @@ LEAVE = Row(
 PASSAGE = _row(
     "pass|passed|passes|passing|pass through|passed through|go through|went through|"
     "gone through|go past|went past|walk past|walked past|drive past|drove past|"
-    "drive through|drove through|walk through|walked through|cross|crossed|use|used",
+    "drive through|drove through|walk through|walked through|cross|crossed|use|used|"
+    "came and went|come and go|comes and goes|coming and going|went and came",
     _past("проходив", "пройшов", "проїхав", "проїжджав", "пробіг", "пробігав", "перетнув")
     + "|проходять|проходить|проїжджають|проїжджає",
 )
@@ -315,7 +316,7 @@ FILLER = _words(
     "it its they them what when how many much times time ever yet please tell me us let know "
     "can could would you see seen saw spot spotted detect detected notice noticed record "
     "recorded by around close next for during inside outside over all total altogether get "
-    "got go went which were where anywhere somewhere and or with far so else also just only "
+    "got which were where anywhere somewhere and or with far so else also just only "
     "? , . ! ': ; - again come about thing things happen there's what's who's hey hi ok okay "
     "front of up down near give through via show",
     "чи був була було були є там тут у в на біля коло поблизу до з із зі від о об котрій "
