@@ -611,9 +611,10 @@ def _read_asking(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
             found.what = what
     directions: set[str] = set()
     for wanted, kinds, direction in (
+        # passages first: 'came and went' is one phrase, not a coming and a stray 'went'
+        (lex.passage, (*COMING_KINDS, *LEAVING_KINDS), "pass"),
         (lex.arrive, COMING_KINDS, "in"),
         (lex.leave, LEAVING_KINDS, "out"),
-        (lex.passage, (*COMING_KINDS, *LEAVING_KINDS), "pass"),
         (lex.stay, ("dwell",), "stay"),
     ):
         if toks.take(wanted, by_lemma=lex.language == "uk"):
