@@ -263,3 +263,14 @@ def test_watches_over_mqtt_fire_once_list_and_cancel(
         not (storage / WATCHES_FILE).exists()
         or json.loads((storage / WATCHES_FILE).read_text()) == []
     )
+
+
+def test_without_the_running_agent_a_watch_is_refused(tmp_path: Path) -> None:
+    config = heldout_config(tmp_path)
+    history = EventHistory(tmp_path / "events.db")
+    try:
+        asker = Asker(history, Installation.from_config(config), AskConfig(), clock=lambda: NOW)
+        answer = asker.ask("tell me when the cows leave the barn")
+        assert not answer.answered and "need the running agent" in answer.text
+    finally:
+        history.close()
