@@ -31,8 +31,10 @@ from eva_errors import DetectorError
 from pipelines.detections import Detections
 from pipelines.detectors import build_detector
 from pipelines.detectors.base import Detector
-from pipelines.detectors.hailo import detector as hailo_mod
-from pipelines.detectors.hailo.detector import SDK_MISSING, HailoDetectorConfig
+from pipelines.detectors.hailo import chip as hailo_chip
+from pipelines.detectors.hailo import runtime as hailo_runtime
+from pipelines.detectors.hailo.config import HailoDetectorConfig
+from pipelines.detectors.hailo.errors import SDK_MISSING
 from pipelines.frames import Frame
 from pipelines.sources import open_source
 from pipelines.sources.base import FrameSource
@@ -60,13 +62,13 @@ class Collect:
 def no_hailo(monkeypatch: pytest.MonkeyPatch) -> None:
     """This machine as a Pi without hailo-all: no SDK and no hailortcli."""
     monkeypatch.setitem(sys.modules, "hailo_platform", None)  # import raises ImportError
-    monkeypatch.setattr(hailo_mod, "hailortcli_architecture", lambda: None)
+    monkeypatch.setattr(hailo_chip, "hailortcli_architecture", lambda: None)
 
 
 @pytest.fixture(autouse=True)
 def fresh_chip(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts with no Hailo VDevice open in the process."""
-    monkeypatch.setattr(hailo_mod, "_CHIP", hailo_mod._SharedChip())
+    monkeypatch.setattr(hailo_runtime, "_CHIP", hailo_runtime.SharedChip())
 
 
 @pytest.fixture
@@ -76,7 +78,7 @@ def hailo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHailo
     models.mkdir()
     (models / "yolov8s_h8l.hef").write_bytes(b"HEF bytes")
     monkeypatch.setenv("EVA_MODELS_DIR", str(models))
-    monkeypatch.setattr(hailo_mod, "hailortcli_architecture", lambda: None)
+    monkeypatch.setattr(hailo_chip, "hailortcli_architecture", lambda: None)
     state = FakeHailo(arch=FakeArch.HAILO8L)
     monkeypatch.setitem(sys.modules, "hailo_platform", state.module())
     yield state

@@ -35,17 +35,13 @@ from support.hailo_fake import (
 )
 
 from eva_errors import DetectorError
-from pipelines.detectors.hailo import detector as hailo_mod
-from pipelines.detectors.hailo.detector import (
-    DRIVER_MISMATCH,
-    SDK_MISSING,
-    HailoDetector,
-    HailoDetectorConfig,
-    detect_architecture,
-    hef_architecture,
-    letterbox_rgb_uint8,
-    normalize_architecture,
-)
+from pipelines.detectors.hailo import chip as hailo_chip
+from pipelines.detectors.hailo import runtime as hailo_runtime
+from pipelines.detectors.hailo.chip import detect_architecture, normalize_architecture
+from pipelines.detectors.hailo.config import HailoDetectorConfig
+from pipelines.detectors.hailo.detector import HailoDetector, letterbox_rgb_uint8
+from pipelines.detectors.hailo.errors import DRIVER_MISMATCH, SDK_MISSING
+from pipelines.detectors.hailo.hef import hef_architecture
 from pipelines.detectors.letterbox import PAD_VALUE, letterbox
 from pipelines.models.hailo_manifest import load_manifest
 
@@ -58,14 +54,14 @@ def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setenv("EVA_MODELS_DIR", str(folder))
     monkeypatch.setenv("EVA_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(hailo_mod, "hailortcli_architecture", lambda: None)
+    monkeypatch.setattr(hailo_chip, "hailortcli_architecture", lambda: None)
     return folder
 
 
 @pytest.fixture(autouse=True)
 def fresh_chip(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts with no VDevice open in the process."""
-    monkeypatch.setattr(hailo_mod, "_CHIP", hailo_mod._SharedChip())
+    monkeypatch.setattr(hailo_runtime, "_CHIP", hailo_runtime.SharedChip())
 
 
 @pytest.fixture
@@ -188,7 +184,7 @@ def test_hailo8l_hef_on_a_hailo8_runs_with_a_warning(
     fake.arch = FakeArch.HAILO8
     fake.respond = person_in_picture
     hef = put_hef(models_dir, "yolov8s_h8l.hef")
-    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo.detector"):
+    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo"):
         detector = HailoDetector.open(HailoDetectorConfig(model=str(hef)))
     assert fake.loaded == [str(hef)]
     assert fake.warnings and "lower performance" in fake.warnings[0]
@@ -204,7 +200,7 @@ def test_a_hailo8_falls_back_to_the_installed_hailo8l_file(
     """The Pi's hailo-models package installs only *_h8l.hef files."""
     fake.arch = FakeArch.HAILO8
     h8l = put_hef(models_dir, "yolov8s_h8l.hef")
-    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo.detector"):
+    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo"):
         HailoDetector.open(HailoDetectorConfig(model="yolov8s")).close()
     assert fake.loaded == [str(h8l)]
     assert "yolov8s_h8.hef" in caplog.text
@@ -292,7 +288,7 @@ def test_identify_falls_back_to_hailortcli(
 ) -> None:
     fake.arch = FakeArch.HAILO8
     fake.fail_identify = HailoRTException("control failed")
-    monkeypatch.setattr(hailo_mod, "hailortcli_architecture", lambda: "HAILO8")
+    monkeypatch.setattr(hailo_chip, "hailortcli_architecture", lambda: "HAILO8")
     h8 = put_hef(models_dir, "yolov8s_h8.hef")
     HailoDetector.open(HailoDetectorConfig()).close()
     assert fake.loaded == [str(h8)]
@@ -501,7 +497,7 @@ def test_a_low_score_threshold_on_an_unknown_hef_is_warned_about(
     fake: FakeHailo, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     hef = put_hef(tmp_path, "custom.hef", arch="hailo8l")
-    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo.detector"):
+    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo"):
         HailoDetector.open(HailoDetectorConfig(model=str(hef), score_threshold=0.05)).close()
     assert "score_threshold 0.05 is below the 0.2" in caplog.text
     assert fake.nms_thresholds == {}
@@ -522,7 +518,7 @@ def test_a_broken_sdk_install_gives_the_install_message(
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     monkeypatch.delitem(sys.modules, "hailo_platform", raising=False)
     with pytest.raises(DetectorError) as err:
-        hailo_mod.import_sdk()
+        hailo_chip.import_sdk()
     assert str(err.value).startswith(SDK_MISSING)
     assert "MissingPyHRTLib" in str(err.value)
     assert detect_architecture() is None  # eva check's hardware line does not crash either
@@ -533,7 +529,7 @@ def test_a_hef_that_refuses_the_lower_threshold_still_loads(
 ) -> None:
     put_hef(models_dir, "yolov8s_h8l.hef")
     fake.host_nms = False
-    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo.detector"):
+    with caplog.at_level("WARNING", logger="pipelines.detectors.hailo"):
         detector = HailoDetector.open(HailoDetectorConfig(score_threshold=0.1))
     assert "does not take a lower NMS score threshold" in caplog.text
     assert len(fake.loaded) == 2 and fake.configured_open == 1

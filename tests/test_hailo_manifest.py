@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from eva_errors import DetectorError
-from pipelines.detectors.hailo.detector import hef_architecture
+from pipelines.detectors.hailo.hef import hef_architecture
 from pipelines.models import hailo_manifest as hm
 from pipelines.models.hailo_manifest import (
     ARCHS,

@@ -10,11 +10,9 @@ import numpy as np
 import pytest
 
 from eva_errors import DetectorError
-from pipelines.detectors.hailo.detector import (
-    HailoDetector,
-    HailoDetectorConfig,
-    detect_architecture,
-)
+from pipelines.detectors.hailo.chip import detect_architecture
+from pipelines.detectors.hailo.config import HailoDetectorConfig
+from pipelines.detectors.hailo.detector import HailoDetector
 from pipelines.models.hailo_manifest import resolve_hef
 
 pytestmark = pytest.mark.hardware

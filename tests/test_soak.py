@@ -1,5 +1,5 @@
 """Soak: the real agent on a busy synthetic stream against a Mosquitto restarted on the way;
-every event id arrives and memory stays flat (agent/cli/soak.py, `eva bench --soak MINUTES`)."""
+every event id arrives and memory stays flat (agent/bench/soak.py, `eva bench --soak MINUTES`)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from agent.core.coalesce import build_event
 from agent.core.rules import Change
 from agent.core.settings import RuleConfig, ZoneConfig
 from pipelines.detections import Detections
-from pipelines.detectors.hailo.detector import HailoDetectorConfig
+from pipelines.detectors.hailo.config import HailoDetectorConfig
 from pipelines.sources.imx500 import Imx500SourceConfig
 
 BENCH_CAMERA = CameraConfig(

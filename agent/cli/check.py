@@ -74,7 +74,7 @@ def spam_risks(camera: CameraConfig) -> list[str]:
 
 def _find_hailo_chip() -> Arch | None | DetectorError:
     """The attached Hailo chip, None without one, or why it is not supported."""
-    from pipelines.detectors.hailo.detector import detect_architecture
+    from pipelines.detectors.hailo.chip import detect_architecture
 
     try:
         return detect_architecture()
@@ -168,7 +168,8 @@ def _check_hailo(
     camera: str, model: str, arch: Arch | None | DetectorError, report: _Report
 ) -> None:
     # Which chip is there decides which HEF is needed, so the file check comes second.
-    from pipelines.detectors.hailo.detector import SDK_MISSING, import_sdk
+    from pipelines.detectors.hailo.chip import import_sdk
+    from pipelines.detectors.hailo.errors import SDK_MISSING
     from pipelines.models.hailo_manifest import ARCH_NAMES, resolve_hef
 
     try:

@@ -313,7 +313,7 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
 def _cmd_models_fetch(args: argparse.Namespace) -> int:
     from eva_errors import DetectorError
-    from pipelines.detectors.hailo.detector import detect_architecture
+    from pipelines.detectors.hailo.chip import detect_architecture
     from pipelines.models.hailo_manifest import ARCHS, Arch, fetch_models, load_manifest
 
     _setup_logging("INFO")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.config.schema import AppConfig, CameraConfig, MqttConfig
+from eva_errors import EvaError
 from pipelines.models.labels import read_labels
 
 Loc = tuple[str | int, ...]
@@ -32,7 +33,7 @@ class Finding:
     message: str
 
 
-class FileCheckError(ValueError):
+class FileCheckError(EvaError, ValueError):
     """A named file cannot serve its purpose; the message says why and how to fix it."""
 
 
@@ -218,7 +219,8 @@ def _ca_file(context: ssl.SSLContext, path: Path) -> None:
         ) from None
 
 
-class _EncryptedKey(Exception):
+# Not in the error family: a signal from the key callback to its caller that never leaves here.
+class _EncryptedKey(Exception):  # noqa: N818
     """Raised from the password callback: the key wants a passphrase we do not have."""
 
 

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from eva_errors import UserError
+from eva_errors import EvaError, UserError
 
 Role = Literal["system", "user", "assistant"]
 
@@ -34,7 +34,7 @@ class ModelReply:
         return self.output_tokens / self.seconds if self.seconds > 0 else 0.0
 
 
-class ModelError(Exception):
+class ModelError(EvaError):
     """The model gave no usable answer this time; `fix` tells the operator what to do."""
 
     def __init__(self, message: str, fix: str = "") -> None:

@@ -21,6 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from agent.adapters.mqtt import topics
 from agent.adapters.mqtt.json_guard import nesting_exceeds, peek_string
 from agent.service.camera_control import CameraControl
+from eva_errors import EvaError
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class CommandResult(BaseModel):
     at: AwareDatetime = Field(description="When the agent answered (ISO 8601).")
 
 
-class CommandError(Exception):
+class CommandError(EvaError):
     """A request that cannot be carried out; the message goes back to the sender."""
 
 

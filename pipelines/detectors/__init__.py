@@ -13,7 +13,7 @@ from pydantic import Field
 
 from eva_errors import DetectorError
 from pipelines.detectors.base import Detector
-from pipelines.detectors.hailo.detector import HailoDetectorConfig
+from pipelines.detectors.hailo.config import HailoDetectorConfig
 from pipelines.detectors.on_sensor import OnSensorDetectorConfig
 from pipelines.detectors.onnx_yolo import OnnxDetectorConfig
 

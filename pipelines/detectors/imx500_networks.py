@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from eva_errors import EvaError
+
 LabelSet = Literal["coco80", "coco90"]
 
 
@@ -49,7 +51,7 @@ def known_defaults(network: Path) -> NetworkDefaults | None:
     return KNOWN_NETWORKS.get(network.name)
 
 
-class RpkError(ValueError):
+class RpkError(EvaError, ValueError):
     """The file is not an .rpk network package."""
 
 
