@@ -16,16 +16,19 @@ from typing import Any
 
 from agent.core.kinds import Language
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # one analyser load at a time, even when a warm-up runs
 _CACHE = 16384
+_analyser: list[Any] = []
 
 
-@lru_cache(maxsize=1)
 def _uk() -> Any:
-    import pymorphy3
+    if not _analyser:
+        with _lock:
+            if not _analyser:
+                import pymorphy3
 
-    with _lock:
-        return pymorphy3.MorphAnalyzer(lang="uk")
+                _analyser.append(pymorphy3.MorphAnalyzer(lang="uk"))
+    return _analyser[0]
 
 
 @lru_cache(maxsize=_CACHE)
@@ -64,13 +67,21 @@ def future_verb(word: str) -> bool:
 def _en_lemma(word: str) -> str:
     import simplemma
 
-    return str(simplemma.lemmatize(word, lang="en"))
+    with _lock:  # simplemma loads its English dictionary on first use
+        return str(simplemma.lemmatize(word, lang="en"))
 
 
 def warm_up() -> None:
     """Load both analysers now rather than on the first question."""
     lemmas("двір", "uk")
     lemmas("gates", "en")
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Load the analysers on a thread of their own, so starting the agent does not wait."""
+    thread = threading.Thread(target=warm_up, name="lemmas", daemon=True)
+    thread.start()
+    return thread
 
 
 def uk_many(word: str) -> str:

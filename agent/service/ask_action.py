@@ -30,6 +30,9 @@ def build_asker(
     watches: WatchBook | None = None,
 ) -> Asker:
     """The parser always; the model as a second reader when configured and asked for."""
+    from agent.ask.morphology import warm_up_in_background
+
+    warm_up_in_background()  # the analysers load while the cameras start
     installation = Installation.from_config(config)
     reader = None
     if model is not None and config.ask.use_model:
