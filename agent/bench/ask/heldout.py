@@ -20,8 +20,10 @@ from typing import Any, Literal, TextIO
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.ask.answer import Answer
+from agent.ask.answer import Answer, refused
 from agent.ask.installation import Installation
+from agent.ask.parser import Known, parse
+from agent.ask.query import Query
 from agent.bench.ask import heldout_history as hh
 from agent.bench.ask.seeded import NOW, Seed
 from agent.config.schema import AskConfig
@@ -355,29 +357,38 @@ def bench_heldout_model(
         inst = asker._installation
         reader = ModelQueryReader(model, inst, llm.deadline_seconds)
         seconds: list[float] = []
-
-        def model_alone(question: str) -> Answer:
-            from agent.ask.answer import refused
-            from agent.core.text.phrases import language_of
-
-            language = language_of(question, "en")
-            t0 = time.perf_counter()
-            query = reader(question, language)
-            seconds.append(time.perf_counter() - t0)
-            if query is None:
-                return refused(question, "not_understood", language, NOW)
-            answer: Answer = asker.answer(question, query, "model", NOW)
-            return answer
-
+        readings: dict[str, Query | None] = {}
         try:
+            for q in questions:  # one reading per question, judged twice below
+                t0 = time.perf_counter()
+                readings[q.q] = reader(q.q, q.language)
+                seconds.append(time.perf_counter() - t0)
+
+            def alone(question: str) -> Answer:
+                return _answer_reading(asker, question, readings[question])
+
+            def guarded(question: str) -> Answer:
+                reading = readings[question]
+                known = _known(question, inst)
+                if reading is not None and (known is None or not known.agrees(reading)):
+                    reading = None
+                return _answer_reading(asker, question, reading)
+
             print(f"held-out, read by {model.source} alone ({status}):", file=out, flush=True)
-            ok &= report(run(model_alone, questions), out, verbose) == 0
+            ok &= report(run(alone, questions), out, verbose) == 0
             p50, p95 = _percentiles(seconds)
             print(
                 f"  model reading: p50 {p50:.1f} s, p95 {p95:.1f} s over {len(seconds)} questions",
                 file=out,
                 flush=True,
             )
+            print(
+                f"held-out, read by {model.source} alone, kept only when it agrees with the "
+                "words the parser understood:",
+                file=out,
+                flush=True,
+            )
+            ok &= report(run(guarded, questions), out, verbose) == 0
             together = heldout_asker(Path(tmp) / "together", model_reader=reader)
             print(f"held-out, parser then {model.source}:", file=out, flush=True)
             ok &= report(run(together[0].ask, questions), out, verbose) == 0
@@ -386,6 +397,30 @@ def bench_heldout_model(
             history.close()
             model.close()
     return ok
+
+
+def _answer_reading(asker: Any, question: str, reading: Query | None) -> Answer:
+    from agent.core.text.phrases import language_of
+
+    if reading is None:
+        return refused(question, "not_understood", language_of(question, "en"), NOW)
+    answer: Answer = asker.answer(question, reading, "model", NOW)
+    return answer
+
+
+def _known(question: str, inst: Installation) -> Known | None:
+    """What the parser understood of a question: all of it, or the words it knew."""
+    reading = parse(question, inst)
+    if isinstance(reading, Query):
+        return Known(
+            what=reading.what,
+            time=reading.time,
+            labels=tuple(reading.labels),
+            zones=tuple(reading.zones),
+            cameras=tuple(reading.cameras),
+            kinds=tuple(reading.kinds),
+        )
+    return reading.known
 
 
 def _percentiles(values: list[float]) -> tuple[float, float]:
