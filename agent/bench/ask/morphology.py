@@ -85,10 +85,19 @@ EN_FORMS: dict[str, str] = {
 }
 
 _PROBE = r"""
-import json, resource, sys, time
+import json, sys, time
+
+def peak_kb():
+    # VmHWM: this process's peak (ru_maxrss would carry the parent's over exec)
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
 which, language = sys.argv[1], sys.argv[2]
 forms = json.loads(sys.stdin.read())
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 t0 = time.perf_counter()
 if which == "pymorphy3":
     import pymorphy3
@@ -107,7 +116,7 @@ for _ in range(20):
         lemmas(w)
 per_word = (time.perf_counter() - t0) / (20 * len(forms))
 right = sum(lemma in lemmas(w) for w, lemma in forms.items())
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+rss = peak_kb()
 print(json.dumps({"load": load, "per_word": per_word, "right": right,
                   "mb": (rss - before) / 1024, "total_mb": rss / 1024}))
 """
