@@ -89,6 +89,8 @@ def execute(
     else:
         coverage = "full"
     base = Facts(range=period, history_start=start, coverage=coverage)
+    if query.unseen and not query.labels:
+        return base  # only things the detector cannot see: nothing to look up
     if query.what == "present_now":
         return _present(query, history, installation, now, live, base)
     if coverage in ("empty", "none"):
