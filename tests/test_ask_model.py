@@ -146,3 +146,29 @@ def test_instructions_and_long_nonsense_never_reach_the_model(
         assert not answer.answered and answer.read_by == "none", question
     assert fake.chat_requests == []
     history.close()
+
+
+def test_a_model_reading_must_keep_what_the_understood_words_say(tmp_path: Path) -> None:
+    question = "Any cows mooching near the gate yesterday?"  # 'mooching': unknown to the parser
+    readings: list[Query] = []
+
+    def reader(text: str, language: str) -> Query | None:
+        return readings.pop(0)
+
+    asker, history, _ = seeded_asker(tmp_path, model_reader=reader)
+    try:
+        base = {"what": "count", "language": "en", "labels": ["cow"], "zones": ["gate"]}
+        # The model drops 'yesterday' (reads today): another question, so refused.
+        readings.append(Query.model_validate({**base, "time": {"name": "today"}}))
+        answer = asker.ask(question)
+        assert not answer.answered and answer.read_by == "none"
+        # The model drops the gate: refused too.
+        readings.append(Query.model_validate({**base, "zones": [], "time": {"name": "yesterday"}}))
+        assert not asker.ask(question).answered
+        # A reading that keeps every understood word is answered, and says who read it.
+        readings.append(Query.model_validate({**base, "time": {"name": "yesterday"}}))
+        answer = asker.ask(question)
+        assert answer.answered and answer.read_by == "model"
+        assert answer.understood == "cows at the gate, yesterday"
+    finally:
+        history.close()

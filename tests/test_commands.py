@@ -15,7 +15,13 @@ from support.mqtt_helpers import Mosquitto, Subscriber
 from agent.adapters.mqtt import MqttPublisher
 from agent.config.schema import MqttConfig
 from agent.service.camera_control import CameraControl
-from agent.service.commands import MAX_QUEUED, CommandHandler, CommandResult, Request
+from agent.service.commands import (
+    MAX_QUESTIONS_QUEUED,
+    MAX_QUEUED,
+    CommandHandler,
+    CommandResult,
+    Request,
+)
 
 Sent = list[tuple[str, bytes, bool]]
 
@@ -311,3 +317,57 @@ def test_oversized_payloads_are_answered_at_once_and_never_queued() -> None:
     answers = [CommandResult.model_validate_json(p) for t, p, _ in sent if t == "eva/cmd/result"]
     assert [r.correlation_id for r in answers] == [f"big{i:03d}" for i in range(MAX_QUEUED + 10)]
     assert all(r.error == "payload too large (100042 bytes, at most 4096)" for r in answers)
+
+
+class QuestionRequest(Request):
+    question: str
+
+
+def _results(sent: Sent) -> list[CommandResult]:
+    return [CommandResult.model_validate_json(p) for t, p, _ in sent if t == "eva/cmd/result"]
+
+
+def test_a_slow_question_never_holds_pause_resume_or_snapshot() -> None:
+    h, sent = handler()
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow(request: QuestionRequest) -> dict[str, object]:
+        started.set()
+        release.wait(10)  # a model reading the question
+        return {"text": request.question}
+
+    h.add_action("ask", QuestionRequest, slow, lane="questions")
+    h.start()
+    try:
+        h.on_message("eva/cmd/ask", b'{"question": "slow?", "correlation_id": "q"}', False)
+        assert started.wait(5)
+        h.on_message("eva/cmd/pause", b'{"camera": "barn", "correlation_id": "p"}', False)
+        deadline = time.monotonic() + 5
+        while not _results(sent) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [r.correlation_id for r in _results(sent)] == ["p"]  # the question still runs
+        release.set()
+        deadline = time.monotonic() + 5
+        while len(_results(sent)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [r.correlation_id for r in _results(sent)] == ["p", "q"]
+    finally:
+        release.set()
+        h.stop()
+
+
+def test_questions_have_a_bounded_queue_of_their_own() -> None:
+    h, sent = handler()  # not started: nothing takes requests off the queues
+    h.add_action("ask", QuestionRequest, lambda r: {}, lane="questions")
+    for i in range(MAX_QUESTIONS_QUEUED + 2):
+        h.on_message(
+            "eva/cmd/ask", f'{{"question": "?", "correlation_id": "q{i}"}}'.encode(), False
+        )
+    h.on_message("eva/cmd/pause", b'{"camera": "barn", "correlation_id": "p"}', False)
+    busy = _results(sent)
+    assert [r.correlation_id for r in busy] == [
+        f"q{MAX_QUESTIONS_QUEUED}",
+        f"q{MAX_QUESTIONS_QUEUED + 1}",
+    ]
+    assert busy[0].error == f"busy: {MAX_QUESTIONS_QUEUED} questions are waiting; try again shortly"

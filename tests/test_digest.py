@@ -199,6 +199,22 @@ def test_grounding() -> None:
     assert g.other_zones == {"yard": ["yard"]}
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "ok"),
+    [
+        ("en", "Cows were seen 3 times, busiest at 07:00 with 4 events.", True),
+        ("en", "Cows were seen 3 times; the morning was the busiest.", False),
+        ("en", "Cows were seen 3 times, busiest hour 07:00.", False),  # no count
+        ("uk", "Корів бачили 3 рази, найжвавіше о 07:00 — 4 події.", True),
+        ("uk", "Корів бачили 3 рази, найжвавіше було вранці.", False),
+    ],
+)
+def test_busiest_must_name_the_hour_and_its_count(language: Language, text: str, ok: bool) -> None:
+    problems = verify(text, digest_grounding(facts(), language))
+    busiest = [p for p in problems if "busiest" in p]
+    assert (busiest == []) is ok, problems
+
+
 def test_grounding_without_zone_words_uses_the_titles() -> None:
     g = digest_grounding(facts(), "uk")
     assert g.language == "uk"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -129,8 +129,12 @@ def test_replay_json_prints_the_same_events(
     text = text.replace("~/.local/share/edge-vision-agent/demo", str(tmp_path / "history"))
     cfg.write_text(text)
     assert main(["replay", "--config", str(cfg), "--source", str(folder), "--json"]) == 0
+    after = datetime.now(UTC)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
     events = [e for e in lines if "type" not in e]
+    # Stamped to end now: every event has happened, so a question right after finds it.
+    ends = [datetime.fromisoformat(e["ended_at"]) for e in events]
+    assert ends and max(ends) <= after and max(ends) > after - timedelta(minutes=10)
     updates = [u for u in lines if u.get("type") == "summary_update"]
     got = [(e["kind"], e["objects"][0]["label"], e["objects"][0]["zones"]) for e in events]
     assert got == EXPECTED

@@ -38,11 +38,13 @@ from agent.adapters.homeassistant.discovery import (
     removal_topics,
 )
 from agent.adapters.mqtt import topics
+from agent.ask.watch import WatchBook
 from agent.cli.demo import demo_config
 from agent.config.loader import load_config
 from agent.config.schema import AppConfig, CameraConfig, HomeAssistantConfig, MqttConfig
 from agent.core.events import CameraState, Event
 from agent.core.settings import RuleConfig
+from agent.service.ask_action import add_watch_actions
 from agent.service.camera_control import CameraControl
 from agent.service.commands import ACTIONS, CommandHandler
 from agent.service.diagnostics import AgentDiagnostics, CameraDiagnostics
@@ -222,8 +224,10 @@ def test_entities_per_camera_and_on_the_agent() -> None:
         "sensor.edge_vision_agent_pi_farm_3fa9c2_history_pending",
         "text.edge_vision_fleet_ask",
         "sensor.edge_vision_fleet_answer",
+        "sensor.edge_vision_fleet_watches",
+        "button.edge_vision_fleet_cancel_watches",
     } <= ids
-    assert len(ids) == 5 * 4 + 7 + 8
+    assert len(ids) == 5 * 4 + 7 + 10
 
 
 @needs_jinja
@@ -253,6 +257,7 @@ def known_topics(config: AppConfig) -> tuple[set[str], set[str]]:
             topics.diagnostics(base, c.name),
             topics.camera_status(base, c.name),
         }
+    published.add(topics.watches(base))
     return published, {topics.command(base, action) for action in ACTIONS}
 
 
@@ -274,6 +279,7 @@ def test_command_payloads_are_accepted_by_the_command_handler(config: AppConfig)
     handler = CommandHandler(
         base, controls, lambda t, p, r: published.append((t, p)), lambda name: {"name": name}
     )
+    add_watch_actions(handler, WatchBook(None, 10))
     prefix = topics.command(base, "")
     with FramesArriving(controls.values()):  # a snapshot is answered once it is published
         for topic, _, payload in entities(config):
@@ -540,6 +546,8 @@ def test_two_agents_have_their_own_devices_and_share_one_fleet_ask() -> None:
         "text.edge_vision_fleet_ask",
         "sensor.edge_vision_fleet_answer",
         "button.edge_vision_fleet_digest_now",
+        "sensor.edge_vision_fleet_watches",
+        "button.edge_vision_fleet_cancel_watches",
     }
     ids_a = {p["default_entity_id"] for t, p in a.items() if t not in shared}
     ids_b = {p["default_entity_id"] for t, p in b.items() if t not in shared}

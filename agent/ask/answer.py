@@ -9,8 +9,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from agent.ask.executor import Facts, Sighting
 from agent.ask.installation import Installation
+from agent.ask.morphology import uk_many
 from agent.ask.parser import Refusal
 from agent.ask.query import Query, ReadBy
+from agent.ask.unseen import UNSEEN
 from agent.core.events import EventObject
 from agent.core.kinds import COMING_KINDS, LEAVING_KINDS, Language
 from agent.core.settings import ZoneConfig
@@ -80,6 +82,21 @@ _REFUSALS: dict[str, dict[Language, str]] = {
         "en": "The question must be plain text.",
         "uk": "Запитання має бути звичайним текстом.",
     },
+    "no_watches": {
+        "en": "Standing questions ('tell me when…') need the running agent: ask over MQTT or "
+        "Home Assistant.",
+        "uk": "Запитання на потім («скажи, коли…») потребують запущеного агента: спитайте через "
+        "MQTT або Home Assistant.",
+    },
+    "too_many_watches": {
+        "en": "{limit} standing questions are already waiting; cancel one first.",
+        "uk": "Запитань на потім уже стільки, скільки можна ({limit}); спершу скасуйте одне.",
+    },
+    "past_watch": {
+        "en": "A standing question waits for what comes next; to ask about the past, ask "
+        "without 'tell me when'.",
+        "uk": "Запитання на потім чекає на те, що буде далі; про минуле питайте без «скажи, коли».",
+    },
     "no_history": {
         "en": "The event history is not available, so I cannot answer.",
         "uk": "Історія подій недоступна, тож я не можу відповісти.",
@@ -145,6 +162,21 @@ def _kinds_word(query: Query, en: bool) -> str:
     if kinds == {"dwell"}:
         return " staying" if en else " (перебування)"
     return ""
+
+
+def watched(query: Query, inst: Installation) -> str:
+    """What a standing question waits for: 'cows leaving on camera barn'."""
+    en = query.language == "en"
+    kinds = _kinds_word(query, en) or (" coming" if en else " (прихід)")
+    return f"{_subject(query, en)}{kinds}{_place(query, inst, en)}"
+
+
+def watch_confirmation(understood: str, until: datetime, now: datetime, en: bool) -> str:
+    """'I will tell you when I see cows leaving on camera barn, until 06:00.'"""
+    at = f"{until:%H:%M}" if until.date() == now.date() else f"{until:%d.%m} {until:%H:%M}"
+    if en:
+        return f"I will tell you when I see {understood}, until {at}."
+    return f"Повідомлю, щойно побачу: {understood}, до {at}."
 
 
 def understood(query: Query, facts: Facts, inst: Installation) -> str:
@@ -222,9 +254,13 @@ def _body(query: Query, facts: Facts, inst: Installation, now: datetime, en: boo
         if en:
             text = f"{spent} in all over {visits} visit{'s' if visits != 1 else ''}"
             text += f", from {_clock(facts.first, now)} to {_clock(facts.last, now)}"
+            if facts.past_the_end:
+                return text + "; the last visit went on after the period, counted to its end."
             return text + ("; still there at the last record." if facts.still_there else ".")
         text = f"загалом {spent} за {visits} {_uk_visits(visits)}"
         text += f", від {_clock(facts.first, now)} до {_clock(facts.last, now)}"
+        if facts.past_the_end:
+            return text + "; останній візит тривав і після періоду, пораховано до його кінця."
         return text + ("; досі там за останнім записом." if facts.still_there else ".")
     # what_happened / summary
     n = facts.count
@@ -306,11 +342,16 @@ def _date_time(at: datetime | None, now: datetime, en: bool) -> str:
 
 
 def _span(seconds: float, en: bool) -> str:
-    minutes = round(seconds / 60)
-    hours, minutes = divmod(minutes, 60)
-    if en:
-        return f"{hours} h {minutes} min" if hours else f"{minutes} min"
-    return f"{hours} год {minutes} хв" if hours else f"{minutes} хв"
+    """'40 s' under a minute, '1 min 15 s' under ten minutes, else hours and minutes."""
+    h, m, s = ("h", "min", "s") if en else ("год", "хв", "с")
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} {s}"
+    if whole < 600:
+        minutes, rest = divmod(whole, 60)
+        return f"{minutes} {m} {rest} {s}" if rest else f"{minutes} {m}"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} {h} {minutes} {m}" if hours else f"{minutes} {m}"
 
 
 def _kind_word(kind: str, en: bool) -> str:
@@ -353,17 +394,31 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _uk_name(name: str) -> str:
+    """The Ukrainian genitive plural of an unseen thing: 'їжаків', 'лисиць'."""
+    row = next((u for u in UNSEEN if u.name == name), None)
+    if row is not None:
+        return uk_many(row.uk[0])
+    paradigms = lx.uk_nouns().get(name)
+    if paradigms and len(paradigms[0]) > 2:
+        return paradigms[0][2]
+    return f"«{name}»"
+
+
 def _unseen_note(query: Query, inst: Installation, en: bool) -> str:
     """'The detector cannot see foxes; of animals it can see: bird, cat, dog.'"""
     names = query.unseen
     related: list[str] = []
+    animals = lx.EN_HYPERNYMS["animal"][1]
     for _head, (_specs, group) in lx.EN_HYPERNYMS.items():
         if any(n in group for n in names):
             related += [label for label in inst.labels if label in group]
+    if any(u.name in names and u.animal for u in UNSEEN):
+        related += [label for label in inst.labels if label in animals]
     seen = list(dict.fromkeys(related)) or list(inst.labels)
     listed = ", ".join(seen[:MAX_SEEN_LISTED]) + (", …" if len(seen) > MAX_SEEN_LISTED else "")
     if en:
         what = en_words.join([en_words.plural(n) for n in names])
         return f"The detector here cannot see {what}; it can see: {listed}. "
-    what = uk_words.join([f"«{n}»" for n in names])
+    what = uk_words.join([_uk_name(n) for n in names])
     return f"Детектор тут не розпізнає {what}; він розпізнає: {listed}. "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -52,6 +52,9 @@ class Facts(_Frozen):
     duration_seconds: float | None = Field(None, description="Time between comings and goings.")
     visits: int = Field(0, description="Coming-and-going pairs the duration sums.")
     still_there: bool = Field(False, description="The last coming had no going yet.")
+    past_the_end: bool = Field(
+        False, description="The last visit went on after the period; counted up to its end."
+    )
     present: dict[str, int] | None = Field(
         None, description="Live counts per label (None = no live state here)."
     )
@@ -86,6 +89,8 @@ def execute(
     else:
         coverage = "full"
     base = Facts(range=period, history_start=start, coverage=coverage)
+    if query.unseen and not query.labels:
+        return base  # only things the detector cannot see: nothing to look up
     if query.what == "present_now":
         return _present(query, history, installation, now, live, base)
     if coverage in ("empty", "none"):
@@ -247,20 +252,31 @@ def _duration(
         (*params, *kinds),
     )
     total, visits, opened = 0.0, 0, None
-    for _id, ts, kind in rows:
+    first_id: str | None = None  # the first coming that opened a visit
+    for event_id, ts, kind in rows:
         if kind in COMING_KINDS and opened is None:
             opened = ts
+            first_id = first_id or event_id
         elif kind in LEAVING_KINDS and opened is not None:
             total += ts - opened
             visits += 1
             opened = None
     still = opened is not None
+    clipped = False
     if still:
         total += min(period.end, now).timestamp() - opened  # type: ignore[operator]
         visits += 1
+        # A visit that ended after the period (in at 21:00 yesterday, out at 05:12 today)
+        # counts up to the period's end, and is not 'still there'.
+        after = TimeRange(start=period.end, end=now + timedelta(seconds=1), label="")
+        later_where, later_params = _where(query, after, list(LEAVING_KINDS))
+        clipped = bool(
+            history.query(f"SELECT 1 FROM event_objects {later_where} LIMIT 1", later_params)
+        )
+        still = not clipped
     if not rows:
         return base
-    first = _sightings(history, query, [rows[0][0]], now)[0]
+    first = _sightings(history, query, [first_id or rows[0][0]], now)[0]
     last = _sightings(history, query, [rows[-1][0]], now)[0]
     return base.model_copy(
         update={
@@ -268,6 +284,7 @@ def _duration(
             "duration_seconds": total if visits else None,
             "visits": visits,
             "still_there": still,
+            "past_the_end": clipped,
             "first": first,
             "last": last,
         }

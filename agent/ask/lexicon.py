@@ -22,6 +22,7 @@ class Lexicon:
     yes_no: Phrases
     arrive: Phrases
     leave: Phrases
+    passage: Phrases  # either way through a place: 'passed the gate', 'проходили через ворота'
     stay: Phrases
     named: tuple[tuple[Phrases, RangeName], ...]
     future: Phrases

@@ -9,23 +9,49 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
-from agent.ask import lexicon_en, lexicon_uk
+from agent.ask import morphology as morph
 from agent.ask.installation import Installation
 from agent.ask.lexicon import Lexicon
-from agent.ask.query import Query, RangeName, TimeSpec, What
+from agent.ask.query import DayPart, Query, RangeName, TimeSpec, What
+from agent.ask.unseen import unseen_by_lemmas
+from agent.ask.words import LEXICONS, WATCH
 from agent.core.kinds import COMING_KINDS, LEAVING_KINDS, EventKind, Language
 from agent.core.text import vocabulary as lx
 from agent.core.text.phrases import Phrase, Phrases, language_of, tokens
 
-LEXICONS: dict[Language, Lexicon] = {"en": lexicon_en.LEXICON, "uk": lexicon_uk.LEXICON}
 _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 _MAX_NGRAM = 4
+_NAMED_CLOCK = {"noon": 720, "midday": 720, "midnight": 0, "полудня": 720, "опівдня": 720}
 
 RefusalReason = Literal["not_understood", "instruction", "future", "empty"]
 # More unknown words than this and the question is not handed to a model either.
 MAX_UNKNOWN_FOR_MODEL = 3
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the understood words of a refused question say; a second reader must agree."""
+
+    what: What | None
+    time: TimeSpec | None
+    labels: tuple[str, ...]
+    zones: tuple[str, ...]
+    cameras: tuple[str, ...]
+    kinds: tuple[EventKind, ...]
+
+    def agrees(self, query: Query) -> bool:
+        """Whether `query` keeps every meaning the understood words carry."""
+        return (
+            (self.what is None or query.what == self.what)
+            and (self.time is None or query.time == self.time)
+            and (not self.labels or set(query.labels) == set(self.labels))
+            and (not self.zones or set(query.zones) == set(self.zones))
+            and (not self.cameras or set(query.cameras) == set(self.cameras))
+            and (not self.kinds or set(query.kinds) == set(self.kinds))
+        )
 
 
 @dataclass(frozen=True)
@@ -35,11 +61,17 @@ class Refusal:
     reason: RefusalReason
     language: Language
     words: tuple[str, ...] = ()
+    known: Known | None = None
 
     @property
     def for_model(self) -> bool:
-        """Whether a language model may try: a question with a few unknown words only."""
-        return self.reason == "not_understood" and 0 < len(self.words) <= MAX_UNKNOWN_FOR_MODEL
+        """Whether a language model may try: a question with a few unknown words only, whose
+        understood words a reading can be checked against."""
+        return (
+            self.reason == "not_understood"
+            and 0 < len(self.words) <= MAX_UNKNOWN_FOR_MODEL
+            and self.known is not None
+        )
 
 
 @dataclass
@@ -53,30 +85,42 @@ class _Found:
     present: bool = False
     yes_no: bool = False
     time: TimeSpec | None = None
+    time_conflict: bool = False
+    unreadable: bool = False  # words understood that the query cannot express
     future: bool = False
     any_label: bool = False
 
 
 class _Tokens:
-    """The question's tokens and which of them are understood."""
+    """The question's tokens, their lemmas, and which of them are understood."""
 
-    def __init__(self, items: list[str]) -> None:
+    def __init__(self, items: list[str], language: Language = "en") -> None:
         self.items = items
+        self.language = language
         self.used = [False] * len(items)
+        self.lemmas = [morph.lemmas(t, language) for t in items]
+        self.canon = [morph.lemma(t, language) for t in items]
 
-    def find(self, wanted: Phrases, start: int = 0) -> tuple[int, int] | None:
-        """The first unused phrase of `wanted` at or after `start`, longest first."""
+    def find(
+        self, wanted: Phrases, start: int = 0, by_lemma: bool = False
+    ) -> tuple[int, int] | None:
+        """The first unused phrase of `wanted` at or after `start`, longest first; with
+        `by_lemma` also a phrase whose words' lemmas are the tokens' ('вигнали' ~ 'вигнав')."""
+        lemma_wanted = _lemma_phrases(wanted, self.language) if by_lemma else frozenset()
         for i in range(start, len(self.items)):
             for n in range(min(_MAX_NGRAM, len(self.items) - i), 0, -1):
-                span = tuple(self.items[i : i + n])
-                if span in wanted and not any(self.used[i : i + n]):
+                if any(self.used[i : i + n]):
+                    continue
+                if tuple(self.items[i : i + n]) in wanted or (
+                    by_lemma and tuple(self.canon[i : i + n]) in lemma_wanted
+                ):
                     return i, i + n
         return None
 
-    def take(self, wanted: Phrases) -> bool:
+    def take(self, wanted: Phrases, by_lemma: bool = False) -> bool:
         """Mark every occurrence of `wanted` as understood; whether there was one."""
         found = False
-        while (span := self.find(wanted)) is not None:
+        while (span := self.find(wanted, by_lemma=by_lemma)) is not None:
             self.mark(*span)
             found = True
         return found
@@ -96,16 +140,29 @@ class _Tokens:
         return [t for t, u in zip(self.items, self.used, strict=True) if not u]
 
 
+@lru_cache(maxsize=256)
+def _lemma_phrases(wanted: Phrases, language: Language) -> Phrases:
+    return frozenset(tuple(morph.lemma(w, language) for w in phrase) for phrase in wanted)
+
+
 def parse(
-    question: str, installation: Installation, default_language: Language = "en"
+    question: str,
+    installation: Installation,
+    default_language: Language = "en",
+    standing: bool = False,
 ) -> Query | Refusal:
-    """Read a question; a Query only when every word was understood."""
+    """Read a question; a Query only when every word was understood. `standing`: the words
+    after 'tell me when', where the future is what is asked ('коли собака вийде')."""
     language = language_of(question, default_language)
     lex = LEXICONS[language]
-    toks = _Tokens(tokens(question))
+    toks = _Tokens(tokens(question), language)
     if not toks.items:
         return Refusal("empty", language)
+    if not standing and language == "uk" and any(morph.future_verb(t) for t in toks.items):
+        return Refusal("future", language)  # 'корови повернуться ввечері?'
     found = _Found()
+    if standing:
+        toks.take(lex.future)  # 'will', 'буде': the future is what a watch waits for
     _read_time(toks, lex, found)
     if found.future:
         return Refusal("future", language)
@@ -119,10 +176,29 @@ def parse(
         unknown = tuple(dict.fromkeys(toks.leftover()))
         if any((w,) in lex.command_words for w in toks.items):
             return Refusal("instruction", language, unknown)
-        return Refusal("not_understood", language, unknown)
+        if found.unseen and not found.labels:
+            return _only_unseen(found, language)  # 'did a drone fly over the yard'
+        known: Known | None = Known(
+            what=found.what,
+            time=found.time,
+            labels=tuple(dict.fromkeys(found.labels)),
+            zones=tuple(dict.fromkeys(found.zones)),
+            cameras=tuple(dict.fromkeys(found.cameras)),
+            kinds=tuple(dict.fromkeys(found.kinds)),
+        )
+        if found.time_conflict or found.unreadable or found.unseen:
+            known = None  # nothing a second reader could make right
+        return Refusal("not_understood", language, unknown, known)
+    if found.unseen and not found.labels:
+        return _only_unseen(found, language)
+    if found.unreadable or found.time_conflict:
+        return Refusal("not_understood", language)
     what = found.what
     if found.present and (what in (None, "count", "last_seen") and found.time is None):
         what = "present_now"
+    named = found.labels or found.unseen or found.zones or found.any_label
+    if what is None and named and found.time is not None:
+        found.yes_no = True  # 'anyone at the front door monday morning'
     if what is None:
         if not found.yes_no:
             return Refusal("not_understood", language)
@@ -130,7 +206,8 @@ def parse(
     if what == "count" and not found.kinds and found.time is None and found.present:
         what = "present_now"
     default_all = what in ("first_seen", "last_seen")
-    time = found.time or TimeSpec(name="all" if default_all else "today")
+    # A standing question with no period waits its default hours: 'all' marks 'none named'.
+    time = found.time or TimeSpec(name="all" if default_all or standing else "today")
     return Query(
         what=what,
         language=language,
@@ -141,6 +218,27 @@ def parse(
         time=time,
         unseen=list(dict.fromkeys(found.unseen)),
     )
+
+
+def _only_unseen(found: _Found, language: Language) -> Query:
+    """A question about things the detector cannot see: the answer says only that."""
+    return Query(
+        what="count",
+        language=language,
+        time=TimeSpec(name="all"),
+        unseen=list(dict.fromkeys(found.unseen)),
+    )
+
+
+def standing_question(question: str, default_language: Language = "en") -> str | None:
+    """The words after 'tell me when' / 'скажи, коли', or None for an ordinary question."""
+    language = language_of(question, default_language)
+    items = [t for t in tokens(question) if t not in (",", "!", ".", "?")]
+    watch = WATCH.of(language)
+    for n in range(min(8, len(items)), 0, -1):  # 'let me know as soon as' has 6 words
+        if tuple(items[:n]) in watch:
+            return " ".join(items[n:])
+    return None
 
 
 @dataclass(frozen=True)
@@ -159,7 +257,7 @@ def mentioned(
     """Labels, zones and cameras the question's words name (hypernyms expanded)."""
     language = language_of(question, default_language)
     lex = LEXICONS[language]
-    toks = _Tokens(tokens(question))
+    toks = _Tokens(tokens(question), language)
     found = _Found()
     _read_user_words(toks, installation, found, language)
     _read_places(toks, installation, found, lex)
@@ -171,44 +269,56 @@ def mentioned(
 
 
 def _read_time(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
+    """Every period word of the question, combined into one period, or a conflict.
+
+    'yesterday evening' and 'Monday morning' narrow the day to its part; two periods that do
+    not combine ('yesterday' and 'the last 3 hours') make the question unreadable: a period
+    word is never dropped."""
     if toks.take(lex.future):
         found.future = True
         return
-    for reader in (_between, _since, _ago, _last_n, _weekday):
-        spec = reader(toks, lex)
-        if spec is not None:
-            found.time = spec
-            break
-    # Named periods: 'this morning' beats 'today' when both are said ('сьогодні вранці').
-    best: tuple[int, RangeName] | None = None
-    for wanted, name in lex.named:
-        if toks.take(wanted):
-            rank = _NAMED_RANK.index(name)
-            if best is None or rank > best[0]:
-                best = (rank, name)
-    if best is not None and found.time is None:
-        found.time = TimeSpec(name=best[1])
-    elif (
-        best is not None
-        and best[1] == "yesterday"
-        and found.time is not None
-        and (
-            found.time.name in ("since", "between")  # 'yesterday between 10:00 and 12:00'
-        )
-    ):
-        found.time = found.time.model_copy(update={"days_back": 1})
+    specs = [s for r in (_between, _since, _ago, _last_n, _weekday) if (s := r(toks, lex))]
+    named = [name for wanted, name in lex.named if toks.take(wanted)]
+    found.time, found.time_conflict = _combine(specs, named)
 
 
-_NAMED_RANK: tuple[RangeName, ...] = (
-    "all",
-    "today",
-    "this_week",
-    "yesterday",
-    "this_afternoon",
-    "this_evening",
-    "this_morning",
-    "last_night",
-)
+_PARTS: dict[RangeName, DayPart] = {
+    "this_morning": "morning",
+    "this_afternoon": "afternoon",
+    "this_evening": "evening",
+    "last_night": "night",
+}
+_TODAY_PARTS: dict[DayPart, RangeName] = {part: name for name, part in _PARTS.items()}
+
+
+def _combine(specs: list[TimeSpec], named: list[RangeName]) -> tuple[TimeSpec | None, bool]:
+    """(the period, whether the words conflict)."""
+    words = [n for n in dict.fromkeys(named) if n != "all" or len(named) == 1]
+    parts = [_PARTS[n] for n in words if n in _PARTS]
+    days = [n for n in words if n in ("today", "yesterday")]
+    week = "this_week" in words
+    if len(specs) > 1 or len(parts) > 1 or len(days) > 1:
+        return None, True
+    if "all" in words:
+        return (None, True) if specs else (TimeSpec(name="all"), False)
+    if specs:
+        spec = specs[0]
+        if spec.name in ("weekday", "days_ago"):
+            if days:
+                return None, True
+            return spec.model_copy(update={"part": parts[0] if parts else None}), False
+        if spec.name in ("since", "between"):
+            if parts or week:
+                return None, True
+            return spec.model_copy(update={"days_back": 1 if days == ["yesterday"] else 0}), False
+        return (None, True) if (days or parts or week) else (spec, False)  # last N hours/days
+    if week:
+        return (None, True) if (days or parts) else (TimeSpec(name="this_week"), False)
+    if not days:
+        return (TimeSpec(name=_TODAY_PARTS[parts[0]]), False) if parts else (None, False)
+    if parts and days == ["today"]:
+        return TimeSpec(name=_TODAY_PARTS[parts[0]]), False
+    return TimeSpec(name=days[0], part=parts[0] if parts else None), False
 
 
 def _clock_at(toks: _Tokens, i: int, lex: Lexicon) -> tuple[int, int] | None:
@@ -222,6 +332,8 @@ def _clock_at(toks: _Tokens, i: int, lex: Lexicon) -> tuple[int, int] | None:
         n = 1
     elif word.isdigit() and int(word) <= 24:
         hour, minute, n = int(word), 0, 1
+    elif word in _NAMED_CLOCK:
+        return _NAMED_CLOCK[word], 1
     else:
         return None
     half = i + n
@@ -361,7 +473,12 @@ def _find_name(toks: _Tokens, words: Phrase, uk: bool) -> tuple[int, int] | None
         if any(toks.used[i : i + n]):
             continue
         span = toks.items[i : i + n]
-        if all(_stem_match(t, w) if uk else t == w for t, w in zip(span, words, strict=True)):
+        language: Language = "uk" if uk else "en"
+        if all(
+            (_stem_match(t, w) if uk else t == w)
+            or bool(toks.lemmas[i + k] & morph.lemmas(w, language))
+            for k, (t, w) in enumerate(zip(span, words, strict=True))
+        ):
             return i, i + n
         # English: a plural or possessive of the last word ('gates', "barn's")
         if (
@@ -435,13 +552,36 @@ def _read_objects(toks: _Tokens, inst: Installation, found: _Found, language: La
         for n in range(min(_MAX_NGRAM, len(toks.items) - i), 0, -1):
             if any(toks.used[i : i + n]):
                 continue
+            thing = unseen_by_lemmas(tuple(toks.canon[i : i + n]), language)
+            if thing is not None:  # before the vocabulary: COCO's 'mouse' is a computer mouse
+                toks.mark(i, i + n)
+                if thing.name in inst.labels and not thing.coco_homonym:
+                    found.labels.append(thing.name)
+                else:
+                    found.unseen.append(thing.name)
+                break
             sense = vocab.get(tuple(toks.items[i : i + n]))
             if sense is None and n == 1 and language == "uk":
-                sense = _uk_stem_sense(toks.items[i])
+                sense = _uk_stem_sense(toks.items[i]) or _uk_lemma_sense(toks.lemmas[i])
             if sense is not None:
                 toks.mark(i, i + n)
                 _add_labels(sense.labels, sense.name, sense.hypernym, inst, found)
                 break
+
+
+@lru_cache(maxsize=1)
+def _uk_senses_by_lemma() -> dict[str, lx.Sense]:
+    """The Ukrainian object words by lemma: any case of 'кінь', 'гість', 'машина'."""
+    table: dict[str, lx.Sense] = {}
+    for phrase, sense in lx.UK_VOCAB.items():
+        if len(phrase) == 1:
+            table.setdefault(morph.lemma(phrase[0], "uk"), sense)
+    return table
+
+
+def _uk_lemma_sense(lemmas: frozenset[str]) -> lx.Sense | None:
+    table = _uk_senses_by_lemma()
+    return next((table[lemma] for lemma in sorted(lemmas) if lemma in table), None)
 
 
 def _uk_stem_sense(word: str) -> lx.Sense | None:
@@ -469,13 +609,32 @@ def _read_asking(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
     for wanted, what in lex.what:
         if toks.take(wanted) and found.what is None:
             found.what = what
-    for wanted, kinds in (
-        (lex.arrive, COMING_KINDS),
-        (lex.leave, LEAVING_KINDS),
-        (lex.stay, ("dwell",)),
+    directions: set[str] = set()
+    for wanted, kinds, direction in (
+        # passages first: 'came and went' is one phrase, not a coming and a stray 'went'
+        (lex.passage, (*COMING_KINDS, *LEAVING_KINDS), "pass"),
+        (lex.arrive, COMING_KINDS, "in"),
+        (lex.leave, LEAVING_KINDS, "out"),
+        (lex.stay, ("dwell",), "stay"),
     ):
-        if toks.take(wanted):
+        if toks.take(wanted, by_lemma=lex.language == "uk"):
             found.kinds += kinds
+            directions.add(direction)
+    if (
+        found.what is None
+        and directions & {"in", "out"}
+        and toks.items
+        and (toks.items[0],) in lex.present_tense
+    ):
+        # 'is the car gone?', 'are the cows out?', 'is the dog back?' ask about now, not
+        # about a coming or a leaving
+        found.unreadable = True
+    if found.what == "duration":
+        # A stay is measured from a coming to the next going, whatever the verb ('stay',
+        # 'hang around', 'пробув'); a leaving asks for the time away, which is not measured.
+        found.kinds = []
+        if directions & {"out", "pass"}:
+            found.unreadable = True
     found.present = toks.take(lex.present)
     found.yes_no = toks.take(lex.yes_no)
     tense = toks.take(lex.present_tense)
@@ -483,3 +642,5 @@ def _read_asking(toks: _Tokens, lex: Lexicon, found: _Found) -> None:
         found.present = True  # 'how many cows are in the barn?'
     if found.what is None and toks.items[0] in lex.open_words:
         found.what = "what_happened"  # 'who came to the front door today?'
+    if found.what is None and found.kinds:
+        found.yes_no = True  # 'hens out of the coop yet today', 'кури вийшли?'

@@ -49,6 +49,9 @@ NAMED_RANGES: tuple[RangeName, ...] = (
     "this_week",
 )
 ReadBy = Literal["parser", "model", "none"]
+DayPart = Literal["morning", "afternoon", "evening", "night"]
+# Ranges that name a whole day, which a part of the day may narrow ('yesterday evening').
+DAY_RANGES: tuple[RangeName, ...] = ("today", "yesterday", "weekday", "days_ago")
 
 
 class _Frozen(BaseModel):
@@ -70,6 +73,12 @@ class TimeSpec(_Frozen):
     weekday: int | None = Field(None, ge=0, le=6, description="For weekday: 0 = Monday.")
     days_back: int = Field(
         0, ge=0, le=366, description="For since/between: that many days before today."
+    )
+    part: DayPart | None = Field(
+        None,
+        description="For today/yesterday/weekday/days_ago: only that part of the day "
+        "(morning 06-12, afternoon 12-17, evening 17-24, night from ask.night_start to "
+        "ask.night_end the next morning).",
     )
 
 

@@ -11,11 +11,21 @@ from collections.abc import Callable
 from datetime import datetime
 
 from agent.adapters.history import EventHistory
-from agent.ask.answer import Answer, compose, from_refusal, refused, understood
+from agent.ask.answer import (
+    Answer,
+    compose,
+    from_refusal,
+    refused,
+    understood,
+    watch_confirmation,
+    watched,
+)
 from agent.ask.executor import Facts, LiveState, execute
 from agent.ask.installation import Installation
-from agent.ask.parser import Refusal, parse
+from agent.ask.parser import Refusal, parse, standing_question
 from agent.ask.query import Query, ReadBy
+from agent.ask.timerange import resolve
+from agent.ask.watch import WatchBook, expiry
 from agent.config.schema import AskConfig
 from agent.core.kinds import Language
 from agent.core.text.phrases import language_of
@@ -40,6 +50,7 @@ class Asker:
         clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
         rewording: Rewording | None = None,
         rewording_source: str = "model",
+        watches: WatchBook | None = None,
     ) -> None:
         self._history = history
         self._installation = installation
@@ -50,6 +61,7 @@ class Asker:
         self._clock = clock
         self._rewording = rewording
         self._rewording_source = rewording_source
+        self._watches = watches
         self._asked: deque[float] = deque()
         self._lock = threading.Lock()
 
@@ -71,14 +83,24 @@ class Asker:
             return refused(shown, "too_long", language, now, limit=limit)
         if self._history is None:
             return refused(shown, "no_history", language, now)
+        standing = standing_question(question, self._language)
+        if standing is not None:
+            return self._watch(shown, standing, language, now)
         reading = parse(question, self._installation, self._language)
         read_by: ReadBy = "parser"
         if isinstance(reading, Refusal) and reading.for_model and self._model_reader is not None:
             query = self._model_reader(question, reading.language)
-            if query is not None:
+            if query is not None and reading.known is not None and reading.known.agrees(query):
                 reading, read_by = query, "model"
+            elif query is not None:
+                # The model dropped or changed what the understood words say ('yesterday',
+                # 'left', 'the gate'): its reading would answer another question.
+                log.info("the model's reading of a question disagrees with its known words")
         if isinstance(reading, Refusal):
             return from_refusal(shown, reading, now)
+        period = resolve(reading.time, now, reading.language, self._installation.night)
+        if period.start is not None and period.start > now:  # 'this evening', asked at 14:00
+            return refused(shown, "future", reading.language, now)
         return self.answer(shown, reading, read_by, now)
 
     def answer(self, question: str, query: Query, read_by: ReadBy, now: datetime) -> Answer:
@@ -102,6 +124,38 @@ class Asker:
             language=query.language,
             query=query.model_dump(mode="json"),
             facts=facts.model_dump(mode="json", exclude={"listed": {"__all__": {"event"}}}),
+            at=now,
+        )
+
+    def _watch(self, question: str, words: str, language: Language, now: datetime) -> Answer:
+        """'Tell me when …': a watch until its period ends, confirmed back in words."""
+        if self._watches is None:
+            return refused(question, "no_watches", language, now)
+        reading = parse(words, self._installation, language, standing=True)
+        if isinstance(reading, Refusal):
+            return from_refusal(question, reading, now)
+        if reading.unseen and not reading.labels:
+            return self.answer(question, reading, "parser", now)  # the detector cannot see it
+        period = None if reading.time.name == "all" else reading.time.name
+        waits = (None, "today", "last_night", "this_morning", "this_afternoon", "this_evening")
+        if period not in waits or reading.time.part is not None:
+            return refused(question, "past_watch", language, now)
+        until = expiry(period, now, self._installation.night[1], self._config.watch_hours)
+        if until <= now:
+            return refused(question, "past_watch", language, now)
+        what = watched(reading, self._installation)
+        watch = self._watches.add(reading, question, what, until)
+        if watch is None:
+            return refused(question, "too_many_watches", language, now, limit=self._watches.limit)
+        return Answer(
+            question=question,
+            text=watch_confirmation(what, until, now, language == "en"),
+            answered=True,
+            understood=what,
+            read_by="parser",
+            language=language,
+            query=reading.model_dump(mode="json"),
+            facts={"watch": watch.model_dump(mode="json")},
             at=now,
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from agent.ask.query import TimeRange, TimeSpec
+from agent.ask.query import DAY_RANGES, DayPart, TimeRange, TimeSpec
 from agent.core.kinds import Language
 from agent.core.text.uk import plural_form
 
@@ -13,10 +13,52 @@ EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday
 UK_WEEKDAYS_ACC = ("понеділок", "вівторок", "середу", "четвер", "п'ятницю", "суботу", "неділю")
 
 
+EVENING_START = 17
+_PART_NAMES: dict[DayPart, tuple[str, str]] = {
+    "morning": ("morning", "вранці"),
+    "afternoon": ("afternoon", "вдень"),
+    "evening": ("evening", "ввечері"),
+    "night": ("night", "вночі"),
+}
+
+
 def resolve(
     spec: TimeSpec, now: datetime, language: Language, night: tuple[int, int] = (18, 6)
 ) -> TimeRange:
-    """The clock times of `spec` as seen at `now` (an aware local time); never in the future."""
+    """The clock times of `spec` as seen at `now` (an aware local time); never in the future.
+
+    A part of a day ('yesterday evening') narrows that day's range; its start may lie after
+    `now` (this evening, asked at 14:00): the caller refuses such a period as future."""
+    whole = _resolve(spec.model_copy(update={"part": None}), now, language, night)
+    if spec.part is None or spec.name not in DAY_RANGES or whole.start is None:
+        return whole
+    return _narrow(whole, spec.part, now, language, night)
+
+
+def _narrow(
+    day: TimeRange, part: DayPart, now: datetime, language: Language, night: tuple[int, int]
+) -> TimeRange:
+    bounds = {
+        "morning": (night[1], MORNING_END),
+        "afternoon": (MORNING_END, AFTERNOON_END),
+        "evening": (EVENING_START, 24),
+        "night": (night[0], 24 + night[1]),
+    }[part]
+    assert day.start is not None
+    start = day.start + timedelta(hours=bounds[0])
+    end = day.start + timedelta(hours=bounds[1])
+    later = now + timedelta(seconds=1)
+    en_part, uk_part = _PART_NAMES[part]
+    last = bounds[1] - 24 if bounds[1] > 24 else bounds[1]  # 'evening' ends at 24:00
+    hours = f"{_hm(bounds[0] * 60)}–{_hm(last * 60)}"
+    name = day.label
+    label = f"{name} {en_part} ({hours})" if language == "en" else f"{name} {uk_part} ({hours})"
+    return TimeRange(start=start, end=min(end, later), label=label)
+
+
+def _resolve(
+    spec: TimeSpec, now: datetime, language: Language, night: tuple[int, int]
+) -> TimeRange:
     en = language == "en"
     today = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
     later = now + timedelta(seconds=1)  # an event stamped at `now` is inside
@@ -54,7 +96,7 @@ def resolve(
     if name == "this_afternoon":
         return part(MORNING_END, AFTERNOON_END, "this afternoon", "сьогодні вдень")
     if name == "this_evening":
-        return part(AFTERNOON_END, 24, "this evening", "сьогодні ввечері")
+        return part(EVENING_START, 24, "this evening", "сьогодні ввечері")
     if name == "this_week":
         monday = today - timedelta(days=now.weekday())
         return TimeRange(start=monday, end=later, label="this week" if en else "цього тижня")

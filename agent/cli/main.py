@@ -288,6 +288,12 @@ def _parser() -> argparse.ArgumentParser:
         "`eva run` with SmolLM2, each in a fresh process (--skip llm leaves out the last)",
     )
     s.add_argument(
+        "--heldout",
+        choices=["A", "B", "AB"],
+        help="with --ask: only the held-out questions of these halves (A for development, "
+        "B kept back), parser alone, each wrong answer listed",
+    )
+    s.add_argument(
         "--soak",
         type=float,
         metavar="MINUTES",
@@ -549,6 +555,16 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         run_footprint(sys.stdout, with_llm="llm" not in args.skip)
         return EXIT_OK
     config = load_config(args.config) if args.config else None
+    if args.ask and args.heldout:
+        from agent.bench.ask.heldout import HALVES, Half, bench_heldout
+
+        halves: tuple[Half, ...] = tuple(h for h in HALVES if h in args.heldout)
+        ok = bench_heldout(sys.stdout, halves, verbose=True)
+        if config is not None and "llm" not in args.skip:
+            from agent.bench.ask.heldout import bench_heldout_model
+
+            ok &= bench_heldout_model(sys.stdout, config.llm, halves, verbose=True)
+        return EXIT_OK if ok else EXIT_FAILED
     if args.ask:
         from agent.bench.ask.accuracy import bench_ask
 

@@ -359,6 +359,16 @@ class AskConfig(Strict):
         description="Let the language model reword the answer; its sentence is used only "
         "when the verifier finds every fact in it.",
     )
+    max_watches: int = Field(
+        10, ge=0, le=100, description="Standing questions ('tell me when…') kept at once."
+    )
+    watch_hours: float = Field(
+        12.0,
+        gt=0,
+        le=24 * 7,
+        description="How long a standing question waits when it names no period "
+        "('tonight' waits until night_end, 'today' until midnight).",
+    )
 
 
 class StorageConfig(Strict):

@@ -215,6 +215,9 @@ def digest_grounding(
         require_all_labels=False,
         max_sentences=1,
         max_words=80,
+        busiest=(facts.busiest_hour, facts.busiest_hour_events)
+        if facts.busiest_hour is not None
+        else None,
     )
 
 

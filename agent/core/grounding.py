@@ -47,3 +47,8 @@ class Grounding(BaseModel):
         2, ge=1, description="Most sentences the text may have (events and digests: one)."
     )
     max_words: int = Field(60, ge=1, description="Most words the text may have.")
+    busiest: tuple[str, int] | None = Field(
+        None,
+        description="Digests: the busiest hour (HH:00) and its events; a text that says "
+        "'busiest' must state both.",
+    )

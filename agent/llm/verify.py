@@ -63,6 +63,7 @@ def verify(text: str, facts: Grounding) -> list[str]:
         return problems
     problems += fluency(text, facts.max_sentences, facts.max_words)
     norm = _AMPM.sub(r"\1m", text.translate(_APOSTROPHES)).lower()
+    problems += _busiest(norm, facts)
     norm = _mask_times(norm, facts.times, problems)
     tokens = _compounds(_TOKEN.findall(norm), facts.language)
     tokens = _mask_zones(tokens, facts, problems)
@@ -170,6 +171,22 @@ def _script(tokens: list[str], language: Language) -> list[str]:
 
 
 # --- clock times and zones --------------------------------------------------------------
+
+
+_BUSIEST = re.compile(r"\b(busiest|busier|peak|most active|найжвавіш\w*|найактивніш\w*)")
+
+
+def _busiest(norm: str, facts: Grounding) -> list[str]:
+    """'Busiest' must name the hour and how many events it had: 'busiest at 07:00 with 4'."""
+    if not _BUSIEST.search(norm):
+        return []
+    if facts.busiest is None:
+        return ["it says when it was busiest, but the facts name no busiest hour"]
+    hour, events = facts.busiest
+    numbers = {int(n) for n in re.findall(r"(?<![\d:])\d+(?![\d:])", norm)}
+    if hour not in norm or events not in numbers:
+        return [f"it says 'busiest' without the hour and its count ({hour}, {events} events)"]
+    return []
 
 
 def _mask_times(norm: str, times: list[str], problems: list[str]) -> str:

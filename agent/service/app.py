@@ -22,13 +22,20 @@ from agent.adapters.mqtt.relay import OutboxRelay
 from agent.adapters.mqtt.sinks import LastEventSink, MqttSink
 from agent.ask.live import LiveStates
 from agent.ask.service import Asker
+from agent.ask.watch import WATCHES_FILE, WatchBook, WatchSink
 from agent.config.schema import AppConfig, CameraConfig, DigestConfig
 from agent.core.digest import Digest
 from agent.core.events import EventUpdate
 from agent.llm import LanguageModel, ModelUnavailable, build_language_model
 from agent.llm.summarizer import Summarizer
 from agent.llm.wording import WordingQueue
-from agent.service.ask_action import add_ask_action, build_asker
+from agent.service.ask_action import (
+    add_ask_action,
+    add_watch_actions,
+    build_asker,
+    watch_lister,
+    watch_notifier,
+)
 from agent.service.camera_control import CameraControl
 from agent.service.camera_status import CameraAvailability
 from agent.service.camera_worker import CameraWorker, Sink, SnapshotHook, deliver
@@ -85,6 +92,18 @@ def run_agent(
         sinks += list(extra_sinks)
         live = LiveStates()
         sinks.append(live)
+        watches = None
+        if publisher is not None and history is not None:
+            # Standing questions fire from the core's events, in the frame they are made.
+            storage = Path(config.storage.path).expanduser()
+            send = _sender(publisher)
+            watches = WatchBook(
+                storage / WATCHES_FILE,
+                config.ask.max_watches,
+                on_change=watch_lister(config.mqtt.base_topic, send),
+            )
+            watches.publish()
+            sinks.append(WatchSink(watches, watch_notifier(config.mqtt.base_topic, send)))
 
         model = build_language_model(config.llm)
         if model is not None:
@@ -106,7 +125,9 @@ def run_agent(
         reporter = None
         availability = None
         if publisher is not None:
-            asker = build_asker(config, history, model, live) if history is not None else None
+            asker = (
+                build_asker(config, history, model, live, watches) if history is not None else None
+            )
             reporter = _start_operator_side(
                 config,
                 publisher,
@@ -120,6 +141,7 @@ def run_agent(
                 asker,
                 fleet,
                 history,
+                watches,
             )
             availability = CameraAvailability(
                 config.mqtt.base_topic,
@@ -253,11 +275,10 @@ def _start_operator_side(
     asker: Asker | None = None,
     fleet: FleetView | None = None,
     history: EventHistory | None = None,
+    watches: WatchBook | None = None,
 ) -> DiagnosticsReporter:
     """Commands in, diagnostics out."""
-
-    def send(topic: str, payload: bytes, retain: bool) -> object:
-        return publisher.publish(topic, payload, retain=retain)
+    send = _sender(publisher)
 
     run_digest = _digest_runner(config, digests) if digests is not None else None
     commands = CommandHandler(
@@ -269,6 +290,7 @@ def _start_operator_side(
         agent_id=publisher.agent_id,
     )
     add_ask_action(commands, asker, config.mqtt.base_topic, send)
+    add_watch_actions(commands, watches)
     commands.start()
     publisher.subscribe(topics.command(config.mqtt.base_topic, "+"), commands.on_message)
     cleanup.callback(commands.stop)
@@ -288,6 +310,13 @@ def _start_operator_side(
     )
     reporter.start()
     return reporter
+
+
+def _sender(publisher: MqttPublisher) -> Callable[[str, bytes, bool], object]:
+    def send(topic: str, payload: bytes, retain: bool) -> object:
+        return publisher.publish(topic, payload, retain=retain)
+
+    return send
 
 
 def _digest_runner(config: AppConfig, digests: DigestScheduler) -> DigestRunner:

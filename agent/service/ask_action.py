@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -14,6 +15,7 @@ from agent.ask.answer import Answer
 from agent.ask.executor import LiveState
 from agent.ask.installation import Installation
 from agent.ask.service import Asker
+from agent.ask.watch import Watch, WatchBook, WatchNotice
 from agent.config.schema import AppConfig
 from agent.llm.base import LanguageModel
 from agent.service.commands import MAX_PAYLOAD_BYTES, CommandError, CommandHandler, Request
@@ -26,8 +28,12 @@ def build_asker(
     history: EventHistory | None,
     model: LanguageModel | None = None,
     live: LiveState | None = None,
+    watches: WatchBook | None = None,
 ) -> Asker:
     """The parser always; the model as a second reader when configured and asked for."""
+    from agent.ask.morphology import warm_up_in_background
+
+    warm_up_in_background()  # the analysers load while the cameras start
     installation = Installation.from_config(config)
     reader = None
     if model is not None and config.ask.use_model:
@@ -47,8 +53,9 @@ def build_asker(
             live,
             rewording=rewording,
             rewording_source=rewording.source,
+            watches=watches,
         )
-    return Asker(history, installation, config.ask, config.language, reader, live)
+    return Asker(history, installation, config.ask, config.language, reader, live, watches=watches)
 
 
 class Answers(Protocol):
@@ -73,7 +80,8 @@ def add_ask_action(
 ) -> None:
     """Accept `<base>/cmd/ask`: answer, keep the answer retained on <base>/answer, return it.
 
-    Answering only reads the history: a question never runs another command."""
+    Answering only reads the history: a question never runs another command. Questions run
+    on their own worker, so a slow model never holds pause, resume or snapshot."""
 
     def run(request: AskRequest) -> dict[str, Any]:
         if asker is None:
@@ -88,4 +96,54 @@ def add_ask_action(
         )
         return answer.model_dump(mode="json")
 
-    commands.add_action("ask", AskRequest, run)
+    commands.add_action("ask", AskRequest, run, lane="questions")
+
+
+class UnwatchRequest(Request):
+    """`unwatch`: cancel one standing question by its id, or all of them without one."""
+
+    id: str | None = Field(None, max_length=40, description="The watch's id; empty = all.")
+
+
+def add_watch_actions(commands: CommandHandler, book: WatchBook | None) -> None:
+    """Accept `<base>/cmd/watches` (list the standing questions) and `<base>/cmd/unwatch`."""
+
+    def listed(_request: Request) -> dict[str, Any]:
+        if book is None:
+            raise CommandError("standing questions need the event history, which is not available")
+        return {"watches": [w.model_dump(mode="json") for w in book.active()]}
+
+    def cancel(request: UnwatchRequest) -> dict[str, Any]:
+        if book is None:
+            raise CommandError("standing questions need the event history, which is not available")
+        gone = book.cancel(request.id)
+        if request.id is not None and not gone:
+            raise CommandError(f"no watch {request.id!r}; send `watches` to list them")
+        return {"cancelled": [w.id for w in gone], "left": len(book.active())}
+
+    commands.add_action("watches", Request, listed)
+    commands.add_action("unwatch", UnwatchRequest, cancel)
+
+
+def watch_lister(
+    base_topic: str, publish: Callable[[str, bytes, bool], object]
+) -> Callable[[list[Watch]], object]:
+    """Keeps the list of standing questions retained on <base>/watches (Home Assistant)."""
+
+    def listed(watches: list[Watch]) -> object:
+        data = {"count": len(watches), "watches": [w.model_dump(mode="json") for w in watches]}
+        return publish(topics.watches(base_topic), json.dumps(data).encode(), True)
+
+    return listed
+
+
+def watch_notifier(
+    base_topic: str, publish: Callable[[str, bytes, bool], object]
+) -> Callable[[WatchNotice], object]:
+    """Publishes a fired watch's notice on <base>/watch (not retained)."""
+
+    def notify(notice: WatchNotice) -> object:
+        log.info("watch %s fired: %s", notice.watch.id, notice.watch.understood)
+        return publish(topics.watch(base_topic), notice.model_dump_json().encode(), False)
+
+    return notify

@@ -32,6 +32,10 @@ MAX_PAYLOAD_BYTES = 4096
 MAX_NESTING = 8
 #: Requests waiting for the handler; more at once are answered "busy" at once.
 MAX_QUEUED = 64
+#: Questions waiting for their own worker (a model may take seconds over each one), so that
+#: pause, resume and snapshot never wait behind a question; more are answered "busy".
+MAX_QUESTIONS_QUEUED = 8
+Lane = Literal["commands", "questions"]
 #: How long a snapshot request waits for the camera's next frame.
 SNAPSHOT_WAIT_SECONDS = 5.0
 #: Error details quoted back to the sender, at most.
@@ -39,7 +43,15 @@ _MAX_PROBLEMS = 3
 _MAX_NAME = 100
 
 #: Every action the agent obeys: the built-in ones, and `ask` (agent/ask/build.py).
-ACTIONS: tuple[str, ...] = ("ask", "digest", "pause", "resume", "snapshot")
+ACTIONS: tuple[str, ...] = (
+    "ask",
+    "digest",
+    "pause",
+    "resume",
+    "snapshot",
+    "watches",
+    "unwatch",
+)
 
 
 class Request(BaseModel):
@@ -105,11 +117,76 @@ class Action(Generic[R]):
 
     `run` gets the validated request and returns the result's `result` object; it raises
     CommandError with a message for the sender when it cannot do what was asked. It runs on
-    the handler's one thread, so a slow action delays the ones queued behind it.
+    the thread of its lane, so a slow action delays the ones queued behind it in that lane
+    only: questions have a lane of their own.
     """
 
     request: type[R]
     run: Callable[[R], dict[str, Any]]
+    lane: Lane = "commands"
+
+
+class _Worker:
+    """One thread and its bounded queue: the requests of one lane, in order. Should the
+    thread die, the death is logged and a new thread takes over."""
+
+    def __init__(
+        self, lane: Lane, size: int, title: str, work: Callable[[tuple[str, bytes]], None]
+    ) -> None:
+        self.lane = lane
+        self.size = size
+        self.title = title  # 'command handler', 'question worker': for the logs
+        self.queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(size)
+        self.busy = False  # the queue was full at the last message (paho's thread only)
+        self.restarts = 0
+        self._work = work
+        self._lock = threading.Lock()  # guards thread, stopping, restarts
+        self._stopping = False
+        self.thread = self._new_thread()
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            thread = self.thread
+        with contextlib.suppress(queue.Full):
+            self.queue.put(None, timeout=5)
+        if thread.ident is not None:
+            thread.join(timeout=5)
+
+    @property
+    def running(self) -> bool:
+        with self._lock:
+            return self.thread.is_alive()
+
+    def keep_running(self) -> None:
+        """Restart the thread if it died (called for every incoming message)."""
+        thread = self.thread
+        if thread.ident is not None and not thread.is_alive():  # started once, and gone
+            self._replace(thread)
+
+    def _new_thread(self) -> threading.Thread:
+        return threading.Thread(target=self._serve, name=self.lane, daemon=True)
+
+    def _serve(self) -> None:
+        try:
+            while (item := self.queue.get()) is not None:
+                self._work(item)
+        except BaseException as e:
+            log.critical("%s stopped unexpectedly: %s", self.title, type(e).__name__)
+            log.debug("traceback of that failure", exc_info=e)
+            self._replace(threading.current_thread())
+
+    def _replace(self, dead: threading.Thread) -> None:
+        with self._lock:
+            if self._stopping or self.thread is not dead:
+                return  # stopping, or already replaced
+            self.restarts += 1
+            self.thread = self._new_thread()
+            self.thread.start()
+        log.error("%s restarted (restart %d)", self.title, self.restarts)
 
 
 DigestRunner = Callable[[str | None], dict[str, Any]]
@@ -146,45 +223,52 @@ class CommandHandler:
         self._publish = publish
         self._run_digest = run_digest
         self._snapshot_wait = snapshot_wait_seconds
-        self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(MAX_QUEUED)
         self._prefix = topics.command(base_topic, "")
-        self._lock = threading.Lock()  # guards _thread, _stopping, restarts
-        self._thread = self._new_thread()
-        self._stopping = False
-        self._busy = False  # the queue was full at the last message (paho's thread only)
-        self.restarts = 0
+        self._workers: dict[Lane, _Worker] = {
+            "commands": _Worker("commands", MAX_QUEUED, "command handler", self._carry_out),
+            "questions": _Worker(
+                "questions", MAX_QUESTIONS_QUEUED, "question worker", self._carry_out
+            ),
+        }
         self._actions: dict[str, Action[Any]] = {}
         self.add_action("digest", DigestRequest, self._digest)
         self.add_action("pause", PauseRequest, self._pause)
         self.add_action("resume", CameraRequest, self._resume)
         self.add_action("snapshot", CameraRequest, self._snapshot)
 
-    def add_action(self, name: str, request: type[R], run: Callable[[R], dict[str, Any]]) -> None:
+    def add_action(
+        self,
+        name: str,
+        request: type[R],
+        run: Callable[[R], dict[str, Any]],
+        lane: Lane = "commands",
+    ) -> None:
         """Accept `<base>/cmd/<name>` with payloads of `request` (a Request subclass), carried
-        out by `run`; call before start(). Limits, parsing, correlation ids and answers are
-        the handler's: `run` only does the work (or raises CommandError saying why not)."""
+        out by `run` on the worker of `lane`; call before start(). Limits, parsing,
+        correlation ids and answers are the handler's: `run` only does the work (or raises
+        CommandError saying why not)."""
         if name in self._actions or name == "result" or not name or "/" in name:
             raise ValueError(f"cannot add command action {name!r}")
-        self._actions[name] = Action(request, run)
+        self._actions[name] = Action(request, run, lane)
 
     def start(self) -> None:
-        self._thread.start()
+        for worker in self._workers.values():
+            worker.start()
         for camera in self._controls.values():
             self._publish_paused(camera)
 
     def stop(self) -> None:
-        with self._lock:
-            self._stopping = True
-            thread = self._thread
-        with contextlib.suppress(queue.Full):
-            self._queue.put(None, timeout=5)
-        thread.join(timeout=5)
+        for worker in self._workers.values():
+            worker.stop()
 
     @property
     def running(self) -> bool:
-        """Whether the handler thread is alive."""
-        with self._lock:
-            return self._thread.is_alive()
+        """Whether the handler's threads are alive."""
+        return all(w.running for w in self._workers.values())
+
+    @property
+    def restarts(self) -> int:
+        return sum(w.restarts for w in self._workers.values())
 
     def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
         """MQTT handler for `<base>/cmd/+`: queue the request, never block, never raise."""
@@ -195,17 +279,21 @@ class CommandHandler:
             if self._answers(action, payload):
                 self._answer(self.handle(action, payload))
             return
+        spec = self._actions.get(action)
+        worker = self._workers[spec.lane if spec is not None else "commands"]
         try:
-            self._keep_running()
-            self._queue.put_nowait((action, payload))
-            self._busy = False
+            worker.keep_running()
+            worker.queue.put_nowait((action, payload))
+            worker.busy = False
         except queue.Full:
-            if not self._busy:  # once per flood
-                self._busy = True
+            if not worker.busy:  # once per flood
+                worker.busy = True
                 log.warning(
-                    "commands: %d waiting; answering 'busy' until they are done", MAX_QUEUED
+                    "%s: %d waiting; answering 'busy' until they are done",
+                    worker.lane,
+                    worker.size,
                 )
-            busy = f"busy: {MAX_QUEUED} commands are waiting; try again shortly"
+            busy = f"busy: {worker.size} {worker.lane} are waiting; try again shortly"
             if self._answers(action, payload):
                 self._answer(self._result(action, _peek_correlation_id(payload), error=busy))
         except Exception as e:  # e.g. no thread can be started: answer, stay up
@@ -268,16 +356,15 @@ class CommandHandler:
             raise CommandError('payload must be a JSON object, e.g. {"camera": "barn"}')
         return spec, data
 
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            action, payload = item
-            if not self._answers(action, payload):
-                log.debug("command %s: left to the agent that owns it", action[:_MAX_NAME])
-                continue
-            result = self.handle(action, payload)
-            level = logging.INFO if result.ok else logging.WARNING
-            log.log(level, "command %s: %s", result.action, "ok" if result.ok else result.error)
-            self._answer(result)
+    def _carry_out(self, item: tuple[str, bytes]) -> None:
+        action, payload = item
+        if not self._answers(action, payload):
+            log.debug("command %s: left to the agent that owns it", action[:_MAX_NAME])
+            return
+        result = self.handle(action, payload)
+        level = logging.INFO if result.ok else logging.WARNING
+        log.log(level, "command %s: %s", result.action, "ok" if result.ok else result.error)
+        self._answer(result)
 
     def _answers(self, action: str, payload: bytes) -> bool:
         """Whether this agent answers the request, so that a fleet answers it once: a camera's
@@ -297,34 +384,6 @@ class CommandHandler:
             if owner.kind == "other":
                 return False
         return self._router.answers_for_fleet()
-
-    def _serve(self) -> None:
-        """The handler thread: `_run`; should it die, the death is logged and a new thread
-        takes over (every incoming message checks that too)."""
-        try:
-            self._run()
-        except BaseException as e:
-            log.critical("command handler stopped unexpectedly: %s", type(e).__name__)
-            log.debug("traceback of that failure", exc_info=e)
-            self._replace(threading.current_thread())
-
-    def _new_thread(self) -> threading.Thread:
-        return threading.Thread(target=self._serve, name="commands", daemon=True)
-
-    def _keep_running(self) -> None:
-        """Restart the handler thread if it died (called for every incoming message)."""
-        thread = self._thread
-        if thread.ident is not None and not thread.is_alive():  # started once, and gone
-            self._replace(thread)
-
-    def _replace(self, dead: threading.Thread) -> None:
-        with self._lock:
-            if self._stopping or self._thread is not dead:
-                return  # stopping, or already replaced
-            self.restarts += 1
-            self._thread = self._new_thread()
-            self._thread.start()
-        log.error("command handler restarted (restart %d)", self.restarts)
 
     # The actions.
 

@@ -34,6 +34,11 @@ class ImageFolderSourceConfig(BaseModel):
     realtime: bool = Field(
         False, description="Wait between frames as a camera would; replay runs as fast as it can."
     )
+    first_frame_at: float | None = Field(
+        None,
+        description="Time stamped on the first image (seconds since the epoch); empty = when "
+        "playing starts. `eva replay` sets it so that the last image is stamped now.",
+    )
 
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp"})
@@ -161,7 +166,7 @@ class ImageFolderSource(StoppableSource):
         if not folder.is_dir():
             raise SourceError(f"image folder not found: {folder} (check source.path)")
         period = 1.0 / self.config.fps
-        start = self._clock()
+        start = self._clock() if self.config.first_frame_at is None else self.config.first_frame_at
         index = 0
         warned: set[Path] = set()
         while not self._stop.is_set():

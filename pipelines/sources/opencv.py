@@ -40,6 +40,11 @@ class OpenCVSourceConfig(BaseModel):
     reconnect_max_seconds: float = Field(
         30.0, gt=0, description="Longest wait between attempts to reopen a failed live stream."
     )
+    first_frame_at: float | None = Field(
+        None,
+        description="For a video file: time stamped on its first frame (seconds since the "
+        "epoch); empty = when playing starts. `eva replay` sets it so the file ends now.",
+    )
 
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -143,7 +148,7 @@ class OpenCVSource(StoppableSource):
                 "such as '0', a stream an rtsp:// or http:// URL)"
             )
         limiter = RateLimiter(self.config.fps)
-        start = self._clock()
+        start = self._clock() if self.config.first_frame_at is None else self.config.first_frame_at
         offset = 0.0  # media seconds played in earlier passes of a looped file
         index = 0
         while not self._stop.is_set():

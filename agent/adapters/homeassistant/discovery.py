@@ -321,6 +321,7 @@ def _fleet_entities(base: str) -> list[_Entity]:
             },
         ),
         *_ask_entities(base),
+        *_watch_entities(base),
     ]
 
 
@@ -384,6 +385,36 @@ def _ask_entities(base: str) -> list[_Entity]:
                     }
                 ),
                 "icon": "mdi:chat-outline",
+            },
+        ),
+    ]
+
+
+def _watch_entities(base: str) -> list[_Entity]:
+    """The standing questions waiting ('tell me when…', asked in the Ask box), and a button
+    that cancels them all."""
+    waiting = topics.watches(base)
+    return [
+        _Entity(
+            "sensor",
+            "watches",
+            "Watches",
+            {
+                "state_topic": waiting,
+                "value_template": "{{ value_json.count }}",
+                "json_attributes_topic": waiting,
+                "json_attributes_template": _json_template({"watches": "watches"}),
+                "icon": "mdi:eye-outline",
+            },
+        ),
+        _Entity(
+            "button",
+            "cancel_watches",
+            "Cancel watches",
+            {
+                "command_topic": topics.command(base, "unwatch"),
+                "payload_press": "{}",
+                "icon": "mdi:eye-off-outline",
             },
         ),
     ]

@@ -89,3 +89,13 @@ def command_result(base: str) -> str:
 def answer(base: str) -> str:
     """Retained latest answer to a question (``ask`` command): ``<base>/answer``."""
     return f"{base}/answer"
+
+
+def watch(base: str) -> str:
+    """Where a standing question's notice goes when it fires (not retained): ``<base>/watch``."""
+    return f"{base}/watch"
+
+
+def watches(base: str) -> str:
+    """Retained list of the standing questions waiting: ``<base>/watches``."""
+    return f"{base}/watches"

@@ -1,0 +1,1 @@
+"""Question benchmarks: the suite, the held-out set and their scoring."""

@@ -114,6 +114,11 @@ def bench_ask(
             flush=True,
         )
         big.close()
+    from agent.bench.ask.heldout import HALVES, bench_heldout
+    from agent.bench.ask.morphology import bench_morphology
+
+    ok &= bench_heldout(out, HALVES)
+    bench_morphology(out)
     return ok
 
 
