@@ -23,15 +23,22 @@ COPY pipelines pipelines
 COPY agent agent
 COPY hailo_models hailo_models
 # The project into both, the model and the scene made, and what the agent never imports
-# dropped: numpy's and ONNX Runtime's own tests and model tools. The runtime venv was
-# installed without dependency resolution, so the last line proves its imports are there.
+# dropped: numpy's and ONNX Runtime's own tests and model tools, the Russian dictionary that
+# pymorphy3 requires but the agent never loads (it reads Ukrainian), simplemma's languages
+# other than English, and compiled bytecode (made once in /data/.pycache on first start,
+# PYTHONPYCACHEPREFIX below). The runtime venv was installed without dependency resolution,
+# so the import lines prove what it needs is there.
 RUN pip --python /opt/eva/bin/python install --no-deps . \
  && /opt/setup/bin/pip install --no-deps . \
  && EVA_CACHE_DIR=/opt/eva-cache /opt/setup/bin/eva setup \
  && cd /opt/eva/lib/python3.11/site-packages \
  && rm -rf numpy/*/tests numpy/tests onnxruntime/transformers onnxruntime/quantization \
       onnxruntime/tools onnxruntime/datasets \
- && /opt/eva/bin/python -c "import agent.service.app, agent.adapters.mqtt.broker, amqtt.broker, onnxruntime, cv2"
+ && rm -rf pymorphy3_dicts_ru/data \
+ && find simplemma/strategies/dictionaries/data -name '*.plzma' ! -name en.plzma -delete \
+ && /opt/eva/bin/python -c "import agent.service.app, agent.adapters.mqtt.broker, amqtt.broker, onnxruntime, cv2" \
+ && /opt/eva/bin/python -c "from agent.ask.morphology import lemma; assert (lemma('cows', 'en'), lemma('воріт', 'uk')) == ('cow', 'ворота')" \
+ && find /opt/eva -name __pycache__ -type d -prune -exec rm -rf {} +
 
 FROM python:3.11-slim AS runtime
 COPY --from=build /opt/eva /opt/eva
@@ -40,7 +47,8 @@ COPY config /app/config
 # Not root: the agent's own user; /data holds the history, the outbox and health.json.
 RUN useradd --uid 10001 --user-group --home-dir /data --no-create-home eva \
  && mkdir -p /data && chown eva:eva /data
-ENV PATH=/opt/eva/bin:$PATH EVA_CACHE_DIR=/opt/eva-cache PYTHONUNBUFFERED=1
+ENV PATH=/opt/eva/bin:$PATH EVA_CACHE_DIR=/opt/eva-cache PYTHONUNBUFFERED=1 \
+    PYTHONPYCACHEPREFIX=/data/.pycache
 USER 10001:10001
 WORKDIR /data
 # Healthy while every camera delivers frames (the agent rewrites /data/health.json).
