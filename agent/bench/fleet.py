@@ -31,11 +31,11 @@ from agent.adapters.mqtt import payloads
 from agent.adapters.mqtt.fleet import FleetView, installation_of
 from agent.adapters.mqtt.identity import new_agent_id
 from agent.adapters.mqtt.publisher import MqttPublisher
+from agent.bench.llm import template_event
 from agent.bench.mosquitto import Mosquitto
 from agent.config.schema import AppConfig, CameraConfig, MqttConfig, StorageConfig
-from agent.core.events import CameraState, Event, EventObject, new_event_id
+from agent.core.events import CameraState, Event, EventObject
 from agent.core.kinds import EventKind
-from agent.core.text import describe
 from agent.service.hub import Hub
 
 CAMERAS_PER_AGENT = 4
@@ -70,21 +70,7 @@ def synthetic_event(camera: str, rng: random.Random) -> Event:
     at = datetime.now(UTC)
     kind = rng.choice(KINDS)
     objects = [EventObject(label=rng.choice(LABELS), count=rng.randint(1, 4), max_score=0.9)]
-    title, summary = describe(kind, objects, {}, "en", 60.0, at)
-    return Event(
-        id=new_event_id(at),
-        camera=camera,
-        rule=kind,
-        kind=kind,
-        started_at=at,
-        ended_at=at,
-        objects=objects,
-        severity="info",
-        title=title,
-        summary=summary,
-        summary_source="template",
-        language="en",
-    )
+    return template_event(camera, kind, objects, at)
 
 
 class SimulatedAgent:

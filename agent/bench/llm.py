@@ -67,24 +67,37 @@ def bench_events(n: int = 60, languages: tuple[Language, ...] = ("en", "uk")) ->
             )
         at = start + timedelta(minutes=7 * i)
         language = languages[i % len(languages)]
-        title, summary = describe(kind, objects, BENCH_ZONES, language, DWELL_SECONDS, at)
         events.append(
-            Event(
-                id=new_event_id(at),
-                camera="bench",
-                rule=kind,
-                kind=kind,
-                started_at=at,
-                ended_at=at,
-                objects=objects,
-                severity="info",
-                title=title,
-                summary=summary,
-                summary_source="template",
-                language=language,
-            )
+            template_event("bench", kind, objects, at, language, BENCH_ZONES, DWELL_SECONDS)
         )
     return events
+
+
+def template_event(
+    camera: str,
+    kind: EventKind,
+    objects: list[EventObject],
+    at: datetime,
+    language: Language = "en",
+    zones: dict[str, ZoneConfig] | None = None,
+    dwell_seconds: float = 60.0,
+) -> Event:
+    """An event of the benchmarks, worded by the templates as the core words it."""
+    title, summary = describe(kind, objects, zones or {}, language, dwell_seconds, at)
+    return Event(
+        id=new_event_id(at),
+        camera=camera,
+        rule=kind,
+        kind=kind,
+        started_at=at,
+        ended_at=at,
+        objects=objects,
+        severity="info",
+        title=title,
+        summary=summary,
+        summary_source="template",
+        language=language,
+    )
 
 
 @dataclass(frozen=True)

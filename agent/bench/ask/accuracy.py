@@ -103,7 +103,7 @@ def bench_ask(
             t0 = time.perf_counter()
             timed.ask(case.question)
             seconds.append(time.perf_counter() - t0)
-        p50, p95 = _percentiles(seconds)
+        p50, p95 = percentiles(seconds)
         met = p95 <= 0.2
         ok &= met
         print(
@@ -166,7 +166,7 @@ def _bench_model(
     read = [(c, a) for c, a, _ in scores if c not in CASES and a.read_by == "model"]
     invented = sum(bool(s.invented) for _, _, s in scores)
     kept_honest = sum(s.correct for s in suite_refusals)
-    p50, p95 = _percentiles(model_seconds)
+    p50, p95 = percentiles(model_seconds)
     print(
         f"ask with {model.source} ({status}): of {len(suite_refusals)} questions to refuse, "
         f"{kept_honest} still refused; of {sum(1 for c, _, _ in scores if c not in CASES)} "
@@ -184,7 +184,8 @@ def _bench_model(
     return invented == 0
 
 
-def _percentiles(values: list[float]) -> tuple[float, float]:
+def percentiles(values: list[float]) -> tuple[float, float]:
+    """Median and 95th percentile of latencies (0 for none)."""
     if len(values) < 2:
         v = values[0] if values else 0.0
         return v, v

@@ -25,6 +25,7 @@ from agent.ask.installation import Installation
 from agent.ask.parser import Known, parse
 from agent.ask.query import Query
 from agent.bench.ask import heldout_history as hh
+from agent.bench.ask.accuracy import percentiles
 from agent.bench.ask.seeded import NOW, Seed
 from agent.config.schema import AskConfig
 from agent.core.kinds import Language
@@ -376,7 +377,7 @@ def bench_heldout_model(
 
             print(f"held-out, read by {model.source} alone ({status}):", file=out, flush=True)
             ok &= report(run(alone, questions), out, verbose) == 0
-            p50, p95 = _percentiles(seconds)
+            p50, p95 = percentiles(seconds)
             print(
                 f"  model reading: p50 {p50:.1f} s, p95 {p95:.1f} s over {len(seconds)} questions",
                 file=out,
@@ -421,10 +422,3 @@ def _known(question: str, inst: Installation) -> Known | None:
             kinds=tuple(reading.kinds),
         )
     return reading.known
-
-
-def _percentiles(values: list[float]) -> tuple[float, float]:
-    if not values:
-        return 0.0, 0.0
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
