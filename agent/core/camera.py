@@ -95,13 +95,10 @@ class CameraCore:
         seen = [t for t in tracks if t.last_seen == now]
         if not seen:
             return
-        inside = self._zones.membership(np.array([t.corners for t in seen], np.float32))
-        names = self._zones.names
+        placed = self._zones.zone_sets(np.array([t.corners for t in seen], np.float32))
         stable = self.config.tracker.confirm_frames
-        for t, row in zip(seen, inside.tolist(), strict=True):
-            t.observe_zones(
-                frozenset(n for n, hit in zip(names, row, strict=True) if hit), now, stable
-            )
+        for t, zones in zip(seen, placed, strict=True):
+            t.observe_zones(zones, now, stable)
 
     def _state_if_changed(self, tracks: list[Track], taken_at: float) -> CameraState | None:
         # Active tracks are confirmed: seen confirm_frames frames with a mean score of at

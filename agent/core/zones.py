@@ -7,66 +7,110 @@ import numpy.typing as npt
 
 from agent.core.settings import ZoneConfig
 
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
 
 class Zones:
     """The zones of one camera, testing which zone each box's anchor point lies in.
 
     The anchor is the bottom centre of a box: where an animal or person stands, so a
     cow whose head reaches over the gate line is not yet "at the gate".
+
+    Every zone's edges sit in one set of arrays, so one frame's test of every object
+    against every zone is a few numpy operations on an (objects x edges) grid, not a
+    loop over zones and edges (at 20 objects, numpy's cost per call dominates).
     """
 
     def __init__(self, zones: list[ZoneConfig]) -> None:
         self.names: tuple[str, ...] = tuple(z.name for z in zones)
-        self._polygons = [np.asarray(z.points, np.float64) for z in zones]
+        self._edges = _Edges([np.asarray(z.points, np.float64) for z in zones])
+        # The zone set for each row of `membership`, made once per pattern seen.
+        self._sets: dict[bytes, frozenset[str]] = {}
 
-    def membership(self, boxes: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
+    def membership(self, boxes: npt.NDArray[np.float32]) -> BoolArray:
         """(N boxes, Z zones) mask of which zone each box stands in."""
         n = len(boxes)
-        out = np.zeros((n, len(self._polygons)), bool)
-        if n == 0:
-            return out
-        px = (boxes[:, 0] + boxes[:, 2]) / 2.0
-        py = boxes[:, 3]
-        for j, poly in enumerate(self._polygons):
-            out[:, j] = points_in_polygon(px, py, poly)
+        if n == 0 or not self.names:
+            return np.zeros((n, len(self.names)), bool)
+        # The anchor in the boxes' own precision, as it always was, then in float64.
+        px = ((boxes[:, 0] + boxes[:, 2]) / 2.0).astype(np.float64)
+        py = boxes[:, 3].astype(np.float64)
+        return self._edges.contains(px, py)
+
+    def zone_sets(self, boxes: npt.NDArray[np.float32]) -> list[frozenset[str]]:
+        """For each box, the set of zones it stands in (equal sets are the same object)."""
+        inside = self.membership(boxes)
+        sets, names = self._sets, self.names
+        out = []
+        for row in inside:
+            key = row.tobytes()
+            found = sets.get(key)
+            if found is None:
+                found = sets[key] = frozenset(n for n, hit in zip(names, row.tolist()) if hit)
+            out.append(found)
         return out
 
 
-def points_in_polygon(
-    x: npt.NDArray[np.floating], y: npt.NDArray[np.floating], poly: npt.NDArray[np.float64]
-) -> npt.NDArray[np.bool_]:
-    """Even-odd rule, vectorized over points; points on the bottom/right edge count as inside."""
-    # Corners as plain floats (numpy scalars cost a microsecond an operation) and the points
-    # in float64, so the arithmetic is float64 throughout, as with float64 corners.
-    px, py = np.asarray(x, np.float64), np.asarray(y, np.float64)
-    corners: list[list[float]] = poly.tolist()
-    inside = np.zeros(len(px), bool)
-    xj, yj = corners[-1]
-    for xi, yi in corners:
-        crosses = (yi > py) != (yj > py)
+class _Edges:
+    """The edges of several polygons as flat arrays, each polygon's edges in a run."""
+
+    def __init__(self, polygons: list[FloatArray]) -> None:
+        xi: list[float] = []
+        yi: list[float] = []
+        xj: list[float] = []
+        yj: list[float] = []
+        self.starts: list[int] = []
+        for poly in polygons:
+            self.starts.append(len(xi))
+            corners: list[list[float]] = poly.tolist()
+            prev = corners[-1]
+            for cur in corners:
+                xi.append(cur[0])
+                yi.append(cur[1])
+                xj.append(prev[0])
+                yj.append(prev[1])
+                prev = cur
+        self.xi, self.yi = np.array(xi), np.array(yi)
+        self.xj, self.yj = np.array(xj), np.array(yj)
+        # Crossing each edge at height y is at x = xi + (y - yi) * slope; the division is
+        # kept in its original order below (same floats), only its divisor is made once.
+        self.dx, self.dy = self.xj - self.xi, self.yj - self.yi
+        # Bounding boxes of the edges, widened by the boundary tolerance.
+        self.lo_x = np.minimum(self.xi, self.xj) - 1e-9
+        self.hi_x = np.maximum(self.xi, self.xj) + 1e-9
+        self.lo_y = np.minimum(self.yi, self.yj) - 1e-9
+        self.hi_y = np.maximum(self.yi, self.yj) + 1e-9
+
+    def contains(self, px: FloatArray, py: FloatArray) -> BoolArray:
+        """(N points, polygons): even-odd rule, points on an edge counting as inside."""
+        x, y = px[:, None], py[:, None]
+        crosses = (self.yi > y) != (self.yj > y)
         with np.errstate(divide="ignore", invalid="ignore"):
-            x_cross = (xj - xi) * (py - yi) / (yj - yi) + xi
-        inside ^= crosses & (px < x_cross)
-        xj, yj = xi, yi
-    on_edge = _on_boundary(px, py, corners)
-    return inside | on_edge
-
-
-def _on_boundary(
-    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], corners: list[list[float]]
-) -> npt.NDArray[np.bool_]:
-    # A box touching the frame's bottom edge has its anchor exactly on a full-frame
-    # zone's border; count that as inside rather than depend on float rounding.
-    hit = np.zeros(len(x), bool)
-    x0, y0 = corners[-1]
-    for x1, y1 in corners:
-        cross = (x1 - x0) * (y - y0) - (y1 - y0) * (x - x0)
-        within = (
-            (min(x0, x1) - 1e-9 <= x)
-            & (x <= max(x0, x1) + 1e-9)
-            & (min(y0, y1) - 1e-9 <= y)
-            & (y <= max(y0, y1) + 1e-9)
+            x_cross = self.dx * (y - self.yi) / self.dy + self.xi
+        hits = crosses & (x < x_cross)
+        inside: BoolArray = np.logical_xor.reduceat(hits, self.starts, axis=1)
+        # A box touching the frame's bottom edge has its anchor exactly on a full-frame
+        # zone's border; count that as inside rather than depend on float rounding.
+        # (The cross product with the edge's direction flipped: the same magnitude.)
+        cross = self.dx * (y - self.yj) - self.dy * (x - self.xj)
+        on_edge = (
+            (self.lo_x <= x)
+            & (x <= self.hi_x)
+            & (self.lo_y <= y)
+            & (y <= self.hi_y)
+            & (np.abs(cross) < 1e-9)
         )
-        hit |= within & (np.abs(cross) < 1e-9)
-        x0, y0 = x1, y1
-    return hit
+        inside |= np.logical_or.reduceat(on_edge, self.starts, axis=1)
+        return inside
+
+
+def points_in_polygon(
+    x: npt.NDArray[np.floating], y: npt.NDArray[np.floating], poly: FloatArray
+) -> BoolArray:
+    """Even-odd rule, vectorized over points; points on the bottom/right edge count as inside."""
+    inside = _Edges([np.asarray(poly, np.float64)]).contains(
+        np.asarray(x, np.float64), np.asarray(y, np.float64)
+    )
+    out: BoolArray = inside[:, 0]
+    return out
