@@ -30,8 +30,12 @@ def assign(
     # pairs as many allowed pairs as it can before it lowers the cost; it stays well below
     # lap's own "infinite" cost (lap.LARGE, 1e6), which it does not treat as a number.
     forbidden = float(allowed_costs.max()) * min(n, m) + 1.0
-    square = np.zeros((size, size))
-    square[:n, :m] = np.where(allowed, allowed_costs, forbidden)
+    costs = np.where(allowed, cost, forbidden)
+    if n == m:
+        square = costs
+    else:
+        square = np.zeros((size, size))
+        square[:n, :m] = costs
     cols: npt.NDArray[np.int32] = lap.lapjv(square, return_cost=False)[0][:n]
     rows = np.flatnonzero(cols < m)
     cols = cols[rows]

@@ -11,7 +11,7 @@ from agent.core.coalesce import Coalescer
 from agent.core.events import CameraState, Event
 from agent.core.frame_clock import FrameClock
 from agent.core.kinds import Language
-from agent.core.rules import RuleState, evaluate
+from agent.core.rules import STATIC_KINDS, RuleState, evaluate
 from agent.core.settings import CameraSettings
 from agent.core.tracking import Track, Tracker
 from agent.core.zones import Zones
@@ -46,6 +46,12 @@ class CameraCore:
             and r.min_frames <= t.confirm_frames
             and r.min_seconds == 0
         }
+        # Of those, the rules that tell nothing and keep their state while the objects, their
+        # labels and zones stay the same (a dwell depends on the time, a filter on hits).
+        self._static = {
+            r.name for r in camera.rules if r.name in self._filtered and r.kind in STATIC_KINDS
+        }
+        self._scene: tuple[tuple[int, str, frozenset[str]], ...] | None = None
         self._coalescer = Coalescer(camera, language)
         self._last_counts: tuple[dict[str, int], dict[str, dict[str, int]]] | None = None
         self.clock = FrameClock(camera.name, camera.tracker.max_frame_gap_seconds)
@@ -67,8 +73,15 @@ class CameraCore:
             )
         update = self._tracker.update(detections, now)
         self._place(update.active, now)
+        # What the rules and the state read of the objects; a frame that changes none of it
+        # (the usual one) cannot change a count, an arrival or a zone.
+        scene = tuple((t.id, t.label, t.zones) for t in update.active)
+        unchanged = scene == self._scene and not update.removed
+        self._scene = scene
         changes = []
         for rule in self.config.rules:
+            if unchanged and rule.name in self._static:
+                continue
             state, found = evaluate(
                 rule,
                 self._rule_states[rule.name],
@@ -82,7 +95,7 @@ class CameraCore:
         self._coalescer.add(changes)
         return StepResult(
             self._coalescer.poll(now, self.clock.offset),
-            self._state_if_changed(update.active, taken_at),
+            None if unchanged else self._state_if_changed(update.active, taken_at),
         )
 
     def finish(self) -> list[Event]:

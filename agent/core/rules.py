@@ -234,6 +234,13 @@ def _count_changes(
     return RuleState(state.counted, state.zones, state.dwelled, new_counts), changes
 
 
+#: Kinds whose changes depend only on which objects there are, their labels and zones (and
+#: the objects removed): evaluated on an unchanged frame they tell nothing and keep their
+#: state, so the camera skips them then. A dwell depends on the time as well.
+STATIC_KINDS: frozenset[EventKind] = frozenset(
+    {"arrival", "departure", "zone_enter", "zone_exit", "count_change"}
+)
+
 RuleKind = Callable[
     [RuleConfig, RuleState, Sequence[TrackView], Sequence[TrackView], float],
     tuple[RuleState, list[Change]],
