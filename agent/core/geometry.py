@@ -34,26 +34,19 @@ class PairGeometry:
 
 
 def pair_geometry(a: FloatArray, b: FloatArray) -> PairGeometry:
-    """IoU, intersection, Frigate's distance, and both areas, in one pass.
-
-    Widths and heights, and the two sides of the intersection, go through numpy together
-    as the last axis of one array: half the calls of doing x and y apart, and the same
-    floats (each element is still computed by the same operations in the same order).
-    """
-    lo_a, hi_a, lo_b, hi_b = a[:, :2], a[:, 2:], b[:, :2], b[:, 2:]
-    size_a, size_b = hi_a - lo_a, hi_b - lo_b  # width, height
-    aw, ah, bw, bh = size_a[:, 0], size_a[:, 1], size_b[:, 0], size_b[:, 1]
+    """IoU, intersection, Frigate's distance, and both areas, in one pass."""
+    aw, ah = a[:, 2] - a[:, 0], a[:, 3] - a[:, 1]
+    bw, bh = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
     area_a, area_b = aw * ah, bw * bh
-    sides = np.minimum(hi_a[:, None], hi_b[None]) - np.maximum(lo_a[:, None], lo_b[None])
-    np.maximum(sides, 0.0, out=sides)
-    inter = sides[..., 0] * sides[..., 1]
+    inter = _intersection(a, b)
     iou = inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-12)
-    sa, sb = np.maximum(size_a, 1e-6)[:, None], np.maximum(size_b, 1e-6)[None]
-    ratio = np.maximum(sa, sb) / np.minimum(sa, sb) - 1  # [..., 0] width, [..., 1] height
-    ratio *= ratio
-    dx = ((b[:, 0] + b[:, 2])[None, :] - (a[:, 0] + a[:, 2])[:, None]) / (2 * sa[..., 0])
-    dy = (b[None, :, 3] - a[:, None, 3]) / sa[..., 1]
-    dist = np.sqrt(dx * dx + dy * dy + ratio[..., 0] + ratio[..., 1])
+    aw_, ah_ = np.maximum(aw, 1e-6)[:, None], np.maximum(ah, 1e-6)[:, None]
+    bw_, bh_ = np.maximum(bw, 1e-6)[None, :], np.maximum(bh, 1e-6)[None, :]
+    dx = ((b[:, 0] + b[:, 2])[None, :] - (a[:, 0] + a[:, 2])[:, None]) / (2 * aw_)
+    dy = (b[None, :, 3] - a[:, None, 3]) / ah_
+    wr = np.maximum(aw_, bw_) / np.minimum(aw_, bw_) - 1
+    hr = np.maximum(ah_, bh_) / np.minimum(ah_, bh_) - 1
+    dist = np.sqrt(dx * dx + dy * dy + wr * wr + hr * hr)
     return PairGeometry(iou, inter, dist, area_a, area_b)
 
 
