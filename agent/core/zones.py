@@ -25,8 +25,10 @@ class Zones:
     def __init__(self, zones: list[ZoneConfig]) -> None:
         self.names: tuple[str, ...] = tuple(z.name for z in zones)
         self._edges = _Edges([np.asarray(z.points, np.float64) for z in zones])
-        # The zone set for each row of `membership`, made once per pattern seen.
-        self._sets: dict[bytes, frozenset[str]] = {}
+        # A row of `membership` as one number (bit i: zone i), and the zone set for each
+        # number, made once per pattern seen.
+        self._bits = np.array([1 << i for i in range(min(len(self.names), 62))], np.int64)
+        self._sets: dict[int, frozenset[str]] = {}
 
     def membership(self, boxes: npt.NDArray[np.float32]) -> BoolArray:
         """(N boxes, Z zones) mask of which zone each box stands in."""
@@ -41,13 +43,17 @@ class Zones:
     def zone_sets(self, boxes: npt.NDArray[np.float32]) -> list[frozenset[str]]:
         """For each box, the set of zones it stands in (equal sets are the same object)."""
         inside = self.membership(boxes)
-        sets, names = self._sets, self.names
+        if len(self.names) > 62:  # beyond an int64's bits (no camera has that many zones)
+            return [frozenset(n for n, hit in zip(self.names, row) if hit) for row in inside]
+        codes: list[int] = (inside @ self._bits).tolist()
+        sets = self._sets
         out = []
-        for row in inside:
-            key = row.tobytes()
-            found = sets.get(key)
+        for code in codes:
+            found = sets.get(code)
             if found is None:
-                found = sets[key] = frozenset(n for n, hit in zip(names, row.tolist()) if hit)
+                found = sets[code] = frozenset(
+                    n for i, n in enumerate(self.names) if code >> i & 1
+                )
             out.append(found)
         return out
 
@@ -73,9 +79,10 @@ class _Edges:
                 prev = cur
         self.xi, self.yi = np.array(xi), np.array(yi)
         self.xj, self.yj = np.array(xj), np.array(yj)
-        # Crossing each edge at height y is at x = xi + (y - yi) * slope; the division is
-        # kept in its original order below (same floats), only its divisor is made once.
         self.dx, self.dy = self.xj - self.xi, self.yj - self.yi
+        # A level edge is never crossed (the test below is false for it), so its divisor
+        # only has to be harmless: 1 instead of 0, and numpy has nothing to warn about.
+        self.divisor = np.where(self.dy == 0.0, 1.0, self.dy)
         # Bounding boxes of the edges, widened by the boundary tolerance.
         self.lo_x = np.minimum(self.xi, self.xj) - 1e-9
         self.hi_x = np.maximum(self.xi, self.xj) + 1e-9
@@ -86,22 +93,23 @@ class _Edges:
         """(N points, polygons): even-odd rule, points on an edge counting as inside."""
         x, y = px[:, None], py[:, None]
         crosses = (self.yi > y) != (self.yj > y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x_cross = self.dx * (y - self.yi) / self.dy + self.xi
+        x_cross = self.dx * (y - self.yi) / self.divisor + self.xi
         hits = crosses & (x < x_cross)
         inside: BoolArray = np.logical_xor.reduceat(hits, self.starts, axis=1)
         # A box touching the frame's bottom edge has its anchor exactly on a full-frame
         # zone's border; count that as inside rather than depend on float rounding.
         # (The cross product with the edge's direction flipped: the same magnitude.)
         cross = self.dx * (y - self.yj) - self.dy * (x - self.xj)
-        on_edge = (
-            (self.lo_x <= x)
-            & (x <= self.hi_x)
-            & (self.lo_y <= y)
-            & (y <= self.hi_y)
-            & (np.abs(cross) < 1e-9)
-        )
-        inside |= np.logical_or.reduceat(on_edge, self.starts, axis=1)
+        on_line = np.abs(cross) < 1e-9
+        if on_line.any():  # rare but for boxes at the frame's edge: the rest only then
+            on_edge = (
+                on_line
+                & (self.lo_x <= x)
+                & (x <= self.hi_x)
+                & (self.lo_y <= y)
+                & (y <= self.hi_y)
+            )
+            inside |= np.logical_or.reduceat(on_edge, self.starts, axis=1)
         return inside
 
 
