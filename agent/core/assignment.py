@@ -25,19 +25,22 @@ def assign(
     if n == 0 or m == 0:
         return [], []
     size = max(n, m)
-    allowed_costs = np.where(allowed, cost, 0.0)
     # A pair that may not join costs more than all allowed pairs together, so the solver
     # pairs as many allowed pairs as it can before it lowers the cost; it stays well below
     # lap's own "infinite" cost (lap.LARGE, 1e6), which it does not treat as a number.
-    forbidden = float(allowed_costs.max()) * min(n, m) + 1.0
+    # (Costs are never negative: the largest allowed one, or 0 when none is.)
+    forbidden = float(cost.max(where=allowed, initial=0.0)) * min(n, m) + 1.0
     costs = np.where(allowed, cost, forbidden)
     if n == m:
         square = costs
     else:
         square = np.zeros((size, size))
         square[:n, :m] = costs
-    cols: npt.NDArray[np.int32] = lap.lapjv(square, return_cost=False)[0][:n]
-    rows = np.flatnonzero(cols < m)
-    cols = cols[rows]
-    keep = allowed[rows, cols]
-    return rows[keep].tolist(), cols[keep].tolist()
+    solution: list[int] = lap.lapjv(square, return_cost=False)[0][:n].tolist()
+    # At tracking's sizes (tens of rows), a loop reads the answer faster than numpy would.
+    rows, cols = [], []
+    for r, k in enumerate(solution):
+        if k < m and allowed[r, k]:
+            rows.append(r)
+            cols.append(k)
+    return rows, cols
