@@ -242,6 +242,18 @@ def test_zone_membership_uses_the_bottom_centre(
     assert zones.membership(box)[0].tolist() == expected
 
 
+def test_zone_sets_follow_the_membership_and_are_shared() -> None:
+    zones = Zones(ZONES)
+    anchors = [(0.25, 0.9), (0.6, 0.9), (0.95, 0.9), (0.25, 1.0), (0.5, 0.8), (0.2, 0.5)]
+    boxes = np.array([box_at(x, y, w=0.1, h=0.3) for x, y in anchors], np.float32)
+    sets = zones.zone_sets(boxes)
+    assert sets == [
+        frozenset(n for n, hit in zip(zones.names, row, strict=True) if hit)
+        for row in zones.membership(boxes).tolist()
+    ]
+    assert sets[0] is sets[3] is sets[4] and sets[1] == frozenset()  # one object per set
+
+
 def test_zone_change_must_hold_before_it_counts() -> None:
     tracker = Tracker(TrackerConfig())
     tracker.update(dets(("cow", box_at(0.3, 0.9), 0.9)), T0)

@@ -164,6 +164,9 @@ class Tracker:
                 self._group_ids.setdefault(label, -gid)
         self._last_frame = float("-inf")
         self._label_ids: dict[str, int] = {}
+        # Group and label ids of the last frame's labels, kept for the next frame.
+        self._last_labels: tuple[str, ...] | None = None
+        self._last_ids = np.zeros((0, 2), np.int64)
 
     @property
     def tracks(self) -> list[Track]:
@@ -185,14 +188,17 @@ class Tracker:
         boxes = detections.boxes.astype(np.float64)
         labels = detections.labels
         gids, lids = self._group_ids, self._label_ids
-        ids = np.array(
-            [
-                (gids.get(lb) or self._group_id(lb), lids.get(lb) or self._label_id(lb))
-                for lb in labels
-            ],
-            np.int64,
-        ).reshape(-1, 2)
-        groups, kinds = ids[:, 0], ids[:, 1]
+        if labels != self._last_labels:  # the same labels as on the last frame, as a rule
+            self._last_labels = labels
+            self._last_ids = np.array(
+                [
+                    (gids.get(lb) or self._group_id(lb), lids.get(lb) or self._label_id(lb))
+                    for lb in labels
+                ],
+                np.int64,
+            ).reshape(-1, 2)
+            self._last_ids.flags.writeable = False
+        groups, kinds = self._last_ids[:, 0], self._last_ids[:, 1]
         seen: set[int] = set()
         if len(labels) and self._tracks:
             matched, inner = self._match(boxes, groups, kinds, now)

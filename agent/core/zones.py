@@ -44,16 +44,17 @@ class Zones:
         """For each box, the set of zones it stands in (equal sets are the same object)."""
         inside = self.membership(boxes)
         if len(self.names) > 62:  # beyond an int64's bits (no camera has that many zones)
-            return [frozenset(n for n, hit in zip(self.names, row) if hit) for row in inside]
+            return [
+                frozenset(n for n, hit in zip(self.names, row, strict=True) if hit)
+                for row in inside
+            ]
         codes: list[int] = (inside @ self._bits).tolist()
         sets = self._sets
         out = []
         for code in codes:
             found = sets.get(code)
             if found is None:
-                found = sets[code] = frozenset(
-                    n for i, n in enumerate(self.names) if code >> i & 1
-                )
+                found = sets[code] = frozenset(n for i, n in enumerate(self.names) if code >> i & 1)
             out.append(found)
         return out
 
@@ -103,11 +104,7 @@ class _Edges:
         on_line = np.abs(cross) < 1e-9
         if on_line.any():  # rare but for boxes at the frame's edge: the rest only then
             on_edge = (
-                on_line
-                & (self.lo_x <= x)
-                & (x <= self.hi_x)
-                & (self.lo_y <= y)
-                & (y <= self.hi_y)
+                on_line & (self.lo_x <= x) & (x <= self.hi_x) & (self.lo_y <= y) & (y <= self.hi_y)
             )
             inside |= np.logical_or.reduceat(on_edge, self.starts, axis=1)
         return inside
