@@ -448,13 +448,9 @@ class Tracker:
         if not confirmed.all():
             cost += 5.0 * ~confirmed[:, None]
         pairs = list(zip(*assign(cost, ok), strict=True))
-        if not any_nested:
-            if len(pairs) < len(boxes):
-                pairs += _reacquire_pairs(
-                    pairs, pred, boxes, dist, same & ~ok, confirmed, state[:, 4:6], gate
-                )
-            return pairs, {}
-        covered = np.any(nested, axis=0)  # boxes inside a track
+        covered = np.zeros(len(boxes), np.bool_)  # boxes inside a track
+        if any_nested:
+            np.any(nested, axis=0, out=covered)
         if len(pairs) + int(covered.sum()) < len(boxes):
             candidates = same & ~covered[None, :] & ~ok
             pairs += _reacquire_pairs(
