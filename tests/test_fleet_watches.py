@@ -16,12 +16,15 @@ from support.mqtt_helpers import Mosquitto, Received, Subscriber
 
 from agent.adapters.history import DB_NAME, EventHistory
 from agent.adapters.mqtt import topics
+from agent.adapters.mqtt.fleet import FleetView, Installation, installation_of
 from agent.adapters.mqtt.identity import resolve_identity
-from agent.ask.watch import WATCHES_FILE, WatchNotice
-from agent.config.schema import AppConfig, MqttConfig, StorageConfig
+from agent.ask.service import Asker
+from agent.ask.watch import WATCHES_FILE, WatchBook, WatchNotice
+from agent.config.schema import AppConfig, AskConfig, CameraConfig, MqttConfig, StorageConfig
 from agent.core.events import Event
-from agent.service.commands import CommandResult
-from agent.service.hub import Hub
+from agent.service.commands import CommandHandler, CommandResult
+from agent.service.fleet_watches import FleetWatches, add_own_watch_actions
+from agent.service.hub import Hub, fleet_installation
 
 pytestmark = pytest.mark.broker
 
@@ -197,3 +200,91 @@ def test_a_watch_asked_at_the_hub_runs_once_on_the_cameras_agent(
         assert barn_events <= own_ids and len(own_ids - barn_events) <= 1
     finally:
         hub.stop()
+
+
+# Placing a watch, without a broker: the fleet as the answerer sees it, and agents that answer
+# through a real command handler.
+
+
+def _installed(agent: str, camera: str, labels: list[str]) -> Installation:
+    config = AppConfig(cameras=[CameraConfig(name=camera)])
+    # `labels`: what the camera's detector can report.
+    return installation_of(config, agent, f"pi-{agent}", "1", labels={camera: labels})
+
+
+class _Fleet:
+    """The hub's view of two agents, barn's and gate's; each agent's own command topics are
+    served by a real CommandHandler over its own WatchBook."""
+
+    def __init__(self, tmp_path: Path, limit: int = 5, online: tuple[str, ...] = ("a", "b")):
+        hub = installation_of(AppConfig(), "hub", "pi-hub", "1", role="hub")
+        self.view = FleetView("eva", hub, lambda _: None)
+        self.books: dict[str, WatchBook] = {}
+        self.handlers: dict[str, CommandHandler] = {}
+        self.silent: set[str] = set()
+        for agent, camera, labels in (
+            ("a", "barn", ["person", "cow"]),
+            ("b", "gate", ["person", "dog"]),
+        ):
+            installed = _installed(agent, camera, labels)
+            self.view.on_installation(
+                topics.installation("eva", agent), installed.model_dump_json().encode(), True
+            )
+            if agent in online:
+                self.view.on_status(topics.status("eva", agent), b"online", True)
+            book = WatchBook(tmp_path / agent / WATCHES_FILE, limit)
+            handler = CommandHandler(
+                topics.agent("eva", agent), {}, self._deliver, agent_id=agent, builtins=False
+            )
+            add_own_watch_actions(handler, book, [camera])
+            self.books[agent], self.handlers[agent] = book, handler
+        self.watches = FleetWatches("eva", self.view, self._deliver, reply_seconds=0.5)
+        self.history = EventHistory(tmp_path / "fleet.db")
+        installation = fleet_installation(AppConfig(), self.view.agents(), lambda _: None)
+        self.asker = Asker(self.history, installation, AskConfig(), watches=self.watches)
+
+    def _deliver(self, topic: str, payload: bytes, retain: bool) -> None:
+        """The broker's part: an agent's command to its handler, its result back."""
+        for agent, handler in self.handlers.items():
+            prefix = topics.agent_command("eva", agent, "")
+            if topic.startswith(prefix) and agent not in self.silent:
+                result = handler.handle(topic.removeprefix(prefix), payload)
+                reply = topics.agent_command("eva", agent, "result")
+                self.watches.on_result(reply, result.model_dump_json().encode(), False)
+
+
+def test_a_watch_goes_to_the_one_agent_whose_cameras_could_meet_it(tmp_path: Path) -> None:
+    fleet = _Fleet(tmp_path)
+    answer = fleet.asker.ask("tell me when someone comes to the gate")
+    assert answer.answered and answer.facts is not None and answer.facts["agent"] == "b"
+    assert [w.id for w in fleet.books["b"].active()] == [answer.facts["watch"]["id"]]
+    assert fleet.books["a"].active() == []
+    # Kept in the agent's own storage, so it survives that agent's restart.
+    again = WatchBook(tmp_path / "b" / WATCHES_FILE, 5)
+    assert [w.understood for w in again.active()] == ["people coming on camera gate"]
+
+
+def test_a_watch_the_fleet_cannot_place_is_refused_saying_why(tmp_path: Path) -> None:
+    fleet = _Fleet(tmp_path, limit=1, online=("b",))
+    several = fleet.asker.ask("tell me when anyone comes")
+    assert not several.answered
+    assert several.text.startswith("Cameras of several agents could see that (barn, gate)")
+    offline = fleet.asker.ask("tell me when someone comes to the barn")
+    assert not offline.answered
+    assert offline.text == (
+        "Camera barn belongs to agent a, which is offline; the standing question is not set."
+    )
+    assert fleet.asker.ask("tell me when someone comes to the gate").answered
+    full = fleet.asker.ask("tell me when a dog comes to the gate")
+    assert full.text == (
+        "Agent b did not take the standing question: 1 standing questions are already "
+        "waiting; cancel one first."
+    )
+    fleet.silent.add("b")
+    fleet.books["b"].cancel(None)
+    quiet = fleet.asker.ask("скажи, коли собака прийде до gate")
+    assert quiet.text == "Агент b не відповів за 0.5 с; запитання на потім не підтверджено."
+    assert not quiet.answered and fleet.books["b"].active() == []
+    # The gate's camera cannot report cows: no camera of the fleet could meet that watch.
+    cows = fleet.asker.ask("tell me when a cow comes to the gate")
+    assert cows.text == "No camera in the fleet could see that, so there is nothing to watch."
