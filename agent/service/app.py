@@ -29,18 +29,18 @@ from agent.core.events import EventUpdate
 from agent.llm import LanguageModel, ModelUnavailable, build_language_model
 from agent.llm.summarizer import Summarizer
 from agent.llm.wording import WordingQueue
-from agent.service.ask_action import (
-    add_ask_action,
-    add_watch_actions,
-    build_asker,
-    watch_lister,
-    watch_notifier,
-)
+from agent.service.ask_action import add_ask_action, build_asker, watch_notifier
 from agent.service.camera_control import CameraControl
 from agent.service.camera_status import CameraAvailability
 from agent.service.camera_worker import CameraWorker, Sink, SnapshotHook, deliver
 from agent.service.commands import CommandError, CommandHandler, DigestRunner
 from agent.service.diagnostics import DiagnosticsReporter
+from agent.service.fleet_watches import (
+    FleetWatches,
+    add_fleet_watch_actions,
+    add_own_watch_actions,
+    own_watch_lister,
+)
 from agent.service.health import FILE_NAME as HEALTH_FILE
 from agent.service.health import HealthFile
 from agent.service.periodic import PeriodicThread
@@ -93,17 +93,23 @@ def run_agent(
         live = LiveStates()
         sinks.append(live)
         watches = None
-        if publisher is not None and history is not None:
+        fleet_watches = None
+        if publisher is not None and fleet is not None and history is not None:
             # Standing questions fire from the core's events, in the frame they are made.
             storage = Path(config.storage.path).expanduser()
+            base = config.mqtt.base_topic
             send = _sender(publisher)
             watches = WatchBook(
                 storage / WATCHES_FILE,
                 config.ask.max_watches,
-                on_change=watch_lister(config.mqtt.base_topic, send),
+                on_change=own_watch_lister(base, publisher.agent_id, send),
             )
+            sinks.append(WatchSink(watches, watch_notifier(base, send)))
+            # Placed with the camera's agent, listed and cancelled over the fleet.
+            fleet_watches = FleetWatches(base, fleet, send, watches)
+            fleet_watches.attach(publisher.subscribe)
+            _take_own_watches(config, publisher, watches, cleanup)
             watches.publish()
-            sinks.append(WatchSink(watches, watch_notifier(config.mqtt.base_topic, send)))
 
         model = build_language_model(config.llm)
         if model is not None:
@@ -126,7 +132,9 @@ def run_agent(
         availability = None
         if publisher is not None:
             asker = (
-                build_asker(config, history, model, live, watches) if history is not None else None
+                build_asker(config, history, model, live, fleet_watches)
+                if history is not None
+                else None
             )
             reporter = _start_operator_side(
                 config,
@@ -141,7 +149,7 @@ def run_agent(
                 asker,
                 fleet,
                 history,
-                watches,
+                fleet_watches,
             )
             availability = CameraAvailability(
                 config.mqtt.base_topic,
@@ -275,7 +283,7 @@ def _start_operator_side(
     asker: Asker | None = None,
     fleet: FleetView | None = None,
     history: EventHistory | None = None,
-    watches: WatchBook | None = None,
+    watches: FleetWatches | None = None,
 ) -> DiagnosticsReporter:
     """Commands in, diagnostics out."""
     send = _sender(publisher)
@@ -290,7 +298,7 @@ def _start_operator_side(
         agent_id=publisher.agent_id,
     )
     add_ask_action(commands, asker, config.mqtt.base_topic, send)
-    add_watch_actions(commands, watches)
+    add_fleet_watch_actions(commands, watches)
     commands.start()
     publisher.subscribe(topics.command(config.mqtt.base_topic, "+"), commands.on_message)
     cleanup.callback(commands.stop)
@@ -310,6 +318,21 @@ def _start_operator_side(
     )
     reporter.start()
     return reporter
+
+
+def _take_own_watches(
+    config: AppConfig, publisher: MqttPublisher, book: WatchBook, cleanup: contextlib.ExitStack
+) -> None:
+    """This agent's own command topics, where the fleet's answerer hands it the watches for
+    its cameras (and lists and cancels them): <base>/agents/<id>/cmd/+."""
+    base, agent_id = config.mqtt.base_topic, publisher.agent_id
+    own = CommandHandler(
+        topics.agent(base, agent_id), {}, _sender(publisher), agent_id=agent_id, builtins=False
+    )
+    add_own_watch_actions(own, book, [c.name for c in config.cameras])
+    own.start()
+    publisher.subscribe(topics.agent_command(base, agent_id, "+"), own.on_message)
+    cleanup.callback(own.stop)
 
 
 def _sender(publisher: MqttPublisher) -> Callable[[str, bytes, bool], object]:
