@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -289,6 +290,32 @@ def test_optimised_copy_is_made_once_and_reused(
 
     monkeypatch.setattr(subprocess, "run", no_child)
     assert loaded_from(small_detector(small_model)) == copy
+
+
+def test_cameras_starting_together_make_one_copy(
+    small_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    children: list[object] = []
+    run = subprocess.run
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        children.append(args)
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    built: list[Path] = []
+    threads = [
+        threading.Thread(target=lambda: built.append(loaded_from(small_detector(small_model))))
+        for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert built == [copy_of(small_model)] * 3
+    assert len(children) == 1
 
 
 def test_optimised_copy_depends_on_model_runtime_and_cpu(

@@ -153,21 +153,27 @@ def write_optimized(source: Path, target: Path) -> None:
     # Errors only: ONNX Runtime warns on every save at this level that the file suits this
     # machine alone, which the file's name already encodes.
     options.log_severity_level = 3
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".onnx")
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".onnx")
     os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = Path(name)
+    sidecar_tmp: Path | None = None
     try:
         options.optimized_model_filepath = str(tmp)
         ort.InferenceSession(str(source), sess_options=options, providers=["CPUExecutionProvider"])
         os.chmod(tmp, 0o644)  # mkstemp makes it private; a model cache is not secret
         digest = sha256_file(tmp)
         os.replace(tmp, target)
-        sidecar = target.with_name(target.name + SIDECAR_SUFFIX)
-        sidecar_tmp = sidecar.with_name(f".{sidecar.name}.tmp")
-        sidecar_tmp.write_text(f"{digest}  {target.name}\n", "utf-8")
-        os.replace(sidecar_tmp, sidecar)
+        # Same format as sha256sum; a unique temporary name, as two agents may write at once.
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        sidecar_tmp = Path(name)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(f"{digest}  {target.name}\n")
+        os.chmod(sidecar_tmp, 0o644)
+        os.replace(sidecar_tmp, target.with_name(target.name + SIDECAR_SUFFIX))
     finally:
-        tmp.unlink(missing_ok=True)
+        for leftover in (tmp, sidecar_tmp):
+            if leftover is not None:
+                leftover.unlink(missing_ok=True)
 
 
 def _main(argv: list[str]) -> int:
