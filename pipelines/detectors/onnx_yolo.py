@@ -114,7 +114,7 @@ def _session_options(ort: Any, config: OnnxDetectorConfig) -> Any:
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     # Activations from one arena per process that grows by what is asked, not in powers of
     # two, and no memory pattern (one block sized for all activations planned up front):
-    # together 10-15 MB less per process on YOLOv3-tiny, no slower (docs/BENCHMARKS.md).
+    # together 10 MB less at the replay's peak on YOLOv3-tiny, no slower (docs/BENCHMARKS.md).
     options.enable_mem_pattern = False
     if _shared_arena(ort):
         options.add_session_config_entry("session.use_env_allocators", "1")
@@ -128,11 +128,12 @@ _arena: list[bool] = []  # [registered?] once decided for this process
 def _shared_arena(ort: Any) -> bool:
     """Register, once per process, a CPU arena that every detector session shares.
 
-    ONNX Runtime's CreateAndRegisterAllocator shares one allocator between the sessions that
-    set "session.use_env_allocators" and refuses a second one for the same memory
-    (https://onnxruntime.ai/docs/get-started/with-c.html, "Share allocator(s) between
-    sessions"). OrtArenaCfg(max_mem=0: default, arena_extend_strategy=1: kSameAsRequested,
-    initial_chunk_size_bytes=-1, max_dead_bytes_per_chunk=-1: defaults)."""
+    ONNX Runtime's CreateAndRegisterAllocator (C API; create_and_register_allocator in Python)
+    makes an allocator that the sessions setting "session.use_env_allocators" share, and
+    refuses a second one for the same memory info
+    (https://onnxruntime.ai/docs/api/c/struct_ort_api.html). OrtArenaCfg(max_mem=0: default,
+    arena_extend_strategy=1: kSameAsRequested, initial_chunk_size_bytes=-1,
+    max_dead_bytes_per_chunk=-1: defaults)."""
     with _ARENA_LOCK:
         if not _arena:
             try:
