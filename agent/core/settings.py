@@ -288,7 +288,7 @@ class CameraSettings(Strict):
         15.0, gt=0, description="Longest an event may keep collecting changes before it is sent."
     )
     follow_up_seconds: float = Field(
-        0.4,
+        0.2,
         ge=0,
         description="After a rule's news, how long each follow-up event collects changes: the "
         "second of a pair or the next animals of a herd are told within a second of being "
