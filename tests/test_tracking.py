@@ -314,3 +314,26 @@ def test_a_young_track_knows_its_speed_after_a_few_boxes() -> None:
         tracker.update(dets(("car", (cx - 0.11, 0.64, cx + 0.11, 0.80), 0.8)), T0 + i * 0.2)
     (car,) = tracker.tracks
     assert car.velocity[0] == pytest.approx(0.45, rel=0.2)
+
+
+def test_a_part_box_moves_a_track_but_does_not_shrink_it() -> None:
+    from agent.core.tracking import _size_update
+
+    assert _size_update(0.08, 0.07, 0.04, 0.04) == (0.08, 0.07)  # a head: size kept
+    w, h = _size_update(0.08, 0.07, 0.07, 0.06)  # the object a little smaller: followed
+    assert w == pytest.approx(0.075) and h == pytest.approx(0.065)
+
+
+@pytest.mark.parametrize(("last_x", "gone"), [(0.04, True), (0.20, False)])
+def test_only_an_object_last_seen_near_an_edge_leaves_over_it(last_x: float, gone: bool) -> None:
+    # A dog running left at 0.3 frame widths a second is missed. Last seen at the left
+    # edge it went out (gone after edge_lost_after_seconds); last seen mid-frame, its
+    # prediction also crosses the edge within the second it coasts, but it may have turned.
+    tracker = Tracker(TrackerConfig())
+    xs = [last_x + 0.06 * (5 - i) for i in range(6)]
+    feed(
+        tracker,
+        [(T0 + i * 0.2, [("dog", (x, 0.7, x + 0.08, 0.77), 0.8)]) for i, x in enumerate(xs)],
+    )
+    updates = feed(tracker, [(T0 + 1.2 + i * 0.2, []) for i in range(10)])
+    assert bool([t for u in updates for t in u.removed]) is gone

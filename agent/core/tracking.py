@@ -302,8 +302,7 @@ class Tracker:
         if dt > 0:
             g = _velocity_gain(t.hits)
             t.velocity = (vx + g * rx / dt, vy + g * ry / dt)
-        w = pw + SIZE_GAIN * ((z[2] - z[0]) - pw)
-        h = ph + SIZE_GAIN * ((z[3] - z[1]) - ph)
+        w, h = _size_update(pw, ph, z[2] - z[0], z[3] - z[1])
         t.corners = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
         votes = t.votes
         votes[label] = votes.get(label, 0.0) + score
@@ -493,6 +492,16 @@ def _confirms(t: Track, c: TrackerConfig, now: float) -> bool:
     )
 
 
+def _size_update(pw: float, ph: float, zw: float, zh: float) -> tuple[float, float]:
+    """The track's new size from its predicted size and a box's. A box of less than
+    NESTED_AREA of the track's area is most likely a part of it (a head box while the full
+    box is missed): it may move the track but does not shrink it, or the object, found
+    again, no longer looks like itself (REACQUIRE_SIZE_CHANGE)."""
+    if zw * zh < NESTED_AREA * pw * ph:
+        return pw, ph
+    return pw + SIZE_GAIN * (zw - pw), ph + SIZE_GAIN * (zh - ph)
+
+
 def _velocity_gain(hits: int) -> float:
     """How much a new box corrects the velocity, after `hits` boxes so far: 1/hits for a
     young track (the mean velocity over its first boxes, as a filter started from no
@@ -522,13 +531,26 @@ def _came_in(
     )
 
 
+#: An object leaves over an edge it was last seen this near (box sizes), not over one its
+#: prediction reaches after a second of coasting: a running dog that turns near the edge.
+NEAR_EDGE = 2.0
+
+
 def _leaving(t: Track, now: float) -> bool:
-    """Whether a moving object's predicted box crosses the edge it is heading for."""
+    """Whether a moving object's predicted box crosses the edge it is heading for, having
+    last been seen within NEAR_EDGE box sizes of it."""
     if t.last_update - t.still_since >= 1.0:
         return False  # it stood still: it did not drive out
     x1, y1, x2, y2 = t.predict(now)
     vx, vy = t.velocity
-    return (vx > 0 and x2 > 1) or (vx < 0 and x1 < 0) or (vy > 0 and y2 > 1) or (vy < 0 and y1 < 0)
+    c1, d1, c2, d2 = t.corners
+    w, h = NEAR_EDGE * (c2 - c1), NEAR_EDGE * (d2 - d1)
+    return (
+        (vx > 0 and x2 > 1 and c2 > 1 - w)
+        or (vx < 0 and x1 < 0 and c1 < w)
+        or (vy > 0 and y2 > 1 and d2 > 1 - h)
+        or (vy < 0 and y1 < 0 and d1 < h)
+    )
 
 
 def _reacquire_pairs(
