@@ -337,3 +337,14 @@ def test_only_an_object_last_seen_near_an_edge_leaves_over_it(last_x: float, gon
     )
     updates = feed(tracker, [(T0 + 1.2 + i * 0.2, []) for i in range(10)])
     assert bool([t for u in updates for t in u.removed]) is gone
+
+
+def test_a_new_object_missed_for_one_frame_is_still_confirmed_two_frames_drop_it() -> None:
+    box = ("person", (0.4, 0.1, 0.5, 0.6), 0.6)
+    for missed, confirmed in ((1, True), (2, False)):
+        tracker = Tracker(TrackerConfig())
+        seen = [(T0 + i * 0.2, [box]) for i in range(2)]
+        gap = [(T0 + (2 + i) * 0.2, []) for i in range(missed)]
+        more = [(T0 + (2 + missed + i) * 0.2, [box]) for i in range(CONFIRM - 2)]
+        updates = feed(tracker, seen + gap + more)
+        assert bool(updates[-1].active) is confirmed

@@ -226,8 +226,9 @@ class TrackerConfig(Strict):
     confirm_frames: int = Field(
         4,
         ge=1,
-        description="Frames in a row a new object must be seen before it counts (and frames "
-        "a zone change must hold); shorter false detections never become objects.",
+        description="Frames a new object must be seen in before it counts, missing none two "
+        "frames in a row (and frames a zone change must hold); shorter false detections "
+        "never become objects.",
     )
     confirm_seconds: float = Field(
         0.6,

@@ -6,8 +6,9 @@ What a real detector does, and what each part here answers (measured with
   to look, and an object is judged gone only after a wait that grows with how long it has
   stood still (a parked car survives a minute of misses, a walker who left the frame goes
   after one second);
-- it fires short false positives: a new track counts only after `confirm_frames` frames in
-  a row, over `confirm_seconds`, with a mean score of `confirm_score`;
+- it fires short false positives: a new track counts only after `confirm_frames` frames
+  (missing none two in a row; one fewer for confident boxes), over `confirm_seconds`, with
+  a mean score of `confirm_score`;
 - it returns a smaller box inside the object (a head, the front of a car), also while the
   full box is missed: such a box neither starts a track nor moves one; it only tells that
   the object is still there;
@@ -83,7 +84,8 @@ class Track:
     _zone_candidate: frozenset[str] = frozenset()
     _zone_candidate_frames: int = 0
     _zones_placed: bool = False
-    #: Whether it has been seen `confirm_frames` frames in a row once, so it counts.
+    #: Whether it has been seen in `confirm_frames` frames (missing none two in a row) once,
+    #: so it counts.
     confirmed: bool = False
     votes: dict[str, float] = field(default_factory=dict)
     velocity: tuple[float, float] = (0.0, 0.0)  # of the box centre, per second
@@ -229,6 +231,8 @@ class Tracker:
             if i in seen:
                 survivors.append(t)
             elif not t.confirmed:
+                if _bridges_a_miss(t, self._last_frame):
+                    survivors.append(t)
                 continue
             elif now - t.last_seen > self._wait(t, now):
                 removed.append(t)
@@ -314,7 +318,7 @@ class Tracker:
         t.score_sum += score
         if score > t.max_score:
             t.max_score = score
-        t.hits += 1  # a tentative track is dropped at its first miss, so this is a streak
+        t.hits += 1  # a tentative track is dropped at its second miss in a row (see update)
         t.last_seen = t.last_update = now
         ax, ay = t.still_anchor
         if abs(cx - ax) > STILL_RADIUS * w or abs(cy - ay) > STILL_RADIUS * h:
@@ -490,6 +494,15 @@ def _confirms(t: Track, c: TrackerConfig, now: float) -> bool:
         and span >= c.confirm_seconds * (fast - 1) / (c.confirm_frames - 1)
         and mean >= max(FAST_CONFIRM_SCORE, c.confirm_score)
     )
+
+
+def _bridges_a_miss(t: Track, last_frame: float) -> bool:
+    """Whether a tentative track not seen in this frame is kept for the next: when it was
+    seen in the frame before (and more than once). The real detector misses a third of the
+    frames of what it can see, a single frame as often as not (calibrated.json), so a
+    streak that had to start again at each miss kept real objects tentative for seconds;
+    a false positive that comes and goes still needs `confirm_frames` boxes."""
+    return t.last_seen == last_frame and t.hits > 1
 
 
 def _size_update(pw: float, ph: float, zw: float, zh: float) -> tuple[float, float]:
