@@ -18,16 +18,15 @@ from agent.ask.live import LiveStates
 from agent.config.schema import AppConfig, CameraConfig, DigestConfig
 from agent.core.events import EventUpdate
 from agent.llm import LanguageModel, ModelUnavailable, build_language_model
-from agent.llm.summarizer import Summarizer
-from agent.llm.wording import WordingQueue
 from agent.service.camera_control import CameraControl
 from agent.service.camera_worker import CameraWorker, Sink, SnapshotHook, deliver
 from agent.service.health import FILE_NAME as HEALTH_FILE
 from agent.service.health import HealthFile
 from agent.service.periodic import PeriodicThread
 
-# The MQTT side (client, outbox, fleet, commands, Ask, watches, digests' scheduler) is
-# imported where it is started: a replay that only prints loads none of it.
+# The MQTT side (client, outbox, fleet, commands, Ask, watches, digests' scheduler) and the
+# language model's wording are imported where they start: a replay that only prints with
+# template wording loads none of them.
 if TYPE_CHECKING:
     from agent.adapters.mqtt import MqttPublisher
     from agent.adapters.mqtt.fleet import FleetView
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
     from agent.ask.service import Asker
     from agent.ask.watch import WatchBook
     from agent.core.digest import Digest
+    from agent.llm.wording import WordingQueue
     from agent.service.commands import DigestRunner
     from agent.service.diagnostics import DiagnosticsReporter
     from agent.service.fleet_watches import FleetWatches
@@ -429,6 +429,9 @@ def _open_history(config: AppConfig) -> EventHistory | None:
 
 
 def _start_wording(config: AppConfig, model: LanguageModel, sinks: list[Sink]) -> WordingQueue:
+    from agent.llm.summarizer import Summarizer
+    from agent.llm.wording import WordingQueue
+
     llm = config.llm
 
     def to_sinks(update: EventUpdate) -> None:
