@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.fleet import RunningAgent, agent_config, demo_frames
+from support.fleet import RunningAgent, agent_config, demo_frames, hub_config
 from support.mqtt_helpers import Mosquitto, Received, Subscriber
 
 from agent.adapters.history import DB_NAME, EventHistory
@@ -20,7 +20,7 @@ from agent.adapters.mqtt.fleet import FleetView, Installation, installation_of
 from agent.adapters.mqtt.identity import resolve_identity
 from agent.ask.service import Asker
 from agent.ask.watch import WATCHES_FILE, WatchBook, WatchNotice
-from agent.config.schema import AppConfig, AskConfig, CameraConfig, MqttConfig, StorageConfig
+from agent.config.schema import AppConfig, AskConfig, CameraConfig
 from agent.core.events import Event
 from agent.service.commands import CommandHandler, CommandResult
 from agent.service.fleet_watches import FleetWatches, add_own_watch_actions
@@ -32,15 +32,6 @@ pytestmark = pytest.mark.broker
 @pytest.fixture(scope="module")
 def frames(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return demo_frames(tmp_path_factory.mktemp("fleet-watches"))
-
-
-def _hub_config(broker: Mosquitto, base: str, storage: Path) -> AppConfig:
-    return AppConfig(
-        mqtt=MqttConfig(
-            host=broker.host, port=broker.port, base_topic=base, reconnect_max_seconds=1.0
-        ),
-        storage=StorageConfig(path=str(storage)),
-    )
 
 
 def _results(msgs: list[Received], topic: str, cid: str) -> list[CommandResult]:
@@ -90,7 +81,7 @@ def test_a_watch_asked_at_the_hub_runs_once_on_the_cameras_agent(
     )
     barn_id = resolve_identity(barn_config.mqtt, barn_config.storage).agent_id
     gate_id = resolve_identity(gate_config.mqtt, gate_config.storage).agent_id
-    hub = Hub(_hub_config(mosquitto, base, tmp_path / "hub"), "test")
+    hub = Hub(hub_config(mosquitto.host, mosquitto.port, base, tmp_path / "hub"), "test")
     hub.start()
     hub_id = hub.identity.agent_id
     barn = RunningAgent(barn_config)
