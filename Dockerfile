@@ -22,15 +22,17 @@ COPY pyproject.toml README.md eva_errors.py ./
 COPY pipelines pipelines
 COPY agent agent
 COPY hailo_models hailo_models
-# The project into both, the model and the scene made, and what the agent never imports
-# dropped: numpy's and ONNX Runtime's own tests and model tools, the Russian dictionary that
-# pymorphy3 requires but the agent never loads (it reads Ukrainian), simplemma's languages
-# other than English, and compiled bytecode (made once in /data/.pycache on first start,
-# PYTHONPYCACHEPREFIX below). The runtime venv was installed without dependency resolution,
-# so the import lines prove what it needs is there.
+# The project into both, the model and the scene made (not `eva setup`'s copy of the model
+# optimised for the build machine: 35 MB, and the agent makes one for its own CPU on its first
+# start), and what the agent never imports dropped: numpy's and ONNX Runtime's own tests and
+# model tools, the Russian dictionary that pymorphy3 requires but the agent never loads (it
+# reads Ukrainian), simplemma's languages other than English, and compiled bytecode (made once
+# in /data/.pycache on first start, PYTHONPYCACHEPREFIX below). The runtime venv was installed
+# without dependency resolution, so the import lines prove what it needs is there.
 RUN pip --python /opt/eva/bin/python install --no-deps . \
  && /opt/setup/bin/pip install --no-deps . \
  && EVA_CACHE_DIR=/opt/eva-cache /opt/setup/bin/eva setup \
+ && rm -rf /opt/eva-cache/models/optimized \
  && cd /opt/eva/lib/python3.11/site-packages \
  && rm -rf numpy/*/tests numpy/tests onnxruntime/transformers onnxruntime/quantization \
       onnxruntime/tools onnxruntime/datasets \
@@ -44,9 +46,12 @@ FROM python:3.11-slim AS runtime
 COPY --from=build /opt/eva /opt/eva
 COPY --from=build /opt/eva-cache /opt/eva-cache
 COPY config /app/config
-# Not root: the agent's own user; /data holds the history, the outbox and health.json.
+# Not root: the agent's own user; /data holds the history, the outbox and health.json. The
+# agent writes the detector model optimised for this machine's CPU into the cache on its
+# first start (pipelines/models/optimized.py), once per container.
 RUN useradd --uid 10001 --user-group --home-dir /data --no-create-home eva \
- && mkdir -p /data && chown eva:eva /data
+ && mkdir -p /data /opt/eva-cache/models/optimized \
+ && chown eva:eva /data /opt/eva-cache/models/optimized
 ENV PATH=/opt/eva/bin:$PATH EVA_CACHE_DIR=/opt/eva-cache PYTHONUNBUFFERED=1 \
     PYTHONPYCACHEPREFIX=/data/.pycache
 USER 10001:10001

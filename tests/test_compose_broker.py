@@ -149,6 +149,10 @@ class Client311:
             ), f"nothing on {topic}; got {[t for t, _ in self.messages]}"
             return next(p for t, p in self.messages if wanted(t, p))
 
+    def forget(self, topic: str) -> None:
+        with self._cond:
+            self.messages[:] = [(t, p) for t, p in self.messages if t != topic]
+
     def on(self, topic: str) -> list[bytes]:
         with self._cond:
             return [p for t, p in self.messages if t == topic]
@@ -208,6 +212,18 @@ def test_the_agent_logs_in_and_only_home_assistant_commands_it(
                 ha.wait_for(f"homeassistant/switch/eva_{slug(agent_id)}_demo_paused/config")
             )
             assert discovery["command_topic"] == "eva/cmd/pause"
+
+            # A standing question asked from Home Assistant: the agent keeps it, lists it
+            # for the Watches sensor and sends its notice when it fires, all through the ACL.
+            ha.publish("eva/cmd/ask", {"question": "tell me when someone comes"})
+            asked = json.loads(ha.wait_for("eva/cmd/result"))
+            assert asked["ok"] and asked["result"]["answered"], asked
+            listed = json.loads(ha.wait_for(f"eva/agents/{agent_id}/watches"))
+            assert "count" in listed
+            ha.wait_for("eva/watches")
+            notice = json.loads(ha.wait_for("eva/watch", timeout=60))
+            assert notice["watch"]["id"] == asked["result"]["facts"]["watch"]["id"]
+            ha.forget("eva/cmd/result")  # the checks below count the answers to commands
 
             # Its own login may not command it (the ACL drops the publish)...
             with Client311(compose_broker.port, "eva", agent_password) as own:

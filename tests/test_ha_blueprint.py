@@ -23,7 +23,10 @@ from support.events import make_event, obj
 
 from agent.adapters.homeassistant.discovery import discovery_configs
 from agent.adapters.mqtt import payloads
+from agent.ask.query import Query, TimeSpec
+from agent.ask.watch import WatchBook, WatchSink
 from agent.config.schema import AppConfig, CameraConfig, MqttConfig
+from agent.service.ask_action import watch_notifier
 
 jinja = pytest.importorskip("jinja2.sandbox")
 
@@ -85,10 +88,12 @@ def render(template: str, context: dict[str, Any]) -> str:
 
 def run(automation: dict[str, Any], topic: str, payload: bytes) -> tuple[bool, dict[str, Any]]:
     """What the automation does for one MQTT message: whether it passes, and the service call."""
-    trigger = automation["trigger"][0]
     context: dict[str, Any] = dict(automation["trigger_variables"])
-    assert topic_matches_sub(render(trigger["topic"], context), topic)
+    (trigger,) = [
+        t for t in automation["trigger"] if topic_matches_sub(render(t["topic"], context), topic)
+    ]
     trigger_data = {
+        "id": trigger["id"],
         "topic": topic,
         "payload": payload.decode(),
         "payload_json": json.loads(payload),
@@ -185,6 +190,37 @@ def test_filters_and_old_events_do_not_notify() -> None:
     )[0]
 
 
+def _fired_watch(at: datetime, base: str = "farm") -> tuple[str, bytes, str]:
+    """A standing question firing on the agent: the notice exactly as it is published."""
+    book = WatchBook(None, 5)
+    query = Query(
+        what="count", language="en", labels=["cow"], kinds=["departure"], time=TimeSpec(name="all")
+    )
+    watch = book.add(query, "tell me when the cows leave", "cows leaving", at + timedelta(hours=1))
+    assert watch is not None
+    sent: list[tuple[str, bytes]] = []
+    sink = WatchSink(book, watch_notifier(base, lambda t, p, r: sent.append((t, p))))
+    sink.event(make_event("departure", [obj("cow")], camera="barn", at=at, severity="info"))
+    ((topic, payload),) = sent
+    return topic, payload, watch.id
+
+
+def test_a_standing_question_that_fires_notifies_once_with_its_own_tag() -> None:
+    topic, payload, watch_id = _fired_watch(datetime.now(UTC))
+    automation = automation_with(notify_service="n", base_topic="farm", severities=["alert"])
+    passed, call = run(automation, topic, payload)
+    assert passed  # the question's own filters, not the events' severities and cameras
+    assert call["title"] == "Cows leaving"
+    assert call["message"].startswith("You asked: «tell me when the cows leave». ")
+    assert call["data"]["tag"] == f"watch-{watch_id}"  # beside the event's, never replacing it
+    assert call["data"]["image"] == "/api/image_proxy/image.camera_barn_snapshot"
+    off = automation_with(notify_service="n", base_topic="farm", watches=False)
+    assert not run(off, topic, payload)[0]
+    old_topic, old_payload, _ = _fired_watch(datetime.now(UTC) - timedelta(hours=1))
+    stale = automation_with(notify_service="n", base_topic="farm")
+    assert not run(stale, old_topic, old_payload)[0]
+
+
 @pytest.mark.skipif(
     not os.environ.get("EVA_HA_PYTHON"),
     reason="set EVA_HA_PYTHON to the python of a Home Assistant 2024.3 install "
@@ -200,3 +236,42 @@ def test_the_blueprint_loads_in_a_real_home_assistant() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "an automation from it validates" in done.stdout
+    assert "mqtt on '{{ base }}/watch'" in done.stdout
+
+
+@pytest.mark.skipif(
+    not os.environ.get("EVA_HA_PYTHON"),
+    reason="set EVA_HA_PYTHON to the python of a Home Assistant 2024.3 install",
+)
+def test_real_home_assistant_renders_an_event_and_a_fired_watch(tmp_path: Path) -> None:
+    # The script's automation: base topic eva, cameras [barn], the other inputs' defaults.
+    event = make_event(camera="barn", objects=[obj("person")])
+    message = payloads.last_event("eva", event)
+    topic, notice, watch_id = _fired_watch(datetime.now(UTC), base="eva")
+    messages = [
+        {"topic": message.topic, "payload": message.payload.decode()},
+        {"topic": topic, "payload": notice.decode()},
+    ]
+    (tmp_path / "messages.json").write_text(json.dumps(messages), encoding="utf-8")
+    done = subprocess.run(
+        [
+            os.environ["EVA_HA_PYTHON"],
+            str(ROOT / "scripts" / "check-blueprint.py"),
+            "--render",
+            str(tmp_path / "messages.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for_event, for_watch = json.loads(done.stdout.strip().splitlines()[-1])
+    assert for_event["passed"] and for_event["trigger"] == "event"
+    assert for_event["call"]["data"]["tag"] == event.id
+    assert for_event["call"]["message"] == event.summary
+    assert for_watch["passed"] and for_watch["trigger"] == "watch"
+    assert for_watch["call"]["title"] == "Cows leaving"
+    assert for_watch["call"]["message"] == json.loads(notice)["text"]
+    assert for_watch["call"]["data"]["tag"] == f"watch-{watch_id}"
+    assert for_watch["call"]["data"]["image"] == "/api/image_proxy/image.camera_barn_snapshot"

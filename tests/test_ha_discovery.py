@@ -38,16 +38,17 @@ from agent.adapters.homeassistant.discovery import (
     removal_topics,
 )
 from agent.adapters.mqtt import topics
+from agent.adapters.mqtt.fleet import FleetView, installation_of
 from agent.ask.watch import WatchBook
 from agent.cli.demo import demo_config
 from agent.config.loader import load_config
 from agent.config.schema import AppConfig, CameraConfig, HomeAssistantConfig, MqttConfig
 from agent.core.events import CameraState, Event
 from agent.core.settings import RuleConfig
-from agent.service.ask_action import add_watch_actions
 from agent.service.camera_control import CameraControl
 from agent.service.commands import ACTIONS, CommandHandler
 from agent.service.diagnostics import AgentDiagnostics, CameraDiagnostics
+from agent.service.fleet_watches import FleetWatches, add_fleet_watch_actions
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSION = "1.2.3"
@@ -279,7 +280,9 @@ def test_command_payloads_are_accepted_by_the_command_handler(config: AppConfig)
     handler = CommandHandler(
         base, controls, lambda t, p, r: published.append((t, p)), lambda name: {"name": name}
     )
-    add_watch_actions(handler, WatchBook(None, 10))
+    fleet = FleetView(base, installation_of(config, "pi-1a2b3c", "pi", "1"), lambda _: None)
+    send = lambda t, p, r: published.append((t, p))  # noqa: E731
+    add_fleet_watch_actions(handler, FleetWatches(base, fleet, send, WatchBook(None, 10)))
     prefix = topics.command(base, "")
     with FramesArriving(controls.values()):  # a snapshot is answered once it is published
         for topic, _, payload in entities(config):

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 from support.events import make_event, obj
-from support.fleet import RunningAgent, agent_config, demo_frames
+from support.fleet import RunningAgent, agent_config, demo_frames, hub_config
 from support.mqtt_helpers import Mosquitto, Received, Subscriber
 
 from agent.adapters.mqtt import topics
 from agent.cli import main
-from agent.config.schema import AppConfig, MqttConfig, StorageConfig
 from agent.core.events import Event, EventUpdate
 from agent.service.commands import CommandResult
 from agent.service.hub import Hub
@@ -26,15 +25,6 @@ pytestmark = pytest.mark.broker
 @pytest.fixture(scope="module")
 def frames(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return demo_frames(tmp_path_factory.mktemp("hub"))
-
-
-def hub_config(broker: Mosquitto, base: str, storage: Path) -> AppConfig:
-    return AppConfig(
-        mqtt=MqttConfig(
-            host=broker.host, port=broker.port, base_topic=base, reconnect_max_seconds=1.0
-        ),
-        storage=StorageConfig(path=str(storage)),
-    )
 
 
 def results(msgs: list[Received], base: str, cid: str) -> list[CommandResult]:
@@ -62,7 +52,7 @@ def test_the_hub_keeps_every_agents_events_once_and_answers_once_over_all(
         agent_config(mosquitto.host, mosquitto.port, base, tmp_path / n, [n], frames=frames)
         for n in ("barn", "gate")
     ]
-    hub = Hub(hub_config(mosquitto, base, tmp_path / "hub"), "test")
+    hub = Hub(hub_config(mosquitto.host, mosquitto.port, base, tmp_path / "hub"), "test")
     hub.start()
     try:
         with Subscriber(mosquitto.host, mosquitto.port, f"{base}/#") as sub:
@@ -110,7 +100,7 @@ def test_late_doubled_and_out_of_order_messages_are_stored_once_by_their_own_tim
     mosquitto: Mosquitto, tmp_path: Path
 ) -> None:
     base = f"hub-{uuid.uuid4().hex[:6]}"
-    hub = Hub(hub_config(mosquitto, base, tmp_path / "hub"), "test")
+    hub = Hub(hub_config(mosquitto.host, mosquitto.port, base, tmp_path / "hub"), "test")
     hub.start()
     now = datetime.now(UTC)
     late = make_event(camera="barn", at=now - timedelta(hours=1))
@@ -156,7 +146,7 @@ def test_late_doubled_and_out_of_order_messages_are_stored_once_by_their_own_tim
         with Subscriber(mosquitto.host, mosquitto.port, topics.hub_status(base)) as sub:
             sub.wait_for_payload(topics.hub_status(base), b"offline")
             sub.publish(topics.events(base, "barn"), away.model_dump_json().encode())
-        hub = Hub(hub_config(mosquitto, base, tmp_path / "hub"), "test")
+        hub = Hub(hub_config(mosquitto.host, mosquitto.port, base, tmp_path / "hub"), "test")
         hub.start()
         wait_until(lambda: hub.recorder.counts().received == 1)
         assert hub.recorder.wait_idle(10)
@@ -169,7 +159,7 @@ def test_the_hub_answers_unknown_cameras_and_digests_the_fleet(
     mosquitto: Mosquitto, tmp_path: Path
 ) -> None:
     base = f"hub-{uuid.uuid4().hex[:6]}"
-    hub = Hub(hub_config(mosquitto, base, tmp_path / "hub"), "test")
+    hub = Hub(hub_config(mosquitto.host, mosquitto.port, base, tmp_path / "hub"), "test")
     hub.start()
     try:
         with Subscriber(mosquitto.host, mosquitto.port, f"{base}/#") as sub:

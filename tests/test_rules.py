@@ -205,9 +205,9 @@ def test_cooldown_silences_a_repeat() -> None:
 def test_state_counts_per_label_and_zone() -> None:
     core = CameraCore(FARM, "en")
     objs = [
-        ("cow", box_at(0.1, 0.9), 0.9),
-        ("cow", box_at(0.6, 0.9), 0.9),
-        ("dog", box_at(0.8, 0.9), 0.9),
+        ("cow", box_at(0.1, 0.9), 0.6),  # below FAST_CONFIRM_SCORE: the full streak
+        ("cow", box_at(0.6, 0.9), 0.6),
+        ("dog", box_at(0.8, 0.9), 0.6),
     ]
     n = FARM.tracker.confirm_frames
     states = [core.step(dets(*objs), T0 + i * 0.5).state for i in range(n + 1)]
@@ -236,9 +236,11 @@ def test_news_goes_out_at_once_and_followers_wait_at_most_the_window() -> None:
     from agent.core.coalesce import Coalescer
     from agent.core.rules import Change
 
-    camera = CameraConfig(name="c", rules=[RuleConfig(name="a", kind="arrival")])
+    camera = CameraConfig(
+        name="c", rules=[RuleConfig(name="a", kind="arrival")], follow_up_seconds=0.4
+    )
     co = Coalescer(camera, "en")
-    hold = camera.follow_up_seconds  # 0.4 s
+    hold = camera.follow_up_seconds
 
     def arrive(track: int, at: float) -> list[int]:
         co.add([Change("a", "arrival", at, track, "cow", 0.9)])

@@ -92,6 +92,31 @@ _REFUSALS: dict[str, dict[Language, str]] = {
         "en": "{limit} standing questions are already waiting; cancel one first.",
         "uk": "Запитань на потім уже стільки, скільки можна ({limit}); спершу скасуйте одне.",
     },
+    "watch_no_camera": {
+        "en": "No camera in the fleet could see that, so there is nothing to watch.",
+        "uk": "Жодна камера тут цього не побачить, тож стежити нема за чим.",
+    },
+    "watch_several_agents": {
+        "en": "Cameras of several agents could see that ({cameras}); a standing question "
+        "runs on one of them: say which camera or zone to watch.",
+        "uk": "Це можуть побачити камери кількох агентів ({cameras}); запитання на потім "
+        "чекає на одному з них: скажіть, за якою камерою чи зоною стежити.",
+    },
+    "watch_owner_offline": {
+        "en": "Camera {cameras} belongs to agent {agent}, which is offline; the standing "
+        "question is not set.",
+        "uk": "Камера {cameras} належить агентові {agent}, який зараз не в мережі; "
+        "запитання на потім не встановлено.",
+    },
+    "watch_not_taken": {
+        "en": "Agent {agent} did not take the standing question: {why}",
+        "uk": "Агент {agent} не прийняв запитання на потім: {why}",
+    },
+    "watch_no_reply": {
+        "en": "Agent {agent} did not answer within {seconds} s; the standing question is "
+        "not confirmed.",
+        "uk": "Агент {agent} не відповів за {seconds} с; запитання на потім не підтверджено.",
+    },
     "past_watch": {
         "en": "A standing question waits for what comes next; to ask about the past, ask "
         "without 'tell me when'.",

@@ -25,7 +25,7 @@ from agent.ask.installation import Installation
 from agent.ask.parser import Refusal, parse, standing_question
 from agent.ask.query import Query, ReadBy
 from agent.ask.timerange import resolve
-from agent.ask.watch import WatchBook, expiry
+from agent.ask.watch import WatchNotTaken, WatchTaker, expiry
 from agent.config.schema import AskConfig
 from agent.core.kinds import Language
 from agent.core.text.phrases import language_of
@@ -50,7 +50,7 @@ class Asker:
         clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
         rewording: Rewording | None = None,
         rewording_source: str = "model",
-        watches: WatchBook | None = None,
+        watches: WatchTaker | None = None,
     ) -> None:
         self._history = history
         self._installation = installation
@@ -144,9 +144,13 @@ class Asker:
         if until <= now:
             return refused(question, "past_watch", language, now)
         what = watched(reading, self._installation)
-        watch = self._watches.add(reading, question, what, until)
-        if watch is None:
-            return refused(question, "too_many_watches", language, now, limit=self._watches.limit)
+        try:
+            watch, agent = self._watches.place(reading, question, what, until)
+        except WatchNotTaken as e:
+            return refused(question, e.reason, language, now, **e.values)
+        facts: dict[str, object] = {"watch": watch.model_dump(mode="json")}
+        if agent is not None:
+            facts["agent"] = agent  # the agent of the fleet that keeps and fires it
         return Answer(
             question=question,
             text=watch_confirmation(what, until, now, language == "en"),
@@ -155,7 +159,7 @@ class Asker:
             read_by="parser",
             language=language,
             query=reading.model_dump(mode="json"),
-            facts={"watch": watch.model_dump(mode="json")},
+            facts=facts,
             at=now,
         )
 

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from ulid import ULID
@@ -23,6 +23,7 @@ from ulid import ULID
 from agent.ask.query import Query
 from agent.core.events import CameraState, Event, EventUpdate
 from agent.core.kinds import COMING_KINDS, EventKind, Language
+from eva_errors import EvaError
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,46 @@ class WatchNotice(_Frozen):
     text: str = Field(description="The watch's answer: 'You asked: …; <the event's sentence>'.")
 
 
+class WatchNotTaken(EvaError):
+    """A standing question that could not be set: `reason` names the refusal text
+    (agent.ask.answer), `values` fill it in."""
+
+    def __init__(self, reason: str, **values: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.values = values
+
+
+class WatchTaker(Protocol):
+    """Where the Asker sets a standing question: this agent's WatchBook, or in a fleet the
+    agent that owns the camera (agent.service.fleet_watches)."""
+
+    def place(
+        self, query: Query, question: str, understood: str, expires_at: datetime
+    ) -> tuple[Watch, str | None]:
+        """The watch as set and the agent that keeps it (None: this process); raises
+        WatchNotTaken saying why not."""
+        ...
+
+
+def new_watch(
+    query: Query, question: str, understood: str, now: datetime, expires_at: datetime
+) -> Watch:
+    """A watch from a reading: coming by default, when the question names no direction."""
+    return Watch(
+        id=str(ULID()),
+        question=question,
+        understood=understood,
+        language=query.language,
+        labels=list(query.labels),
+        zones=list(query.zones),
+        cameras=list(query.cameras),
+        kinds=list(query.kinds) or list(COMING_KINDS),
+        created_at=now,
+        expires_at=expires_at,
+    )
+
+
 class WatchBook:
     """The active watches: add, list, cancel, and fire on events; thread-safe."""
 
@@ -96,27 +137,31 @@ class WatchBook:
         self, query: Query, question: str, understood: str, expires_at: datetime
     ) -> Watch | None:
         """The new watch, or None when `limit` watches are already waiting."""
-        now = self._clock()
-        watch = Watch(
-            id=str(ULID()),
-            question=question,
-            understood=understood,
-            language=query.language,
-            labels=list(query.labels),
-            zones=list(query.zones),
-            cameras=list(query.cameras),
-            kinds=list(query.kinds) or list(COMING_KINDS),
-            created_at=now,
-            expires_at=expires_at,
-        )
+        return self.adopt(new_watch(query, question, understood, self._clock(), expires_at))
+
+    def adopt(self, watch: Watch) -> Watch | None:
+        """Keep a watch made elsewhere (a fleet hub hands it over); the same id twice keeps
+        one (a redelivered request). None when `limit` watches are already waiting."""
         with self._lock:
-            self._expire(now)
+            self._expire(self._clock())
+            if watch.id in self._watches:
+                return self._watches[watch.id]
             if len(self._watches) >= self._limit:
                 return None
             self._watches[watch.id] = watch
             self._save()
-        log.info("watch %s: %s, until %s", watch.id, understood, f"{expires_at:%d.%m %H:%M}")
+        until = f"{watch.expires_at:%d.%m %H:%M}"
+        log.info("watch %s: %s, until %s", watch.id, watch.understood, until)
         return watch
+
+    def place(
+        self, query: Query, question: str, understood: str, expires_at: datetime
+    ) -> tuple[Watch, str | None]:
+        """WatchTaker for a lone agent: kept here, or refused when the book is full."""
+        watch = self.add(query, question, understood, expires_at)
+        if watch is None:
+            raise WatchNotTaken("too_many_watches", limit=self._limit)
+        return watch, None
 
     def active(self) -> list[Watch]:
         with self._lock:

@@ -444,9 +444,23 @@ def _cmd_setup(args: argparse.Namespace) -> int:
     from pipelines.demo_scene import ensure_demo_scene
     from pipelines.models.builtin import ensure_builtin_model
 
-    print(f"detector model: {ensure_builtin_model()}")
+    model = ensure_builtin_model()
+    print(f"detector model: {model}")
+    print(f"  optimised:    {_optimize_here(model)}")
     print(f"demo scene:     {ensure_demo_scene()}")
     return EXIT_OK
+
+
+def _optimize_here(model: Path) -> str:
+    """Make the detector's copy optimised for this machine now, so no start has to."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return "not made (no ONNX Runtime here; the agent makes it on its first start)"
+    from pipelines.models.optimized import ensure_optimized
+
+    optimized = ensure_optimized(model, onnxruntime.__version__)
+    return str(optimized) if optimized else "not made (see the log; the agent optimises in process)"
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.combining import OrTrigger
-from apscheduler.triggers.cron import CronTrigger
+if TYPE_CHECKING:  # APScheduler (and the asyncio it loads) only when a digest is scheduled
+    from apscheduler.triggers.base import BaseTrigger
 
 MAX_LENGTH = 200
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
@@ -46,6 +46,9 @@ class Crontab:
 
     def trigger(self, timezone: tzinfo | str | None = None) -> BaseTrigger:
         """An APScheduler trigger that fires when cron would."""
+        from apscheduler.triggers.combining import OrTrigger
+        from apscheduler.triggers.cron import CronTrigger
+
         common = {
             "minute": _list(self.minutes, 0, 59),
             "hour": _list(self.hours, 0, 23),

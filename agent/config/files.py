@@ -8,15 +8,18 @@ The runtime readers (labels, password) are the same functions.
 
 from __future__ import annotations
 
-import ssl
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.config.schema import AppConfig, CameraConfig, MqttConfig
 from eva_errors import EvaError
 from pipelines.models.labels import read_labels
+
+if TYPE_CHECKING:
+    import ssl  # imported where TLS is checked: a configuration without TLS never loads it
 
 Loc = tuple[str | int, ...]
 
@@ -100,6 +103,8 @@ def _mqtt_problems(m: MqttConfig) -> Iterator[Finding]:
         yield from _probe(("mqtt", "password_file"), lambda: read_password_file(path))
     if not m.tls:
         return
+    import ssl
+
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if m.tls_ca_file is not None:
         ca = Path(m.tls_ca_file).expanduser()
@@ -212,6 +217,8 @@ def _gguf(path: Path) -> None:
 
 
 def _ca_file(context: ssl.SSLContext, path: Path) -> None:
+    import ssl
+
     _readable(path, "a PEM file with the broker's CA certificate")
     try:
         context.load_verify_locations(cafile=str(path))
@@ -233,6 +240,8 @@ def _no_passphrase() -> str:
 
 
 def _cert_chain(context: ssl.SSLContext, cert: Path, key: Path) -> None:
+    import ssl
+
     try:
         context.load_cert_chain(str(cert), str(key), password=_no_passphrase)
     except _EncryptedKey:

@@ -28,11 +28,11 @@ class Coalescer:
     - a change while the rule is idle is news: it goes out with the next poll (the same
       frame) as its own event, together with that frame's other changes: "a cow arrived";
     - the rule is then busy: later changes are gathered, and a batch goes out as one more
-      event `follow_up_seconds` (0.4 s) after its first change: "2 cows arrived". With
-      the 0.6 s a track needs to be confirmed, each animal of a herd, or the second of a
-      pair, is told within a second of being seen, and the animals that come in within
-      those 0.4 s share one message (nor is any change held longer than
-      `coalesce_max_seconds`);
+      event `follow_up_seconds` (0.2 s, one frame at 5 frames/s) after its first change:
+      "2 cows arrived". With the 0.4-0.6 s a track needs to be confirmed, each animal of a
+      herd, or the second of a pair, is told within a second of being seen, and the animals
+      confirmed in the same frame or the next share one message (nor is any change held
+      longer than `coalesce_max_seconds`);
     - the rule becomes idle again after `coalesce_seconds` without a change.
     After an event, a rule's `cooldown_seconds` silences further changes of the same label.
     """
@@ -78,7 +78,7 @@ class Coalescer:
         hold = min(quiet, cam.coalesce_max_seconds, cam.follow_up_seconds)
         due: list[_Window] = []
         for name, w in list(self._busy.items()):
-            # (The tolerance: frame times are sums of intervals, 0.4 s may come out 0.39999.)
+            # (The tolerance: frame times are sums of intervals, 0.2 s may come out 0.19999.)
             if w.changes and now - w.started_at >= hold - 1e-9:
                 due.append(w)
                 self._busy[name] = _Window(w.rule, now, w.last_at)  # still busy

@@ -226,8 +226,9 @@ class TrackerConfig(Strict):
     confirm_frames: int = Field(
         4,
         ge=1,
-        description="Frames in a row a new object must be seen before it counts (and frames "
-        "a zone change must hold); shorter false detections never become objects.",
+        description="Frames a new object must be seen in before it counts, missing none two "
+        "frames in a row (and frames a zone change must hold); shorter false detections "
+        "never become objects.",
     )
     confirm_seconds: float = Field(
         0.6,
@@ -288,7 +289,7 @@ class CameraSettings(Strict):
         15.0, gt=0, description="Longest an event may keep collecting changes before it is sent."
     )
     follow_up_seconds: float = Field(
-        0.4,
+        0.2,
         ge=0,
         description="After a rule's news, how long each follow-up event collects changes: the "
         "second of a pair or the next animals of a herd are told within a second of being "

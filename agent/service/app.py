@@ -11,42 +11,37 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.adapters.history import EventHistory, HistoryError, free_space, open_history
-from agent.adapters.mqtt import MqttPublisher, payloads, start_publisher, topics
-from agent.adapters.mqtt.fleet import FleetView, installation_of
-from agent.adapters.mqtt.identity import AgentIdentity, with_identity
-from agent.adapters.mqtt.outbox import Outbox
-from agent.adapters.mqtt.relay import OutboxRelay
-from agent.adapters.mqtt.sinks import LastEventSink, MqttSink
 from agent.ask.live import LiveStates
-from agent.ask.service import Asker
-from agent.ask.watch import WATCHES_FILE, WatchBook, WatchSink
 from agent.config.schema import AppConfig, CameraConfig, DigestConfig
-from agent.core.digest import Digest
 from agent.core.events import EventUpdate
 from agent.llm import LanguageModel, ModelUnavailable, build_language_model
-from agent.llm.summarizer import Summarizer
-from agent.llm.wording import WordingQueue
-from agent.service.ask_action import (
-    add_ask_action,
-    add_watch_actions,
-    build_asker,
-    watch_lister,
-    watch_notifier,
-)
 from agent.service.camera_control import CameraControl
-from agent.service.camera_status import CameraAvailability
 from agent.service.camera_worker import CameraWorker, Sink, SnapshotHook, deliver
-from agent.service.commands import CommandError, CommandHandler, DigestRunner
-from agent.service.diagnostics import DiagnosticsReporter
 from agent.service.health import FILE_NAME as HEALTH_FILE
 from agent.service.health import HealthFile
 from agent.service.periodic import PeriodicThread
-from agent.service.scheduler import DigestScheduler
-from pipelines.detections import Detections
-from pipelines.frames import Frame
+
+# The MQTT side (client, outbox, fleet, commands, Ask, watches, digests' scheduler) and the
+# language model's wording are imported where they start: a replay that only prints with
+# template wording loads none of them.
+if TYPE_CHECKING:
+    from agent.adapters.mqtt import MqttPublisher
+    from agent.adapters.mqtt.fleet import FleetView
+    from agent.adapters.mqtt.identity import AgentIdentity
+    from agent.adapters.mqtt.relay import OutboxRelay
+    from agent.ask.service import Asker
+    from agent.ask.watch import WatchBook
+    from agent.core.digest import Digest
+    from agent.llm.wording import WordingQueue
+    from agent.service.commands import DigestRunner
+    from agent.service.diagnostics import DiagnosticsReporter
+    from agent.service.fleet_watches import FleetWatches
+    from agent.service.scheduler import DigestScheduler
+    from pipelines.detections import Detections
+    from pipelines.frames import Frame
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +66,8 @@ def run_agent(
     """Run every camera until `stop` is set or every input has ended; returns the workers."""
     identity: AgentIdentity | None = None
     if publish:
+        from agent.adapters.mqtt.identity import with_identity
+
         config, identity = with_identity(config)  # before anything names the agent
     with contextlib.ExitStack() as cleanup:
         sinks: list[Sink] = []
@@ -80,6 +77,8 @@ def run_agent(
         fleet = _join_fleet(config, publisher) if publisher is not None else None
         relay = _start_outbox(config, publisher, cleanup) if publisher is not None else None
         if publisher is not None:
+            from agent.adapters.mqtt.sinks import LastEventSink, MqttSink
+
             sinks += [MqttSink(publisher, relay), LastEventSink(publisher, config.mqtt.base_topic)]
         history = _open_history(config)
         if history is not None:
@@ -93,17 +92,27 @@ def run_agent(
         live = LiveStates()
         sinks.append(live)
         watches = None
-        if publisher is not None and history is not None:
+        fleet_watches = None
+        if publisher is not None and fleet is not None and history is not None:
+            from agent.ask.watch import WATCHES_FILE, WatchBook, WatchSink
+            from agent.service.ask_action import watch_notifier
+            from agent.service.fleet_watches import FleetWatches, own_watch_lister
+
             # Standing questions fire from the core's events, in the frame they are made.
             storage = Path(config.storage.path).expanduser()
+            base = config.mqtt.base_topic
             send = _sender(publisher)
             watches = WatchBook(
                 storage / WATCHES_FILE,
                 config.ask.max_watches,
-                on_change=watch_lister(config.mqtt.base_topic, send),
+                on_change=own_watch_lister(base, publisher.agent_id, send),
             )
+            sinks.append(WatchSink(watches, watch_notifier(base, send)))
+            # Placed with the camera's agent, listed and cancelled over the fleet.
+            fleet_watches = FleetWatches(base, fleet, send, watches)
+            fleet_watches.attach(publisher.subscribe)
+            _take_own_watches(config, publisher, watches, cleanup)
             watches.publish()
-            sinks.append(WatchSink(watches, watch_notifier(config.mqtt.base_topic, send)))
 
         model = build_language_model(config.llm)
         if model is not None:
@@ -118,15 +127,20 @@ def run_agent(
             for c in config.cameras
         ]
         digests = (
-            DigestScheduler(config, history, model, _digest_sender(publisher, relay, fleet))
+            _digest_scheduler(config, history, model, _digest_sender(publisher, relay, fleet))
             if history is not None and publisher is not None
             else None
         )
         reporter = None
         availability = None
         if publisher is not None:
+            from agent.service.ask_action import build_asker
+            from agent.service.camera_status import CameraAvailability
+
             asker = (
-                build_asker(config, history, model, live, watches) if history is not None else None
+                build_asker(config, history, model, live, fleet_watches)
+                if history is not None
+                else None
             )
             reporter = _start_operator_side(
                 config,
@@ -141,7 +155,7 @@ def run_agent(
                 asker,
                 fleet,
                 history,
-                watches,
+                fleet_watches,
             )
             availability = CameraAvailability(
                 config.mqtt.base_topic,
@@ -181,9 +195,22 @@ def run_agent(
     return workers
 
 
+def _digest_scheduler(
+    config: AppConfig,
+    history: EventHistory,
+    model: LanguageModel | None,
+    send: Callable[[Digest], object],
+) -> DigestScheduler:
+    from agent.service.scheduler import DigestScheduler
+
+    return DigestScheduler(config, history, model, send)
+
+
 def _start_mqtt(
     config: AppConfig, cleanup: contextlib.ExitStack, identity: AgentIdentity
 ) -> MqttPublisher:
+    from agent.adapters.mqtt import start_publisher
+
     publisher, broker = start_publisher(config.mqtt)
     if broker is not None:
         cleanup.callback(broker.stop)
@@ -203,6 +230,7 @@ def _start_mqtt(
 def _join_fleet(config: AppConfig, publisher: MqttPublisher) -> FleetView:
     """Publish this agent's installation and follow the other agents' (for routing and
     clashes)."""
+    from agent.adapters.mqtt.fleet import FleetView, installation_of
     from agent.ask.installation import detectable_labels
 
     labels = {c.name: detectable_labels(c) for c in config.cameras}
@@ -223,6 +251,9 @@ def _start_outbox(
 ) -> OutboxRelay | None:
     if not config.mqtt.outbox:
         return None
+    from agent.adapters.mqtt.outbox import Outbox
+    from agent.adapters.mqtt.relay import OutboxRelay
+
     path = Path(config.storage.path).expanduser() / "outbox.db"
     outbox = Outbox(path, config.mqtt.outbox_max_messages, config.mqtt.outbox_max_age_hours * 3600)
     cleanup.callback(outbox.close)
@@ -249,6 +280,8 @@ def _start_outbox(
 def _digest_sender(
     publisher: MqttPublisher, relay: OutboxRelay | None, fleet: FleetView | None = None
 ) -> Callable[[Digest], object]:
+    from agent.adapters.mqtt import payloads
+
     def send(digest: Digest) -> object:
         if fleet is not None and fleet.hub_online:
             # The hub sends the fleet's digest from every agent's events; one is enough.
@@ -275,9 +308,15 @@ def _start_operator_side(
     asker: Asker | None = None,
     fleet: FleetView | None = None,
     history: EventHistory | None = None,
-    watches: WatchBook | None = None,
+    watches: FleetWatches | None = None,
 ) -> DiagnosticsReporter:
     """Commands in, diagnostics out."""
+    from agent.adapters.mqtt import topics
+    from agent.service.ask_action import add_ask_action
+    from agent.service.commands import CommandHandler
+    from agent.service.diagnostics import DiagnosticsReporter
+    from agent.service.fleet_watches import add_fleet_watch_actions
+
     send = _sender(publisher)
 
     run_digest = _digest_runner(config, digests) if digests is not None else None
@@ -290,7 +329,7 @@ def _start_operator_side(
         agent_id=publisher.agent_id,
     )
     add_ask_action(commands, asker, config.mqtt.base_topic, send)
-    add_watch_actions(commands, watches)
+    add_fleet_watch_actions(commands, watches)
     commands.start()
     publisher.subscribe(topics.command(config.mqtt.base_topic, "+"), commands.on_message)
     cleanup.callback(commands.stop)
@@ -312,6 +351,25 @@ def _start_operator_side(
     return reporter
 
 
+def _take_own_watches(
+    config: AppConfig, publisher: MqttPublisher, book: WatchBook, cleanup: contextlib.ExitStack
+) -> None:
+    """This agent's own command topics, where the fleet's answerer hands it the watches for
+    its cameras (and lists and cancels them): <base>/agents/<id>/cmd/+."""
+    from agent.adapters.mqtt import topics
+    from agent.service.commands import CommandHandler
+    from agent.service.fleet_watches import add_own_watch_actions
+
+    base, agent_id = config.mqtt.base_topic, publisher.agent_id
+    own = CommandHandler(
+        topics.agent(base, agent_id), {}, _sender(publisher), agent_id=agent_id, builtins=False
+    )
+    add_own_watch_actions(own, book, [c.name for c in config.cameras])
+    own.start()
+    publisher.subscribe(topics.agent_command(base, agent_id, "+"), own.on_message)
+    cleanup.callback(own.stop)
+
+
 def _sender(publisher: MqttPublisher) -> Callable[[str, bytes, bool], object]:
     def send(topic: str, payload: bytes, retain: bool) -> object:
         return publisher.publish(topic, payload, retain=retain)
@@ -329,6 +387,8 @@ def _digest_runner(config: AppConfig, digests: DigestScheduler) -> DigestRunner:
 
 
 def pick_digest(configured: list[DigestConfig], name: str | None) -> DigestConfig:
+    from agent.service.commands import CommandError
+
     if name is None:
         return configured[0] if configured else DigestConfig(name="now", window_hours=24)
     for d in configured:
@@ -339,6 +399,7 @@ def pick_digest(configured: list[DigestConfig], name: str | None) -> DigestConfi
 
 
 def _snapshot_hook(config: AppConfig, publisher: MqttPublisher) -> SnapshotHook:
+    from agent.adapters.mqtt import topics
     from agent.adapters.snapshot import annotate
 
     ha = config.home_assistant
@@ -368,6 +429,9 @@ def _open_history(config: AppConfig) -> EventHistory | None:
 
 
 def _start_wording(config: AppConfig, model: LanguageModel, sinks: list[Sink]) -> WordingQueue:
+    from agent.llm.summarizer import Summarizer
+    from agent.llm.wording import WordingQueue
+
     llm = config.llm
 
     def to_sinks(update: EventUpdate) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -15,7 +14,7 @@ from agent.ask.answer import Answer
 from agent.ask.executor import LiveState
 from agent.ask.installation import Installation
 from agent.ask.service import Asker
-from agent.ask.watch import Watch, WatchBook, WatchNotice
+from agent.ask.watch import WatchNotice, WatchTaker
 from agent.config.schema import AppConfig
 from agent.llm.base import LanguageModel
 from agent.service.commands import MAX_PAYLOAD_BYTES, CommandError, CommandHandler, Request
@@ -28,7 +27,7 @@ def build_asker(
     history: EventHistory | None,
     model: LanguageModel | None = None,
     live: LiveState | None = None,
-    watches: WatchBook | None = None,
+    watches: WatchTaker | None = None,
 ) -> Asker:
     """The parser always; the model as a second reader when configured and asked for."""
     from agent.ask.morphology import warm_up_in_background
@@ -97,44 +96,6 @@ def add_ask_action(
         return answer.model_dump(mode="json")
 
     commands.add_action("ask", AskRequest, run, lane="questions")
-
-
-class UnwatchRequest(Request):
-    """`unwatch`: cancel one standing question by its id, or all of them without one."""
-
-    id: str | None = Field(None, max_length=40, description="The watch's id; empty = all.")
-
-
-def add_watch_actions(commands: CommandHandler, book: WatchBook | None) -> None:
-    """Accept `<base>/cmd/watches` (list the standing questions) and `<base>/cmd/unwatch`."""
-
-    def listed(_request: Request) -> dict[str, Any]:
-        if book is None:
-            raise CommandError("standing questions need the event history, which is not available")
-        return {"watches": [w.model_dump(mode="json") for w in book.active()]}
-
-    def cancel(request: UnwatchRequest) -> dict[str, Any]:
-        if book is None:
-            raise CommandError("standing questions need the event history, which is not available")
-        gone = book.cancel(request.id)
-        if request.id is not None and not gone:
-            raise CommandError(f"no watch {request.id!r}; send `watches` to list them")
-        return {"cancelled": [w.id for w in gone], "left": len(book.active())}
-
-    commands.add_action("watches", Request, listed)
-    commands.add_action("unwatch", UnwatchRequest, cancel)
-
-
-def watch_lister(
-    base_topic: str, publish: Callable[[str, bytes, bool], object]
-) -> Callable[[list[Watch]], object]:
-    """Keeps the list of standing questions retained on <base>/watches (Home Assistant)."""
-
-    def listed(watches: list[Watch]) -> object:
-        data = {"count": len(watches), "watches": [w.model_dump(mode="json") for w in watches]}
-        return publish(topics.watches(base_topic), json.dumps(data).encode(), True)
-
-    return listed
 
 
 def watch_notifier(

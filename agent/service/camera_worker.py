@@ -121,39 +121,43 @@ def process_stream(
     core = core or CoreAndSinks(camera, language, sinks, stats)
     try:
         for frame in source.frames():
-            stats.last_frame_at = time.monotonic()
-            if control is not None:
-                control.frame_arrived()
-            if stop.is_set():
-                break
-            if control is not None and control.paused:
-                # Paused means no analysis; an asked-for snapshot still shows the scene.
-                if (wanted := control.take_snapshot_request()) is not None:
-                    _snapshot(camera, frame, Detections.empty(), on_snapshot, wanted)
-                continue
-            t0 = time.perf_counter()
             try:
-                detections = (
-                    frame.detections
-                    if frame.detections is not None
-                    else detector.detect(frame.detector_input)
-                )
-            except Exception as e:  # a broken frame must not stop the camera
-                stats.detector_errors += 1
-                if stats.detector_errors == 1 or stats.detector_errors % 100 == 0:
-                    log.error(
-                        "camera %s: detector failed (%d so far): %s",
-                        camera.name,
-                        stats.detector_errors,
-                        e,
+                stats.last_frame_at = time.monotonic()
+                if control is not None:
+                    control.frame_arrived()
+                if stop.is_set():
+                    break
+                if control is not None and control.paused:
+                    # Paused means no analysis; an asked-for snapshot still shows the scene.
+                    if (wanted := control.take_snapshot_request()) is not None:
+                        _snapshot(camera, frame, Detections.empty(), on_snapshot, wanted)
+                    continue
+                t0 = time.perf_counter()
+                try:
+                    detections = (
+                        frame.detections
+                        if frame.detections is not None
+                        else detector.detect(frame.detector_input)
                     )
-                continue
-            stats.detect_seconds += time.perf_counter() - t0
-            stats.frames += 1
-            events = core.step(detections, frame.timestamp)
-            wanted = control.take_snapshot_request() if control is not None else None
-            if wanted is not None or (events and on_snapshot is not None):
-                _snapshot(camera, frame, detections, on_snapshot, wanted)
+                except Exception as e:  # a broken frame must not stop the camera
+                    stats.detector_errors += 1
+                    if stats.detector_errors == 1 or stats.detector_errors % 100 == 0:
+                        log.error(
+                            "camera %s: detector failed (%d so far): %s",
+                            camera.name,
+                            stats.detector_errors,
+                            e,
+                        )
+                    continue
+                stats.detect_seconds += time.perf_counter() - t0
+                stats.frames += 1
+                events = core.step(detections, frame.timestamp)
+                wanted = control.take_snapshot_request() if control is not None else None
+                if wanted is not None or (events and on_snapshot is not None):
+                    _snapshot(camera, frame, detections, on_snapshot, wanted)
+            finally:
+                # Not held while the source reads the next one: one frame in memory, not two.
+                del frame
     finally:
         core.flush()
     return stats

@@ -215,6 +215,7 @@ class CommandHandler:
         snapshot_wait_seconds: float = SNAPSHOT_WAIT_SECONDS,
         router: Router | None = None,
         agent_id: str | None = None,
+        builtins: bool = True,
     ) -> None:
         self._base = base_topic
         self._router = router
@@ -231,6 +232,8 @@ class CommandHandler:
             ),
         }
         self._actions: dict[str, Action[Any]] = {}
+        if not builtins:  # a handler for one agent's own topics: only the actions added
+            return
         self.add_action("digest", DigestRequest, self._digest)
         self.add_action("pause", PauseRequest, self._pause)
         self.add_action("resume", CameraRequest, self._resume)

@@ -1,8 +1,9 @@
 """`eva hub`: the fleet's one place to ask.
 
 The hub follows every agent through the broker: it stores their events in the fleet history,
-answers `<base>/cmd/ask` and `<base>/cmd/digest` once over all of them, answers commands for
-cameras no online agent has, and sends the fleet's digests. While its retained
+answers `<base>/cmd/ask` and `<base>/cmd/digest` once over all of them, hands standing
+questions to the agent that owns the camera (and lists and cancels them over every agent),
+answers commands for cameras no online agent has, and sends the fleet's digests. While its retained
 `<base>/hub/status` says online (its last will says offline), the agents leave all of that
 to it. Its session is persistent: events sent while it is away wait for it at the broker.
 """
@@ -24,6 +25,7 @@ from agent.adapters.mqtt.publisher import MqttPublisher
 from agent.ask.answer import Answer
 from agent.ask.installation import Installation as AskInstallation
 from agent.ask.service import Asker
+from agent.ask.watch import WatchTaker
 from agent.config.schema import AppConfig, AskVocabularyEntry
 from agent.core.digest import Digest
 from agent.core.events import Event
@@ -32,6 +34,7 @@ from agent.service.app import pick_digest
 from agent.service.ask_action import add_ask_action
 from agent.service.commands import CommandHandler
 from agent.service.fleet_history import FleetRecorder
+from agent.service.fleet_watches import FleetWatches, add_fleet_watch_actions
 from agent.service.scheduler import DigestScheduler
 from eva_errors import UserError
 
@@ -100,8 +103,15 @@ class FleetAsker:
     """An Asker over the fleet history that follows the fleet: rebuilt when an agent's
     installation changes, so a camera added on one Pi can be asked about at once."""
 
-    def __init__(self, config: AppConfig, history: EventHistory, fleet: FleetView) -> None:
+    def __init__(
+        self,
+        config: AppConfig,
+        history: EventHistory,
+        fleet: FleetView,
+        watches: WatchTaker | None = None,
+    ) -> None:
         self._config = config
+        self._watches = watches
         self._history = history
         self._fleet = fleet
         self._lock = threading.Lock()
@@ -119,7 +129,11 @@ class FleetAsker:
                 installation = fleet_installation(self._config, self._fleet.agents(), self._report)
                 # The deterministic reader: one parse per question, no model on the hub.
                 self._asker = Asker(
-                    self._history, installation, self._config.ask, self._config.language
+                    self._history,
+                    installation,
+                    self._config.ask,
+                    self._config.language,
+                    watches=self._watches,  # handed to the agent that owns the camera
                 )
                 self._built_for = version
             return self._asker
@@ -160,7 +174,8 @@ class Hub:
         )
         self.fleet = FleetView(base, me, self.publisher.give_up)
         self.recorder = FleetRecorder(self.history, on_stored)
-        self.asker = FleetAsker(self.config, self.history, self.fleet)
+        self.watches = FleetWatches(base, self.fleet, self._send)
+        self.asker = FleetAsker(self.config, self.history, self.fleet, self.watches)
         self.digests = DigestScheduler(self.config, self.history, None, self._send_digest)
         self.commands = CommandHandler(
             base,
@@ -171,6 +186,7 @@ class Hub:
             agent_id=self.publisher.agent_id,
         )
         add_ask_action(self.commands, self.asker, base, self._send)
+        add_fleet_watch_actions(self.commands, self.watches)
 
     def start(self) -> None:
         base = self.config.mqtt.base_topic
@@ -180,6 +196,7 @@ class Hub:
         self.publisher.subscribe(f"{base}/+/events", self.recorder.on_event)
         self.publisher.subscribe(f"{base}/+/events/update", self.recorder.on_update)
         self.fleet.attach(self.publisher.subscribe, self._send)
+        self.watches.attach(self.publisher.subscribe)
         self.commands.start()
         self.publisher.subscribe(topics.command(base, "+"), self.commands.on_message)
         self.publisher.start()

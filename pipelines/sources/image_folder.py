@@ -200,6 +200,7 @@ class ImageFolderSource(StoppableSource):
                             return
                 shown += 1
                 yield Frame(image, timestamp, slot)
+                del image  # not held while the next file is decoded: one frame in memory
             if shown == 0:
                 raise SourceError(f"none of the {len(files)} images in {folder} could be read")
             if not self.config.loop:

@@ -172,6 +172,7 @@ class OpenCVSource(StoppableSource):
                         if ok and image is not None:
                             bgr = _as_bgr(np.asarray(image, np.uint8))
                             yield Frame(bgr, start + offset + media, index)
+                            del image, bgr  # not held while the next frame is decoded
                     index += 1
                     read += 1
             finally:
@@ -231,6 +232,7 @@ class OpenCVSource(StoppableSource):
                     ok, image = cap.retrieve()
                     if ok and image is not None:
                         yield Frame(_as_bgr(np.asarray(image, np.uint8)), now, index)
+                        del image  # not held while the next frame is decoded
                 index += 1
         finally:
             if cap is not None:

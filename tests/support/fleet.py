@@ -69,6 +69,14 @@ def agent_config(
     )
 
 
+def hub_config(host: str, port: int, base: str, storage: Path) -> AppConfig:
+    """What `eva hub` needs: the broker, the base topic and where its history lives."""
+    return AppConfig(
+        mqtt=MqttConfig(host=host, port=port, base_topic=base, reconnect_max_seconds=1.0),
+        storage=StorageConfig(path=str(storage)),
+    )
+
+
 class RunningAgent:
     """run_agent in a thread from enter until exit (or stop())."""
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from agent.adapters.mqtt import MqttPublisher, payloads
-from agent.adapters.mqtt.relay import OutboxRelay
+from agent.adapters.mqtt import payloads
 from agent.core.events import CameraState, Event, EventUpdate
+
+if TYPE_CHECKING:  # a replay that only prints loads no MQTT client
+    from agent.adapters.mqtt import MqttPublisher
+    from agent.adapters.mqtt.relay import OutboxRelay
 
 
 class MqttSink:

@@ -99,3 +99,15 @@ def watch(base: str) -> str:
 def watches(base: str) -> str:
     """Retained list of the standing questions waiting: ``<base>/watches``."""
     return f"{base}/watches"
+
+
+def agent_watches(base: str, agent_id: str) -> str:
+    """An agent's retained list of its own standing questions:
+    ``<base>/agents/<agent_id>/watches``; ``<base>/watches`` is the fleet's list."""
+    return f"{agent(base, agent_id)}/watches"
+
+
+def agent_command(base: str, agent_id: str, action: str) -> str:
+    """Commands for one agent alone (standing questions handed to it by the fleet's answerer):
+    ``<base>/agents/<agent_id>/cmd/<action>``; its results go to ``.../cmd/result``."""
+    return command(agent(base, agent_id), action)

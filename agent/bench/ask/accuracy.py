@@ -21,6 +21,9 @@ from agent.bench.ask.suite import CASES, Case, Expect
 from agent.config.schema import AskConfig, LlmConfig
 from agent.core.kinds import Language
 
+#: Issue 18's target for the model as second reader, measured on a quiet machine.
+MODEL_P95_TARGET_SECONDS = 3.0
+
 # Questions the parser refuses on purpose (words it does not know), for the model to read.
 MODEL_CASES: tuple[Case, ...] = (
     Case("Any cows spotted near the gate recently?", "en", "refuse"),
@@ -172,7 +175,8 @@ def _bench_model(
         f"{kept_honest} still refused; of {sum(1 for c, _, _ in scores if c not in CASES)} "
         f"paraphrases the parser cannot read, {len(read)} read by the model; "
         f"{invented} with invented facts; {len(model_seconds)} reached the model, which took "
-        f"p50 {p50:.1f} s, p95 {p95:.1f} s (target p95 <= 5 s)",
+        f"p50 {p50:.1f} s, p95 {p95:.1f} s (target p95 <= {MODEL_P95_TARGET_SECONDS:g} s on a "
+        "quiet machine)" + ("" if p95 <= MODEL_P95_TARGET_SECONDS else " MISSED"),
         file=out,
         flush=True,
     )

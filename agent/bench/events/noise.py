@@ -160,6 +160,11 @@ def detect(world: World, level: NoiseLevel, seed: int) -> list[Frame]:
     if bursts is not None:
         mean_burst = float((np.arange(1, len(bursts) + 1) * bursts).sum())
         p_enter = level.miss_rate / max(1e-9, mean_burst * (1.0 - level.miss_rate))
+    # How much of a burst is left at a random missed frame: a length-biased draw.
+    residual = None
+    if bursts is not None:
+        residual = bursts[::-1].cumsum()[::-1]
+        residual = residual / residual.sum()
     lives = np.array(level.false_lives) / sum(level.false_lives) if level.false_lives else None
     falses: list[tuple[int, str, npt.NDArray[np.float64], float]] = []  # frames left, ...
     frames = []
@@ -178,11 +183,20 @@ def detect(world: World, level: NoiseLevel, seed: int) -> list[Frame]:
                 was = missing.get(v.id, False)
                 missing[v.id] = bool(rng.random() < (1 - p_exit if was else p_enter))
             else:
+                # -1: a burst ended on the last frame, so this one is a hit. The measured
+                # bursts are whole runs of misses, each ended by a detection; letting a new
+                # burst start at once joined two drawn bursts into one longer run (measured
+                # here: bursts of one frame 38% instead of 41%, 34.3% missed instead of 33%).
                 left = burst_left.get(v.id, 0)
-                if not left and rng.random() < p_enter:
+                if v.id not in burst_left and rng.random() < level.miss_rate:
+                    # An object comes into view as the detector stands at any moment: in a
+                    # burst as often as the measured rate, for the rest of that burst.
+                    assert residual is not None
+                    left = 1 + int(rng.choice(len(residual), p=residual))
+                elif not left and rng.random() < p_enter:
                     left = 1 + int(rng.choice(len(bursts), p=bursts))
                 missing[v.id] = left > 0
-                burst_left[v.id] = max(left - 1, 0)
+                burst_left[v.id] = -1 if left == 1 else max(left - 1, 0)
             label = v.label
             if v.label in CONFUSED and rng.random() < level.flicker_rate:
                 label = CONFUSED[v.label]
