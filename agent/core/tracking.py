@@ -635,9 +635,12 @@ def _outermost(boxes: FloatArray, kinds: npt.NDArray[np.int64]) -> npt.NDArray[n
     keep = np.ones(n, bool)
     if n < 2:
         return keep
-    inside = inside_share(boxes, boxes)  # [i, j]: share of box j inside box i
     areas = area(boxes)
     smaller = areas[None, :] < NESTED_AREA * areas[:, None]
-    nested = (inside >= NESTED_INSIDE) & smaller & (kinds[:, None] == kinds[None, :])
+    smaller &= kinds[:, None] == kinds[None, :]
+    if not smaller.any():
+        return keep  # no box is much smaller than one of its label: the usual frame
+    inside = inside_share(boxes, boxes)  # [i, j]: share of box j inside box i
+    nested = (inside >= NESTED_INSIDE) & smaller
     keep[np.any(nested, axis=0)] = False
     return keep
