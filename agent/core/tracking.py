@@ -403,13 +403,21 @@ class Tracker:
         # One row per track (one tuple each: numpy converts a list of tuples faster than a
         # flat stream of floats). Columns: corners, velocity twice (so the prediction is one
         # product), last update, last seen, group, max distance, label, confirmed.
+        # (One tuple display per row: cheaper than joining four tuples.)
         state = np.array(
             [
-                t.corners
-                + t.velocity
-                + t.velocity
-                + (t.last_update, t.last_seen, t.group_id, t.max_distance, t.label_id, t.confirmed)
-                + (t.last_seen - t.still_since,)
+                (
+                    *t.corners,
+                    *t.velocity,
+                    *t.velocity,
+                    t.last_update,
+                    t.last_seen,
+                    t.group_id,
+                    t.max_distance,
+                    t.label_id,
+                    t.confirmed,
+                    t.last_seen - t.still_since,
+                )
                 for t in tracks
             ],
             np.float64,
@@ -440,7 +448,7 @@ class Tracker:
             nested &= (state[:, 12, None] == kinds[None, :]) & (geo.inside() >= NESTED_INSIDE)
             any_nested = bool(nested.any())
             ok &= ~nested
-        parts = _parts(boxes, kinds)
+        parts = _parts(boxes, kinds, geo.area_b)
         if parts is not None:
             ok &= ~parts[None, :] | (iou >= PART_IOU)
         # Confirmed tracks first, then the closest; a pair that cannot join costs too much.
@@ -617,7 +625,9 @@ def _reacquire_pairs(
 PART_IOU = 0.5
 
 
-def _parts(boxes: FloatArray, kinds: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_] | None:
+def _parts(
+    boxes: FloatArray, kinds: npt.NDArray[np.int64], areas: FloatArray
+) -> npt.NDArray[np.bool_] | None:
     """True for a box nested inside a bigger box of the same label in this frame (a head, a
     torso: part of that object), None when there is none. Such a box starts no track and
     continues one only by overlap (PART_IOU): matched by distance to a neighbour's or a lost
@@ -625,21 +635,30 @@ def _parts(boxes: FloatArray, kinds: npt.NDArray[np.int64]) -> npt.NDArray[np.bo
     alive, and the dog's next confirmed track was too big to be found to be it."""
     if len(boxes) < 2:
         return None
-    parts = ~_outermost(boxes, kinds)
+    parts = ~_outermost(boxes, kinds, areas)
     return parts if parts.any() else None
 
 
-def _outermost(boxes: FloatArray, kinds: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """False for a box nested inside a bigger box of the same label in this frame."""
+def _outermost(
+    boxes: FloatArray, kinds: npt.NDArray[np.int64], areas: FloatArray | None = None
+) -> npt.NDArray[np.bool_]:
+    """False for a box nested inside a bigger box of the same label in this frame.
+
+    `areas`, when given, are the boxes' areas as `pair_geometry` computed them (width times
+    height; the same floats as `area`'s, since a detection's x2 >= x1 and y2 >= y1).
+    """
     n = len(boxes)
     keep = np.ones(n, bool)
     if n < 2:
         return keep
-    areas = area(boxes)
+    if areas is None:
+        areas = area(boxes)
     smaller = areas[None, :] < NESTED_AREA * areas[:, None]
+    if not smaller.any():
+        return keep  # no box is much smaller than another: the usual frame
     smaller &= kinds[:, None] == kinds[None, :]
     if not smaller.any():
-        return keep  # no box is much smaller than one of its label: the usual frame
+        return keep  # none much smaller than one of its own label
     inside = inside_share(boxes, boxes)  # [i, j]: share of box j inside box i
     nested = (inside >= NESTED_INSIDE) & smaller
     keep[np.any(nested, axis=0)] = False
