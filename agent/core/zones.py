@@ -102,7 +102,7 @@ class _Edges:
         # (The cross product with the edge's direction flipped: the same magnitude.)
         cross = self.dx * (y - self.yj) - self.dy * (x - self.xj)
         on_line = np.abs(cross) < 1e-9
-        if on_line.any():  # rare but for boxes at the frame's edge: the rest only then
+        if np.count_nonzero(on_line):  # rare but for boxes at the frame's edge: the rest only then
             on_edge = (
                 on_line & (self.lo_x <= x) & (x <= self.hi_x) & (self.lo_y <= y) & (y <= self.hi_y)
             )
