@@ -18,6 +18,13 @@ if [[ $dev == 1 ]] && ! command -v mosquitto >/dev/null && [[ ! -x /usr/sbin/mos
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mosquitto mosquitto-clients >/dev/null
 fi
 
+if [[ $dev == 1 ]] && ! { command -v node >/dev/null && command -v npm >/dev/null; }; then
+  echo "==> installing Node.js and npm (Debian packages): the tests run a real Node-RED"
+  SUDO=""; [[ $(id -u) != 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+
 if [[ ! -x .venv/bin/python ]]; then
   echo "==> creating .venv"
   "$PYTHON" -m venv .venv
