@@ -249,3 +249,22 @@ def test_calibration_measures_the_real_detector_on_composed_photos() -> None:
     assert 0 < stats["true_score_quantiles"]["p50"] <= 1
     level = calibrated_level(stats)  # the statistics make a noise level the bench can use
     assert level.name == "calibrated" and 0 <= level.flicker_rate < 1
+
+
+def test_held_out_kinds_and_seeds_stay_out_of_the_tuning_run() -> None:
+    from agent.bench.events.report import streams
+    from agent.bench.events.worlds import HELDOUT_KINDS, HELDOUT_SEEDS
+
+    assert len(HELDOUT_KINDS) >= 2 and not set(HELDOUT_KINDS) & set(KINDS)
+    assert not set(HELDOUT_SEEDS) & {1, 2, 3}
+    for kind in HELDOUT_KINDS:
+        a, b = make_world(kind, HELDOUT_SEEDS[0], 120), make_world(kind, HELDOUT_SEEDS[0], 120)
+        assert a.visits == b.visits and a.visits, kind
+    # The default run has the tuning kinds only; asked for, the held-out ones come too.
+    tuning = streams([1], 30, ["clean"])
+    assert {k.split("/")[1] for k in tuning} == set(KINDS)
+    both = streams([101], 30, ["clean"], list(KINDS) + list(HELDOUT_KINDS))
+    assert {k.split("/")[1] for k in both} == set(KINDS) | set(HELDOUT_KINDS)
+    # A person stopping behind the parked car is out of sight for seconds.
+    world = make_world("stop_behind_car", HELDOUT_SEEDS[0])
+    assert any(b - a >= 2.0 for v in world.visits for a, b in v.hidden)
