@@ -229,11 +229,6 @@ def _parser() -> argparse.ArgumentParser:
         "101,102,103)",
     )
     s.add_argument(
-        "--heldout",
-        action="store_true",
-        help="with --events: the held-out seeds and kinds of world, which tuning never sees",
-    )
-    s.add_argument(
         "--levels",
         type=_level_list,
         default=_LEVELS,
@@ -301,9 +296,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--heldout",
+        nargs="?",
+        const="AB",
         choices=["A", "B", "AB"],
         help="with --ask: only the held-out questions of these halves (A for development, "
-        "B kept back), parser alone, each wrong answer listed",
+        "B kept back), parser alone, each wrong answer listed; with --events (no value): "
+        "the held-out seeds and kinds of world, which tuning never sees",
     )
     s.add_argument(
         "--soak",
@@ -624,7 +622,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         seeds: tuple[int, ...] = args.seeds or (HELDOUT_SEEDS if args.heldout else (1, 2, 3))
         camera = config.cameras[0] if config and config.cameras else None
         run_event_bench(
-            sys.stdout, seeds=seeds, camera=camera, levels=args.levels, heldout=args.heldout
+            sys.stdout,
+            seeds=seeds,
+            camera=camera,
+            levels=args.levels,
+            heldout=args.heldout is not None,
         )
         return EXIT_OK
     from agent.bench.components import run_bench
