@@ -28,6 +28,7 @@ from agent.bench.events.worlds import (
 from agent.config.schema import CameraConfig
 
 SEEDS = (1, 2, 3)
+LEVEL_ORDER = ("clean", "realistic", "harsh", "calibrated")
 OURS, COUNT_DIFF = "ours", "count-diff"
 
 
@@ -38,14 +39,16 @@ def streams(
     kinds: Sequence[str] = tuple(KINDS),
 ) -> dict[str, tuple[World, str, list[Frame]]]:
     """Key 'level/kind/seed' -> (world, level, detections); the noise is seeded per stream
-    (by the kind's place among the tuning kinds, then the held-out ones)."""
+    (by the kind's place among the tuning kinds, then the held-out ones, and the level's
+    in LEVEL_ORDER, so one level run alone sees the same detections as in the full run)."""
     order = list(KINDS) + list(HELDOUT_KINDS)
     out = {}
     for seed in seeds:
         for kind in kinds:
             ki = order.index(kind)
             world = make_world(kind, seed, duration)
-            for li, level in enumerate(levels):
+            for level in levels:
+                li = LEVEL_ORDER.index(level)
                 frames = detect(world, noise_level(level), seed * 10_000 + ki * 100 + li)
                 out[f"{level}/{kind}/{seed}"] = (world, level, frames)
     return out
@@ -55,7 +58,7 @@ def run_event_bench(
     out: TextIO,
     seeds: Sequence[int] = SEEDS,
     duration: float = 180.0,
-    levels: Sequence[str] = ("clean", "realistic", "harsh", "calibrated"),
+    levels: Sequence[str] = LEVEL_ORDER,
     camera: CameraConfig | None = None,
     peers: bool = True,
     heldout: bool = False,
