@@ -268,3 +268,20 @@ def test_held_out_kinds_and_seeds_stay_out_of_the_tuning_run() -> None:
     # A person stopping behind the parked car is out of sight for seconds.
     world = make_world("stop_behind_car", HELDOUT_SEEDS[0])
     assert any(b - a >= 2.0 for v in world.visits for a, b in v.hidden)
+
+
+def test_the_detector_bound_counts_the_detections_themselves() -> None:
+    from agent.bench.events.metrics import detector_bound
+
+    world = make_world("comings_and_goings", 1)
+    clean = detector_bound(world, detect(world, LEVELS["clean"], 1))
+    # Every walker is detected from its first frame on.
+    assert clean.share(1) == clean.share(4) == 1.0
+    assert clean.quantile(1, 0.9) == 0.0 and clean.quantile(3, 0.5) == pytest.approx(0.4)
+    harsh = detector_bound(world, detect(world, LEVELS["harsh"], 1))
+    assert harsh.quantile(3, 0.9) > clean.quantile(3, 0.9)  # misses delay the 3rd box
+    # A detector that sees nothing: nothing is detected, every delay is infinite.
+    blind = detect(world, LEVELS["clean"], 1)
+    blind = [type(f)(f.t, f.boxes[:0], f.scores[:0], (), f.true_ids, f.true_boxes) for f in blind]
+    none = detector_bound(world, blind)
+    assert none.share(1) == 0.0 and none.quantile(1, 0.5) == float("inf")

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from agent.bench.events.metrics import Score, score
+from agent.bench.events.metrics import Bound, Score, detector_bound, score
 from agent.bench.events.noise import LEVELS, Frame, detect, noise_level
 from agent.bench.events.peers import (
     peers_python,
@@ -98,7 +98,9 @@ def run_event_bench(
         if system == OURS:
             per_kind.setdefault(level, {}).setdefault(world.kind, Score()).add(s)
 
+    bounds: dict[str, Bound] = {}
     for world, level, frames in data.values():
+        bounds.setdefault(level, Bound()).add(detector_bound(world, frames))
         add(OURS, level, world, score(world, frames, run_ours(frames, camera)))
         add(COUNT_DIFF, level, world, score(world, frames, run_count_diff(frames)))
     speeds = {OURS: speed_ours(speed_frames, camera)}
@@ -123,6 +125,7 @@ def run_event_bench(
     if apart:
         print(f"\nthe held-out kinds alone ({', '.join(HELDOUT_KINDS)}):", file=out)
         print_table(out, apart, levels, versions)
+    print_bounds(out, bounds, systems.get(OURS, {}))
     print_seeds(out, per_seed)
     print_kinds(out, per_kind)
     print_speed(out, speeds)
@@ -191,6 +194,32 @@ def print_table(
                 file=out,
             )
     out.flush()
+
+
+def print_bounds(out: TextIO, bounds: dict[str, Bound], ours: dict[str, Score]) -> None:
+    """What the detections allow at each level, whatever the tracker, beside ours."""
+    print(
+        "\ndetector bound (counted on the detections, no tracker can do better; a tracker "
+        "that confirms on k detections reports at its k-th at the soonest): share of true "
+        "arrivals detected at least 1 / 3 / 4 times within 10 s, and the delay of the 1st "
+        "and 3rd detection (median / p90 s, over all arrivals); ours beside it:",
+        file=out,
+    )
+    for level, b in bounds.items():
+        s = ours.get(level)
+        mine = (
+            f"; ours recall {_f(s.recall('arrival'))}, delay {_f(s.median_delay('arrival'), 1)}"
+            f" / {_f(s.delay_quantile('arrival', 0.9), 1)}"
+            if s
+            else ""
+        )
+        print(
+            f"  {level}: detected {_f(b.share(1))} / {_f(b.share(3))} / {_f(b.share(4))}; "
+            f"1st {_f(b.quantile(1, 0.5), 1)} / {_f(b.quantile(1, 0.9), 1)}, "
+            f"3rd {_f(b.quantile(3, 0.5), 1)} / {_f(b.quantile(3, 0.9), 1)}; "
+            f"1st within 1 s {_f(b.share(1, 1.0))}, 3rd {_f(b.share(3, 1.0))}{mine}",
+            file=out,
+        )
 
 
 def print_seeds(out: TextIO, per_seed: dict[tuple[str, str], dict[int, Score]]) -> None:
