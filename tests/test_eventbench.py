@@ -249,3 +249,39 @@ def test_calibration_measures_the_real_detector_on_composed_photos() -> None:
     assert 0 < stats["true_score_quantiles"]["p50"] <= 1
     level = calibrated_level(stats)  # the statistics make a noise level the bench can use
     assert level.name == "calibrated" and 0 <= level.flicker_rate < 1
+
+
+def test_held_out_kinds_and_seeds_stay_out_of_the_tuning_run() -> None:
+    from agent.bench.events.report import streams
+    from agent.bench.events.worlds import HELDOUT_KINDS, HELDOUT_SEEDS
+
+    assert len(HELDOUT_KINDS) >= 2 and not set(HELDOUT_KINDS) & set(KINDS)
+    assert not set(HELDOUT_SEEDS) & {1, 2, 3}
+    for kind in HELDOUT_KINDS:
+        a, b = make_world(kind, HELDOUT_SEEDS[0], 120), make_world(kind, HELDOUT_SEEDS[0], 120)
+        assert a.visits == b.visits and a.visits, kind
+    # The default run has the tuning kinds only; asked for, the held-out ones come too.
+    tuning = streams([1], 30, ["clean"])
+    assert {k.split("/")[1] for k in tuning} == set(KINDS)
+    both = streams([101], 30, ["clean"], list(KINDS) + list(HELDOUT_KINDS))
+    assert {k.split("/")[1] for k in both} == set(KINDS) | set(HELDOUT_KINDS)
+    # A person stopping behind the parked car is out of sight for seconds.
+    world = make_world("stop_behind_car", HELDOUT_SEEDS[0])
+    assert any(b - a >= 2.0 for v in world.visits for a, b in v.hidden)
+
+
+def test_the_detector_bound_counts_the_detections_themselves() -> None:
+    from agent.bench.events.metrics import detector_bound
+
+    world = make_world("comings_and_goings", 1)
+    clean = detector_bound(world, detect(world, LEVELS["clean"], 1))
+    # Every walker is detected from its first frame on.
+    assert clean.share(1) == clean.share(4) == 1.0
+    assert clean.quantile(1, 0.9) == 0.0 and clean.quantile(3, 0.5) == pytest.approx(0.4)
+    harsh = detector_bound(world, detect(world, LEVELS["harsh"], 1))
+    assert harsh.quantile(3, 0.9) > clean.quantile(3, 0.9)  # misses delay the 3rd box
+    # A detector that sees nothing: nothing is detected, every delay is infinite.
+    blind = detect(world, LEVELS["clean"], 1)
+    blind = [type(f)(f.t, f.boxes[:0], f.scores[:0], (), f.true_ids, f.true_boxes) for f in blind]
+    none = detector_bound(world, blind)
+    assert none.share(1) == 0.0 and none.quantile(1, 0.5) == float("inf")

@@ -224,8 +224,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--seeds",
         type=_seed_list,
-        default=(1, 2, 3),
-        help="world seeds for --events, comma-separated",
+        default=None,
+        help="world seeds for --events, comma-separated (default 1,2,3; with --heldout "
+        "101,102,103)",
+    )
+    s.add_argument(
+        "--levels",
+        type=_level_list,
+        default=_LEVELS,
+        help="noise levels for --events, comma-separated (clean, realistic, harsh, calibrated)",
     )
     s.add_argument(
         "--llm-events", type=int, default=60, help="events for the language-model benchmark"
@@ -289,9 +296,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--heldout",
+        nargs="?",
+        const="AB",
         choices=["A", "B", "AB"],
         help="with --ask: only the held-out questions of these halves (A for development, "
-        "B kept back), parser alone, each wrong answer listed",
+        "B kept back), parser alone, each wrong answer listed; with --events (no value): "
+        "the held-out seeds and kinds of world, which tuning never sees",
     )
     s.add_argument(
         "--soak",
@@ -535,6 +545,20 @@ def _seed_list(text: str) -> tuple[int, ...]:
     return seeds
 
 
+_LEVELS = ("clean", "realistic", "harsh", "calibrated")
+
+
+def _level_list(text: str) -> tuple[str, ...]:
+    """argparse type for --levels: comma-separated noise levels of `eva bench --events`."""
+    levels = tuple(x.strip() for x in text.split(",") if x.strip())
+    wrong = [x for x in levels if x not in _LEVELS]
+    if wrong or not levels:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r}: use some of {', '.join(_LEVELS)}, comma-separated"
+        )
+    return levels
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     _setup_logging("WARNING")
     if args.soak is not None:
@@ -593,10 +617,17 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.events:
         from agent.bench.events.report import run_event_bench
+        from agent.bench.events.worlds import HELDOUT_SEEDS
 
-        seeds: tuple[int, ...] = args.seeds
+        seeds: tuple[int, ...] = args.seeds or (HELDOUT_SEEDS if args.heldout else (1, 2, 3))
         camera = config.cameras[0] if config and config.cameras else None
-        run_event_bench(sys.stdout, seeds=seeds, camera=camera)
+        run_event_bench(
+            sys.stdout,
+            seeds=seeds,
+            camera=camera,
+            levels=args.levels,
+            heldout=args.heldout is not None,
+        )
         return EXIT_OK
     from agent.bench.components import run_bench
 

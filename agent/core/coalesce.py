@@ -19,6 +19,8 @@ class _Window:
     started_at: float
     last_at: float
     changes: list[Change] = field(default_factory=list)
+    #: When the rule's last event went out.
+    sent_at: float = float("-inf")
 
 
 class Coalescer:
@@ -28,11 +30,13 @@ class Coalescer:
     - a change while the rule is idle is news: it goes out with the next poll (the same
       frame) as its own event, together with that frame's other changes: "a cow arrived";
     - the rule is then busy: later changes are gathered, and a batch goes out as one more
-      event `follow_up_seconds` (0.2 s, one frame at 5 frames/s) after its first change:
-      "2 cows arrived". With the 0.4-0.6 s a track needs to be confirmed, each animal of a
-      herd, or the second of a pair, is told within a second of being seen, and the animals
-      confirmed in the same frame or the next share one message (nor is any change held
-      longer than `coalesce_max_seconds`);
+      event ("2 cows arrived") once `follow_up_seconds` (0.2 s, one frame at 5 frames/s)
+      have passed since the rule's last event, or since the batch's first change: at most
+      one event per `follow_up_seconds`, and a change that comes that long after the last
+      event goes out in its own frame. With the 0.4-0.6 s a track needs to be confirmed,
+      each animal of a herd, or the second of a pair, is told within a second of being
+      seen, and the animals confirmed in the same frame share one message (nor is any
+      change held longer than `coalesce_max_seconds`);
     - the rule becomes idle again after `coalesce_seconds` without a change.
     After an event, a rule's `cooldown_seconds` silences further changes of the same label.
     """
@@ -78,15 +82,18 @@ class Coalescer:
         hold = min(quiet, cam.coalesce_max_seconds, cam.follow_up_seconds)
         due: list[_Window] = []
         for name, w in list(self._busy.items()):
+            # A batch goes out `hold` after its first change, or at once when the rule's
+            # last event is that old: one event per `hold` at most, and no wait for the
+            # next animal of a herd that comes a frame or more after the last message.
             # (The tolerance: frame times are sums of intervals, 0.2 s may come out 0.19999.)
-            if w.changes and now - w.started_at >= hold - 1e-9:
+            if w.changes and (now - w.started_at >= hold - 1e-9 or now - w.sent_at >= hold - 1e-9):
                 due.append(w)
-                self._busy[name] = _Window(w.rule, now, w.last_at)  # still busy
+                self._busy[name] = _Window(w.rule, now, w.last_at, sent_at=now)  # still busy
             elif not w.changes and now - w.last_at >= quiet:
                 del self._busy[name]  # idle: the next change is news again
         for name, lead in self._leads.items():
             due.append(lead)
-            self._busy[name] = _Window(lead.rule, lead.last_at, lead.last_at)
+            self._busy[name] = _Window(lead.rule, lead.last_at, lead.last_at, sent_at=now)
         self._leads = {}
         return self._close(due, wall_offset)
 

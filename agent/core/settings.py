@@ -291,10 +291,10 @@ class CameraSettings(Strict):
     follow_up_seconds: float = Field(
         0.2,
         ge=0,
-        description="After a rule's news, how long each follow-up event collects changes: the "
-        "second of a pair or the next animals of a herd are told within a second of being "
-        "seen, and those that come in together share a message. Raise it (up to "
-        "coalesce_seconds) for fewer, later messages.",
+        description="After a rule's news, follow-up events go out at most this often (at once "
+        "when the last is this old): the second of a pair or the next animals of a herd are "
+        "told within a second of being seen, and those that come in together share a message. "
+        "Raise it (up to coalesce_seconds) for fewer, later messages.",
     )
 
     @field_validator("name")

@@ -161,6 +161,49 @@ def score(world: World, frames: Sequence[Frame], run: Run) -> Score:
     return s
 
 
+@dataclass(slots=True)
+class Bound:
+    """What the detections themselves allow, whatever the tracker: per true arrival (the
+    tail left out, as in `score`), the times of its first detections after it came into
+    view (a box of the object, IoU >= 0.5, within the arrival window; inf when there are
+    fewer). A tracker that needs k detections cannot report an arrival before its k-th."""
+
+    nth: dict[int, list[float]] = field(default_factory=lambda: {1: [], 3: [], 4: []})
+
+    def add(self, other: Bound) -> None:
+        for k, v in other.nth.items():
+            self.nth[k].extend(v)
+
+    def share(self, k: int, within: float = math.inf) -> float:
+        """Share of arrivals detected k times within the window (and by `within` s)."""
+        d = self.nth[k]
+        return sum(1 for x in d if math.isfinite(x) and x <= within + 1e-9) / len(d) if d else 1.0
+
+    def quantile(self, k: int, q: float) -> float:
+        """The q-quantile of the k-th detection's delay over all arrivals (nearest rank)."""
+        d = sorted(self.nth[k])
+        return d[min(len(d) - 1, math.ceil(q * len(d)) - 1)] if d else float("nan")
+
+
+def detector_bound(world: World, frames: Sequence[Frame]) -> Bound:
+    """The `Bound` of one stream."""
+    seen: dict[int, list[float]] = {}
+    for f in frames:
+        if not len(f.true_ids) or not len(f.labels):
+            continue
+        ov = iou(f.true_boxes.astype(np.float64), f.boxes.astype(np.float64))
+        for gi in np.flatnonzero(ov.max(axis=1) >= 0.5).tolist():
+            seen.setdefault(f.true_ids[gi], []).append(f.t)
+    b = Bound()
+    for v in world.visits:
+        if v.start >= world.duration - TAIL_SECONDS:
+            continue
+        times = [t - v.start for t in seen.get(v.id, []) if t - v.start <= WINDOW["arrival"]]
+        for k in b.nth:
+            b.nth[k].append(times[k - 1] if len(times) >= k else math.inf)
+    return b
+
+
 def _match(truth: list[Report], told: list[Report], window: float) -> list[tuple[int, int, float]]:
     """One-to-one matched pairs: (true index, report index, delay)."""
     if not truth or not told:
