@@ -30,12 +30,12 @@ class Coalescer:
     - a change while the rule is idle is news: it goes out with the next poll (the same
       frame) as its own event, together with that frame's other changes: "a cow arrived";
     - the rule is then busy: later changes are gathered, and a batch goes out as one more
-      event ("2 cows arrived") once `follow_up_seconds` (0.2 s, one frame at 5 frames/s)
+      event ("2 cows arrived") once `follow_up_seconds` (0.4 s, two frames at 5 frames/s)
       have passed since the rule's last event, or since the batch's first change: at most
       one event per `follow_up_seconds`, and a change that comes that long after the last
       event goes out in its own frame. With the 0.4-0.6 s a track needs to be confirmed,
       each animal of a herd, or the second of a pair, is told within a second of being
-      seen, and the animals confirmed in the same frame share one message (nor is any
+      seen, and a herd coming in is told in at most 2.5 messages a second (nor is any
       change held longer than `coalesce_max_seconds`);
     - the rule becomes idle again after `coalesce_seconds` without a change.
     After an event, a rule's `cooldown_seconds` silences further changes of the same label.

@@ -289,7 +289,7 @@ class CameraSettings(Strict):
         15.0, gt=0, description="Longest an event may keep collecting changes before it is sent."
     )
     follow_up_seconds: float = Field(
-        0.2,
+        0.4,
         ge=0,
         description="After a rule's news, follow-up events go out at most this often (at once "
         "when the last is this old): the second of a pair or the next animals of a herd are "
