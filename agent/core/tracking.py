@@ -222,8 +222,11 @@ class Tracker:
             for ti in fresh:
                 if self._adopt(tracks[ti], now):
                     seen.discard(ti)  # an object already known took this track over
-            used = {di for _, di in matched} | set(inner.values())
-            new = [di for di in range(len(labels)) if di not in used]
+            if len(matched) == len(labels):
+                new = []  # every box continued a track (pairs are one to one): the usual frame
+            else:
+                used = {di for _, di in matched} | set(inner.values())
+                new = [di for di in range(len(labels)) if di not in used]
         else:
             new = list(range(len(labels)))
         if len(new) > 1:
@@ -232,19 +235,20 @@ class Tracker:
             new = [di for di, k in zip(new, keep.tolist(), strict=True) if k]
         # Tentative tracks that missed a frame were noise; drop them before adding new ones.
         removed: list[Track] = []
-        survivors: list[Track] = []
-        for i, t in enumerate(self._tracks):
-            if i in seen:
-                survivors.append(t)
-            elif not t.confirmed:
-                if _bridges_a_miss(t, self._last_frame):
+        if len(seen) < len(self._tracks):  # (else every track was seen, and all stay)
+            survivors: list[Track] = []
+            for i, t in enumerate(self._tracks):
+                if i in seen:
                     survivors.append(t)
-                continue
-            elif now - t.last_seen > self._wait(t, now):
-                removed.append(t)
-            else:
-                survivors.append(t)
-        self._tracks = survivors
+                elif not t.confirmed:
+                    if _bridges_a_miss(t, self._last_frame):
+                        survivors.append(t)
+                    continue
+                elif now - t.last_seen > self._wait(t, now):
+                    removed.append(t)
+                else:
+                    survivors.append(t)
+            self._tracks = survivors
         for di in new:
             self._start(detections, di, gids.get(labels[di]) or self._group_id(labels[di]), now)
         self._last_frame = now
@@ -302,17 +306,18 @@ class Tracker:
         """Fold one detection into a track: alpha-beta filter on centre and size."""
         # `predict`, written out: this runs for every object on every frame.
         dt = now - t.last_update
-        k = min(dt, COAST_SECONDS)
+        k = COAST_SECONDS if dt > COAST_SECONDS else dt  # min(dt, COAST_SECONDS), inlined
         x1, y1, x2, y2 = t.corners
         vx, vy = t.velocity
         p0, p1, p2, p3 = x1 + vx * k, y1 + vy * k, x2 + vx * k, y2 + vy * k
         pcx, pcy, pw, ph = (p0 + p2) / 2, (p1 + p3) / 2, p2 - p0, p3 - p1
-        rx, ry = (z[0] + z[2]) / 2 - pcx, (z[1] + z[3]) / 2 - pcy
+        z0, z1, z2, z3 = z
+        rx, ry = (z0 + z2) / 2 - pcx, (z1 + z3) / 2 - pcy
         cx, cy = pcx + POSITION_GAIN * rx, pcy + POSITION_GAIN * ry
         if dt > 0:
             g = _velocity_gain(t.hits)
             t.velocity = (vx + g * rx / dt, vy + g * ry / dt)
-        w, h = _size_update(pw, ph, z[2] - z[0], z[3] - z[1])
+        w, h = _size_update(pw, ph, z2 - z0, z3 - z1)
         t.corners = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
         votes = t.votes
         votes[label] = votes.get(label, 0.0) + score
@@ -400,55 +405,60 @@ class Tracker:
         """Pairs (track, detection), and nested detections by the track they sit inside."""
         c = self._config
         tracks = self._tracks
-        # One row per track (one tuple each: numpy converts a list of tuples faster than a
-        # flat stream of floats). Columns: corners, velocity twice (so the prediction is one
-        # product), last update, last seen, group, max distance, label, confirmed.
-        # (One tuple display per row: cheaper than joining four tuples.)
-        state = np.array(
-            [
+        # One row per track, with what depends on the track alone worked out here in plain
+        # floats (the same operations as numpy's, in the same order, so the same floats):
+        # at 20 tracks a dozen numpy calls on columns cost more than this loop, and numpy
+        # converts fewer columns. Columns: the predicted box, the distance limit, group,
+        # label, confirmed, how long it has stood still.
+        rows = []
+        for t in tracks:
+            # `predict`, written out.
+            dt = now - t.last_update
+            k = COAST_SECONDS if dt > COAST_SECONDS else dt
+            x1, y1, x2, y2 = t.corners
+            vx, vy = t.velocity
+            # A track unseen for a while may have moved further; widen its gate with the gap.
+            gap = now - t.last_seen
+            limit = t.max_distance * (1.0 + (3.0 if gap > 3.0 else gap) / 3.0)
+            # An object that has stood still does not jump: in a resting herd, the next
+            # cow's box is not this one's while this one is missed (nor, with one more box
+            # at the herd's other end, is each cow's box its neighbour's).
+            still_for = t.last_seen - t.still_since
+            if still_for >= STILL_GATE_AFTER:
+                limit *= STILL_GATE
+            rows.append(
                 (
-                    *t.corners,
-                    *t.velocity,
-                    *t.velocity,
-                    t.last_update,
-                    t.last_seen,
+                    x1 + vx * k,
+                    y1 + vy * k,
+                    x2 + vx * k,
+                    y2 + vy * k,
+                    limit,
                     t.group_id,
-                    t.max_distance,
                     t.label_id,
                     t.confirmed,
-                    t.last_seen - t.still_since,
+                    still_for,
                 )
-                for t in tracks
-            ],
-            np.float64,
-        )
-        confirmed = state[:, 13] > 0
-        coast = np.minimum(now - state[:, 8], COAST_SECONDS)[:, None]
-        pred = state[:, 0:4] + state[:, 4:8] * coast
-        same = state[:, 10, None] == groups[None, :]
+            )
+        state = np.array(rows, np.float64)
+        pred, limits = state[:, 0:4], state[:, 4]
+        confirmed = state[:, 7] > 0
+        same = state[:, 5, None] == groups[None, :]
         geo = pair_geometry(pred, boxes)
         iou, dist = geo.iou, geo.dist
-        # A track unseen for a while may have moved further; widen its gate with the gap.
-        gap = now - state[:, 9]
-        limits = state[:, 11] * (1.0 + np.minimum(gap, 3.0) / 3.0)
-        # An object that has stood still does not jump: in a resting herd, the next cow's box
-        # is not this one's while this one is missed (nor, with one more box at the herd's
-        # other end, is each cow's box its neighbour's).
-        gate = np.where(state[:, 14] >= STILL_GATE_AFTER, STILL_GATE, 1.0)
-        limits *= gate
         ok: npt.NDArray[np.bool_] = same & (
             (iou >= max(c.iou_threshold, 1e-6)) | (dist <= limits[:, None])
         )
         # A smaller box of the same label inside the object is a duplicate (YOLO's head
         # or torso box); a sheep standing in front of a cow is not. Rare, so the cheap
         # size test comes first.
-        nested: npt.NDArray[np.bool_] = geo.area_b[None, :] < NESTED_AREA * geo.area_a[:, None]
-        # (np.count_nonzero for any/all/sum of a small mask: a quarter of the cost of
-        # the array methods, which go through Python-level wrappers.)
-        any_nested = np.count_nonzero(nested) > 0
+        # (The smallest box against the largest track tells whether any pair passes it.)
+        any_nested = _much_smaller(geo.area_b, geo.area_a)
         if any_nested:
-            nested &= (state[:, 12, None] == kinds[None, :]) & (geo.inside() >= NESTED_INSIDE)
-            any_nested = np.count_nonzero(nested) > 0
+            nested = geo.area_b[None, :] < NESTED_AREA * geo.area_a[:, None]
+            # (np.count_nonzero for any/all/sum of a small mask: a quarter of the cost of
+            # the array methods, which go through Python-level wrappers.)
+            nested &= (state[:, 6, None] == kinds[None, :]) & (geo.inside() >= NESTED_INSIDE)
+            any_nested = bool(np.count_nonzero(nested))
             ok &= ~nested
         parts = _parts(boxes, kinds, geo.area_b)
         if parts is not None:
@@ -458,16 +468,20 @@ class Tracker:
         if np.count_nonzero(confirmed) < len(confirmed):
             cost += 5.0 * ~confirmed[:, None]
         pairs = list(zip(*assign(cost, ok), strict=True))
-        covered = np.zeros(len(boxes), np.bool_)  # boxes inside a track
-        if any_nested:
-            np.any(nested, axis=0, out=covered)
-        if parts is not None:
-            covered |= parts
-        if len(pairs) + np.count_nonzero(covered) < len(boxes):
-            candidates = same & ~covered[None, :] & ~ok
-            pairs += _reacquire_pairs(
-                pairs, pred, boxes, dist, candidates, confirmed, state[:, 4:6], gate
-            )
+        # Boxes left over (none, as a rule) may continue an object lost from view.
+        if len(pairs) < len(boxes):
+            covered = np.zeros(len(boxes), np.bool_)  # boxes inside a track
+            if any_nested:
+                np.any(nested, axis=0, out=covered)
+            if parts is not None:
+                covered |= parts
+            if len(pairs) + np.count_nonzero(covered) < len(boxes):
+                candidates = same & ~covered[None, :] & ~ok
+                velocity = np.array([t.velocity for t in tracks], np.float64)
+                still = (state[:, 8] >= STILL_GATE_AFTER) & (STILL_GATE < 1.0)
+                pairs += _reacquire_pairs(
+                    pairs, pred, boxes, dist, candidates, confirmed, velocity, still
+                )
         # A leftover box inside a track is that object seen again, not a new one: it keeps
         # an unseen confirmed track alive (inner) and is dropped otherwise (-1).
         inner: dict[int, int] = {}
@@ -590,7 +604,7 @@ def _reacquire_pairs(
     candidates: npt.NDArray[np.bool_],
     confirmed: npt.NDArray[np.bool_],
     velocity: FloatArray,
-    gate: FloatArray,
+    still: npt.NDArray[np.bool_],
 ) -> list[tuple[int, int]]:
     """Second chance for confirmed objects no detection continued in the ordinary way: a dog
     that turned, a walker back from behind a post. A detection nothing took continues the
@@ -613,7 +627,7 @@ def _reacquire_pairs(
     wide = (
         candidates[rows][:, cols]
         & ~leaving[:, None]
-        & (d <= np.where(gate[rows] < 1.0, STILL_REACQUIRE, REACQUIRE_DISTANCE)[:, None])
+        & (d <= np.where(still[rows], STILL_REACQUIRE, REACQUIRE_DISTANCE)[:, None])
         & (size_change(p, boxes[cols]) <= REACQUIRE_SIZE_CHANGE)
     )
     if not wide.any():
@@ -635,10 +649,19 @@ def _parts(
     continues one only by overlap (PART_IOU): matched by distance to a neighbour's or a lost
     track, it shrank that track to a part's size and kept a second track of one running dog
     alive, and the dog's next confirmed track was too big to be found to be it."""
-    if len(boxes) < 2:
-        return None
+    if len(boxes) < 2 or not _much_smaller(areas, areas):
+        return None  # the usual frame: no box is much smaller than another
     parts = ~_outermost(boxes, kinds, areas)
     return parts if np.count_nonzero(parts) else None
+
+
+def _much_smaller(small: FloatArray, large: FloatArray) -> bool:
+    """Whether some area of `small` is below NESTED_AREA times some area of `large`.
+
+    The smallest against the largest gives the same answer as the NxM test (rounding a
+    product keeps the order of its factor), in two reductions instead of a mask.
+    """
+    return bool(min(small.tolist()) < NESTED_AREA * max(large.tolist()))
 
 
 def _outermost(
