@@ -75,7 +75,7 @@ class CameraCore:
         self._place(update.active, now)
         # What the rules and the state read of the objects; a frame that changes none of it
         # (the usual one) cannot change a count, an arrival or a zone.
-        scene = tuple((t.id, t.label, t.zones) for t in update.active)
+        scene = tuple([(t.id, t.label, t.zones) for t in update.active])
         unchanged = scene == self._scene and not update.removed
         self._scene = scene
         changes = []
