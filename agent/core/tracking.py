@@ -409,8 +409,9 @@ class Tracker:
         # floats (the same operations as numpy's, in the same order, so the same floats):
         # at 20 tracks a dozen numpy calls on columns cost more than this loop, and numpy
         # converts fewer columns. Columns: the predicted box, the distance limit, group,
-        # label, confirmed, how long it has stood still.
-        rows = []
+        # label, confirmed, how long it has stood still. (One flat list: numpy converts it
+        # in half the time of a list of tuples.)
+        rows: list[float] = []
         for t in tracks:
             # `predict`, written out.
             dt = now - t.last_update
@@ -426,20 +427,18 @@ class Tracker:
             still_for = t.last_seen - t.still_since
             if still_for >= STILL_GATE_AFTER:
                 limit *= STILL_GATE
-            rows.append(
-                (
-                    x1 + vx * k,
-                    y1 + vy * k,
-                    x2 + vx * k,
-                    y2 + vy * k,
-                    limit,
-                    t.group_id,
-                    t.label_id,
-                    t.confirmed,
-                    still_for,
-                )
+            rows += (
+                x1 + vx * k,
+                y1 + vy * k,
+                x2 + vx * k,
+                y2 + vy * k,
+                limit,
+                t.group_id,
+                t.label_id,
+                t.confirmed,
+                still_for,
             )
-        state = np.array(rows, np.float64)
+        state = np.array(rows, np.float64).reshape(-1, 9)
         pred, limits = state[:, 0:4], state[:, 4]
         confirmed = state[:, 7] > 0
         same = state[:, 5, None] == groups[None, :]
