@@ -318,10 +318,11 @@ class Tracker:
             g = _velocity_gain(t.hits)
             t.velocity = (vx + g * rx / dt, vy + g * ry / dt)
         w, h = _size_update(pw, ph, z2 - z0, z3 - z1)
-        t.corners = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+        hw, hh = w / 2, h / 2
+        t.corners = (cx - hw, cy - hh, cx + hw, cy + hh)
         votes = t.votes
-        votes[label] = votes.get(label, 0.0) + score
-        if label != t.label and votes[label] > votes[t.label]:
+        vote = votes[label] = votes.get(label, 0.0) + score
+        if label != t.label and vote > votes[t.label]:
             t.label = label
             t.label_id = self._label_id(label)
             t.max_distance = self._limit(label)
