@@ -477,11 +477,7 @@ class Tracker:
                 covered |= parts
             if len(pairs) + np.count_nonzero(covered) < len(boxes):
                 candidates = same & ~covered[None, :] & ~ok
-                velocity = np.array([t.velocity for t in tracks], np.float64)
-                still = (state[:, 8] >= STILL_GATE_AFTER) & (STILL_GATE < 1.0)
-                pairs += _reacquire_pairs(
-                    pairs, pred, boxes, dist, candidates, confirmed, velocity, still
-                )
+                pairs += _reacquire_pairs(pairs, tracks, pred, boxes, dist, candidates)
         # A leftover box inside a track is that object seen again, not a new one: it keeps
         # an unseen confirmed track alive (inner) and is dropped otherwise (-1).
         inner: dict[int, int] = {}
@@ -598,13 +594,11 @@ def _leaving(t: Track, now: float) -> bool:
 
 def _reacquire_pairs(
     pairs: list[tuple[int, int]],
+    tracks: list[Track],
     pred: FloatArray,
     boxes: FloatArray,
     dist: FloatArray,
     candidates: npt.NDArray[np.bool_],
-    confirmed: npt.NDArray[np.bool_],
-    velocity: FloatArray,
-    still: npt.NDArray[np.bool_],
 ) -> list[tuple[int, int]]:
     """Second chance for confirmed objects no detection continued in the ordinary way: a dog
     that turned, a walker back from behind a post. A detection nothing took continues the
@@ -612,28 +606,32 @@ def _reacquire_pairs(
     or the object had just gone out of view (a car leaving as another comes in)."""
     taken_t = {r for r, _ in pairs}
     taken_d = {k for _, k in pairs}
-    rows = np.array([r for r in np.flatnonzero(confirmed).tolist() if r not in taken_t], np.intp)
-    cols = np.array([k for k in range(len(boxes)) if k not in taken_d], np.intp)
-    if not len(rows) or not len(cols) or not candidates[rows][:, cols].any():
+    rows = [r for r, t in enumerate(tracks) if t.confirmed and r not in taken_t]
+    cols = [k for k in range(len(boxes)) if k not in taken_d]
+    if not rows or not cols:
         return []
-    p, v = pred[rows], velocity[rows]
-    leaving = (
-        ((v[:, 0] > 0) & (p[:, 2] > 1))
-        | ((v[:, 0] < 0) & (p[:, 0] < 0))
-        | ((v[:, 1] > 0) & (p[:, 3] > 1))
-        | ((v[:, 1] < 0) & (p[:, 1] < 0))
-    )
+    wide = candidates[rows][:, cols]
+    if not np.count_nonzero(wide):
+        return []
+    # Per object, in plain floats (a few rows): whether it was heading out of the frame
+    # (its predicted box past the edge it moves towards), and how far it may be found.
+    heading_out, reach = [], []
+    for r, (x1, y1, x2, y2) in zip(rows, pred[rows].tolist(), strict=True):
+        t = tracks[r]
+        vx, vy = t.velocity
+        heading_out.append(
+            (vx > 0 and x2 > 1) or (vx < 0 and x1 < 0) or (vy > 0 and y2 > 1) or (vy < 0 and y1 < 0)
+        )
+        still = STILL_GATE < 1.0 and t.last_seen - t.still_since >= STILL_GATE_AFTER
+        reach.append(STILL_REACQUIRE if still else REACQUIRE_DISTANCE)
     d = dist[rows][:, cols]
-    wide = (
-        candidates[rows][:, cols]
-        & ~leaving[:, None]
-        & (d <= np.where(still[rows], STILL_REACQUIRE, REACQUIRE_DISTANCE)[:, None])
-        & (size_change(p, boxes[cols]) <= REACQUIRE_SIZE_CHANGE)
-    )
-    if not wide.any():
+    wide &= ~np.array(heading_out, np.bool_)[:, None]
+    wide &= d <= np.array(reach, np.float64)[:, None]
+    wide &= size_change(pred[rows], boxes[cols]) <= REACQUIRE_SIZE_CHANGE
+    if not np.count_nonzero(wide):
         return []
     r2, c2 = assign(d, wide)
-    return list(zip(rows[r2].tolist(), cols[c2].tolist(), strict=True))
+    return [(rows[i], cols[j]) for i, j in zip(r2, c2, strict=True)]
 
 
 #: ...unless it overlaps a track this much: a track of its own size (a sheep, seen as a cow,
