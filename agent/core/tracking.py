@@ -212,9 +212,9 @@ class Tracker:
                 t = tracks[ti]
                 was = t.confirmed
                 self._observe(t, box_list[di], scores[di], labels[di], now)
-                seen.add(ti)
                 if t.confirmed and not was:
                     fresh.append(ti)
+            seen.update([ti for ti, _ in matched])
             for ti in inner:
                 if ti >= 0 and ti not in seen:
                     tracks[ti].last_seen = now  # still there; the box stays put
