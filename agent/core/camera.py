@@ -75,7 +75,7 @@ class CameraCore:
         self._place(update.active, now)
         # What the rules and the state read of the objects; a frame that changes none of it
         # (the usual one) cannot change a count, an arrival or a zone.
-        scene = tuple((t.id, t.label, t.zones) for t in update.active)
+        scene = tuple([(t.id, t.label, t.zones) for t in update.active])
         unchanged = scene == self._scene and not update.removed
         self._scene = scene
         changes = []
@@ -105,10 +105,17 @@ class CameraCore:
     def _place(self, tracks: list[Track], now: float) -> None:
         if not self._zones.names:
             return
-        seen = [t for t in tracks if t.last_seen == now]
+        # Tracks seen in this frame, and their corners as one flat list (numpy converts it
+        # in half the time of a list of tuples).
+        seen: list[Track] = []
+        corners: list[float] = []
+        for t in tracks:
+            if t.last_seen == now:
+                seen.append(t)
+                corners += t.corners
         if not seen:
             return
-        placed = self._zones.zone_sets(np.array([t.corners for t in seen], np.float32))
+        placed = self._zones.zone_sets(np.array(corners, np.float32).reshape(-1, 4))
         stable = self.config.tracker.confirm_frames
         for t, zones in zip(seen, placed, strict=True):
             t.observe_zones(zones, now, stable)

@@ -132,8 +132,10 @@ def build_event(
     objects = _count_objects(changes) if rule.kind == "count_change" else _moving_objects(changes)
     if not objects:
         return None
-    started = _local(min(c.at for c in changes) + wall_offset)
-    ended = _local(max(c.at for c in changes) + wall_offset)
+    first, last = min(c.at for c in changes), max(c.at for c in changes)
+    started = _local(first + wall_offset)
+    # (Most events are one change: its time is turned into a local time once.)
+    ended = started if last == first else _local(last + wall_offset)
     zone_titles = {z.name: z for z in camera.zones}
     title, summary = describe(
         rule.kind, objects, zone_titles, language, rule.dwell_seconds, started

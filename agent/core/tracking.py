@@ -216,9 +216,9 @@ class Tracker:
                 t = tracks[ti]
                 was = t.confirmed
                 self._observe(t, box_list[di], scores[di], labels[di], now)
-                seen.add(ti)
                 if t.confirmed and not was:
                     fresh.append(ti)
+            seen.update([ti for ti, _ in matched])
             for ti in inner:
                 if ti >= 0 and ti not in seen:
                     _seen_inside(tracks[ti], now)  # still there, where it was expected
@@ -226,8 +226,11 @@ class Tracker:
             for ti in fresh:
                 if self._adopt(tracks[ti], now):
                     seen.discard(ti)  # an object already known took this track over
-            used = {di for _, di in matched} | set(inner.values())
-            new = [di for di in range(len(labels)) if di not in used]
+            if len(matched) == len(labels):
+                new = []  # every box continued a track (pairs are one to one): the usual frame
+            else:
+                used = {di for _, di in matched} | set(inner.values())
+                new = [di for di in range(len(labels)) if di not in used]
         else:
             new = list(range(len(labels)))
         if len(new) > 1:
@@ -236,19 +239,20 @@ class Tracker:
             new = [di for di, k in zip(new, keep.tolist(), strict=True) if k]
         # Tentative tracks that missed a frame were noise; drop them before adding new ones.
         removed: list[Track] = []
-        survivors: list[Track] = []
-        for i, t in enumerate(self._tracks):
-            if i in seen:
-                survivors.append(t)
-            elif not t.confirmed:
-                if _bridges_a_miss(t, self._config):
+        if len(seen) < len(self._tracks):  # (else every track was seen, and all stay)
+            survivors: list[Track] = []
+            for i, t in enumerate(self._tracks):
+                if i in seen:
                     survivors.append(t)
-                continue
-            elif now - t.last_seen > self._wait(t, now):
-                removed.append(t)
-            else:
-                survivors.append(t)
-        self._tracks = survivors
+                elif not t.confirmed:
+                    if _bridges_a_miss(t, self._config):
+                        survivors.append(t)
+                    continue
+                elif now - t.last_seen > self._wait(t, now):
+                    removed.append(t)
+                else:
+                    survivors.append(t)
+            self._tracks = survivors
         for di in new:
             self._start(detections, di, gids.get(labels[di]) or self._group_id(labels[di]), now)
         self._last_frame = now
@@ -306,21 +310,23 @@ class Tracker:
         """Fold one detection into a track: alpha-beta filter on centre and size."""
         # `predict`, written out: this runs for every object on every frame.
         dt = now - t.last_update
-        k = min(dt, COAST_SECONDS)
+        k = COAST_SECONDS if dt > COAST_SECONDS else dt  # min(dt, COAST_SECONDS), inlined
         x1, y1, x2, y2 = t.corners
         vx, vy = t.velocity
         p0, p1, p2, p3 = x1 + vx * k, y1 + vy * k, x2 + vx * k, y2 + vy * k
         pcx, pcy, pw, ph = (p0 + p2) / 2, (p1 + p3) / 2, p2 - p0, p3 - p1
-        rx, ry = (z[0] + z[2]) / 2 - pcx, (z[1] + z[3]) / 2 - pcy
+        z0, z1, z2, z3 = z
+        rx, ry = (z0 + z2) / 2 - pcx, (z1 + z3) / 2 - pcy
         cx, cy = pcx + POSITION_GAIN * rx, pcy + POSITION_GAIN * ry
         if dt > 0:
             g = _velocity_gain(t.hits)
             t.velocity = (vx + g * rx / dt, vy + g * ry / dt)
-        w, h = _size_update(pw, ph, z[2] - z[0], z[3] - z[1])
-        t.corners = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+        w, h = _size_update(pw, ph, z2 - z0, z3 - z1)
+        hw, hh = w / 2, h / 2
+        t.corners = (cx - hw, cy - hh, cx + hw, cy + hh)
         votes = t.votes
-        votes[label] = votes.get(label, 0.0) + score
-        if label != t.label and votes[label] > votes[t.label]:
+        vote = votes[label] = votes.get(label, 0.0) + score
+        if label != t.label and vote > votes[t.label]:
             t.label = label
             t.label_id = self._label_id(label)
             t.max_distance = self._limit(label)
@@ -405,55 +411,59 @@ class Tracker:
         """Pairs (track, detection), and nested detections by the track they sit inside."""
         c = self._config
         tracks = self._tracks
-        # One row per track (one tuple each: numpy converts a list of tuples faster than a
-        # flat stream of floats). Columns: corners, velocity twice (so the prediction is one
-        # product), last update, last seen, group, max distance, label, confirmed.
-        # (One tuple display per row: cheaper than joining four tuples.)
-        state = np.array(
-            [
-                (
-                    *t.corners,
-                    *t.velocity,
-                    *t.velocity,
-                    t.last_update,
-                    t.last_seen,
-                    t.group_id,
-                    t.max_distance,
-                    t.label_id,
-                    t.confirmed,
-                    t.last_seen - t.still_since,
-                )
-                for t in tracks
-            ],
-            np.float64,
-        )
-        confirmed = state[:, 13] > 0
-        coast = np.minimum(now - state[:, 8], COAST_SECONDS)[:, None]
-        pred = state[:, 0:4] + state[:, 4:8] * coast
-        same = state[:, 10, None] == groups[None, :]
+        # One row per track, with what depends on the track alone worked out here in plain
+        # floats (the same operations as numpy's, in the same order, so the same floats):
+        # at 20 tracks a dozen numpy calls on columns cost more than this loop, and numpy
+        # converts fewer columns. Columns: the predicted box, the distance limit, group,
+        # label, confirmed, how long it has stood still. (One flat list: numpy converts it
+        # in half the time of a list of tuples.)
+        rows: list[float] = []
+        for t in tracks:
+            # `predict`, written out.
+            dt = now - t.last_update
+            k = COAST_SECONDS if dt > COAST_SECONDS else dt
+            x1, y1, x2, y2 = t.corners
+            vx, vy = t.velocity
+            # A track unseen for a while may have moved further; widen its gate with the gap.
+            gap = now - t.last_seen
+            limit = t.max_distance * (1.0 + (3.0 if gap > 3.0 else gap) / 3.0)
+            # An object that has stood still does not jump: in a resting herd, the next
+            # cow's box is not this one's while this one is missed (nor, with one more box
+            # at the herd's other end, is each cow's box its neighbour's).
+            still_for = t.last_seen - t.still_since
+            if still_for >= STILL_GATE_AFTER:
+                limit *= STILL_GATE
+            rows += (
+                x1 + vx * k,
+                y1 + vy * k,
+                x2 + vx * k,
+                y2 + vy * k,
+                limit,
+                t.group_id,
+                t.label_id,
+                t.confirmed,
+                still_for,
+            )
+        state = np.array(rows, np.float64).reshape(-1, 9)
+        pred, limits = state[:, 0:4], state[:, 4]
+        confirmed = state[:, 7] > 0
+        same = state[:, 5, None] == groups[None, :]
         geo = pair_geometry(pred, boxes)
         iou, dist = geo.iou, geo.dist
-        # A track unseen for a while may have moved further; widen its gate with the gap.
-        gap = now - state[:, 9]
-        limits = state[:, 11] * (1.0 + np.minimum(gap, 3.0) / 3.0)
-        # An object that has stood still does not jump: in a resting herd, the next cow's box
-        # is not this one's while this one is missed (nor, with one more box at the herd's
-        # other end, is each cow's box its neighbour's).
-        gate = np.where(state[:, 14] >= STILL_GATE_AFTER, STILL_GATE, 1.0)
-        limits *= gate
         ok: npt.NDArray[np.bool_] = same & (
             (iou >= max(c.iou_threshold, 1e-6)) | (dist <= limits[:, None])
         )
         # A smaller box of the same label inside the object is a duplicate (YOLO's head
         # or torso box); a sheep standing in front of a cow is not. Rare, so the cheap
         # size test comes first.
-        nested: npt.NDArray[np.bool_] = geo.area_b[None, :] < NESTED_AREA * geo.area_a[:, None]
-        # (np.count_nonzero for any/all/sum of a small mask: a quarter of the cost of
-        # the array methods, which go through Python-level wrappers.)
-        any_nested = np.count_nonzero(nested) > 0
+        # (The smallest box against the largest track tells whether any pair passes it.)
+        any_nested = _much_smaller(geo.area_b, geo.area_a)
         if any_nested:
-            nested &= (state[:, 12, None] == kinds[None, :]) & (geo.inside() >= NESTED_INSIDE)
-            any_nested = np.count_nonzero(nested) > 0
+            nested = geo.area_b[None, :] < NESTED_AREA * geo.area_a[:, None]
+            # (np.count_nonzero for any/all/sum of a small mask: a quarter of the cost of
+            # the array methods, which go through Python-level wrappers.)
+            nested &= (state[:, 6, None] == kinds[None, :]) & (geo.inside() >= NESTED_INSIDE)
+            any_nested = bool(np.count_nonzero(nested))
             ok &= ~nested
         parts = _parts(boxes, kinds, geo.area_b)
         if parts is not None:
@@ -463,16 +473,16 @@ class Tracker:
         if np.count_nonzero(confirmed) < len(confirmed):
             cost += 5.0 * ~confirmed[:, None]
         pairs = list(zip(*assign(cost, ok), strict=True))
-        covered = np.zeros(len(boxes), np.bool_)  # boxes inside a track
-        if any_nested:
-            np.any(nested, axis=0, out=covered)
-        if parts is not None:
-            covered |= parts
-        if len(pairs) + np.count_nonzero(covered) < len(boxes):
-            candidates = same & ~covered[None, :] & ~ok
-            pairs += _reacquire_pairs(
-                pairs, pred, boxes, dist, candidates, confirmed, state[:, 4:6], gate
-            )
+        # Boxes left over (none, as a rule) may continue an object lost from view.
+        if len(pairs) < len(boxes):
+            covered = np.zeros(len(boxes), np.bool_)  # boxes inside a track
+            if any_nested:
+                np.any(nested, axis=0, out=covered)
+            if parts is not None:
+                covered |= parts
+            if len(pairs) + np.count_nonzero(covered) < len(boxes):
+                candidates = same & ~covered[None, :] & ~ok
+                pairs += _reacquire_pairs(pairs, tracks, pred, boxes, dist, candidates)
         # A leftover box inside a track is that object seen again, not a new one: it keeps
         # an unseen confirmed track alive (inner) and is dropped otherwise (-1).
         inner: dict[int, int] = {}
@@ -644,13 +654,11 @@ def _leaving(t: Track, now: float) -> bool:
 
 def _reacquire_pairs(
     pairs: list[tuple[int, int]],
+    tracks: list[Track],
     pred: FloatArray,
     boxes: FloatArray,
     dist: FloatArray,
     candidates: npt.NDArray[np.bool_],
-    confirmed: npt.NDArray[np.bool_],
-    velocity: FloatArray,
-    gate: FloatArray,
 ) -> list[tuple[int, int]]:
     """Second chance for confirmed objects no detection continued in the ordinary way: a dog
     that turned, a walker back from behind a post. A detection nothing took continues the
@@ -658,29 +666,34 @@ def _reacquire_pairs(
     or the object had just gone out of view (a car leaving as another comes in)."""
     taken_t = {r for r, _ in pairs}
     taken_d = {k for _, k in pairs}
-    rows = np.array([r for r in np.flatnonzero(confirmed).tolist() if r not in taken_t], np.intp)
-    cols = np.array([k for k in range(len(boxes)) if k not in taken_d], np.intp)
-    if not len(rows) or not len(cols) or not candidates[rows][:, cols].any():
+    rows = [r for r, t in enumerate(tracks) if t.confirmed and r not in taken_t]
+    cols = [k for k in range(len(boxes)) if k not in taken_d]
+    if not rows or not cols:
         return []
-    p, v = pred[rows], velocity[rows]
-    leaving = (
-        ((v[:, 0] > 0) & (p[:, 2] > 1))
-        | ((v[:, 0] < 0) & (p[:, 0] < 0))
-        | ((v[:, 1] > 0) & (p[:, 3] > 1))
-        | ((v[:, 1] < 0) & (p[:, 1] < 0))
-    )
+    wide = candidates[rows][:, cols]
+    if not np.count_nonzero(wide):
+        return []
+    # Per object, in plain floats (a few rows): whether it was heading out of the frame
+    # (its predicted box past the edge it moves towards), and how far it may be found.
+    heading_out, reach = [], []
+    for r, (x1, y1, x2, y2) in zip(rows, pred[rows].tolist(), strict=True):
+        t = tracks[r]
+        vx, vy = t.velocity
+        heading_out.append(
+            (vx > 0 and x2 > 1) or (vx < 0 and x1 < 0) or (vy > 0 and y2 > 1) or (vy < 0 and y1 < 0)
+        )
+        still = STILL_GATE < 1.0 and t.last_seen - t.still_since >= STILL_GATE_AFTER
+        reach.append(STILL_REACQUIRE if still else REACQUIRE_DISTANCE)
     d = dist[rows][:, cols]
-    wide = (
-        candidates[rows][:, cols]
-        & ~leaving[:, None]
-        & ~_came_in_pairs(boxes[cols], p)
-        & (d <= np.where(gate[rows] < 1.0, STILL_REACQUIRE, REACQUIRE_DISTANCE)[:, None])
-        & (size_change(p, boxes[cols]) <= REACQUIRE_SIZE_CHANGE)
-    )
-    if not wide.any():
+    p = pred[rows]
+    wide &= ~np.array(heading_out, np.bool_)[:, None]
+    wide &= ~_came_in_pairs(boxes[cols], p)
+    wide &= d <= np.array(reach, np.float64)[:, None]
+    wide &= size_change(p, boxes[cols]) <= REACQUIRE_SIZE_CHANGE
+    if not np.count_nonzero(wide):
         return []
     r2, c2 = assign(d, wide)
-    return list(zip(rows[r2].tolist(), cols[c2].tolist(), strict=True))
+    return [(rows[i], cols[j]) for i, j in zip(r2, c2, strict=True)]
 
 
 #: ...unless it overlaps a track this much: a track of its own size (a sheep, seen as a cow,
@@ -696,10 +709,19 @@ def _parts(
     continues one only by overlap (PART_IOU): matched by distance to a neighbour's or a lost
     track, it shrank that track to a part's size and kept a second track of one running dog
     alive, and the dog's next confirmed track was too big to be found to be it."""
-    if len(boxes) < 2:
-        return None
+    if len(boxes) < 2 or not _much_smaller(areas, areas):
+        return None  # the usual frame: no box is much smaller than another
     parts = ~_outermost(boxes, kinds, areas)
     return parts if np.count_nonzero(parts) else None
+
+
+def _much_smaller(small: FloatArray, large: FloatArray) -> bool:
+    """Whether some area of `small` is below NESTED_AREA times some area of `large`.
+
+    The smallest against the largest gives the same answer as the NxM test (rounding a
+    product keeps the order of its factor), in two reductions instead of a mask.
+    """
+    return bool(min(small.tolist()) < NESTED_AREA * max(large.tolist()))
 
 
 def _outermost(
