@@ -466,3 +466,66 @@ def test_a_parked_car_seen_only_by_a_part_stays_put() -> None:
         tracker.update(dets(("car", (0.45, 0.62, 0.52, 0.7), 0.4)), T0 + i * 0.2)
     (car,) = tracker.confirmed
     assert car.corners == pytest.approx(box, abs=0.01)
+
+
+def _cat(x: float, bottom: float = 0.8) -> tuple[str, tuple[float, float, float, float], float]:
+    return ("cat", (x - 0.032, bottom - 0.06, x + 0.032, bottom), 0.9)
+
+
+def test_a_cat_darting_two_box_widths_a_frame_is_one_object() -> None:
+    # 0.6 frame widths a second at 5 frames/s: 0.12 a frame, nearly two of its box widths.
+    tracker = Tracker(TrackerConfig())
+    xs = [0.04 + 0.12 * i for i in range(8)]
+    updates = feed(tracker, [(T0 + i * 0.2, [_cat(x)]) for i, x in enumerate(xs)])
+    assert {t.id for u in updates for t in u.active} == {1}
+    assert updates[CONFIRM - 1].active  # confirmed on its fourth box, like a walker
+
+
+def test_a_darting_cat_last_seen_short_of_the_edge_has_left() -> None:
+    # Its last box is a box width and a half from the right edge, 0.2 s away at its speed:
+    # it went out, and is gone after edge_lost_after_seconds, not after the 6 s wait of an
+    # object hidden in mid-frame.
+    tracker = Tracker(TrackerConfig())
+    xs = [0.08 + 0.12 * i for i in range(7)]  # last centre 0.80, right side 0.83
+    feed(tracker, [(T0 + i * 0.2, [_cat(x)]) for i, x in enumerate(xs)])
+    last = T0 + 6 * 0.2
+    updates = feed(tracker, [(last + 0.2 * (i + 1), []) for i in range(10)])
+    assert [t.label for u in updates for t in u.removed] == ["cat"]
+
+
+def test_a_cat_that_sat_and_darted_off_keeps_its_visit() -> None:
+    # It walks in, sits for 4 s in mid-frame, then darts off faster than any gate: the
+    # new track first seen next to where it sat continues it; no second arrival.
+    tracker = Tracker(TrackerConfig())
+    frames = []
+    t = 0.0
+    for i in range(8):  # walks in
+        frames.append((T0 + t, [_cat(0.05 + 0.05 * i)]))
+        t += 0.2
+    for _ in range(20):  # sits at 0.4
+        frames.append((T0 + t, [_cat(0.4)]))
+        t += 0.2
+    for i in range(1, 6):  # darts right, 0.12 a frame
+        frames.append((T0 + t, [_cat(0.4 + 0.12 * i)]))
+        t += 0.2
+    updates = feed(tracker, frames)
+    assert {t.id for u in updates for t in u.active} == {1}
+    assert not any(u.removed for u in updates)
+    # ...and is followed: by its last box, it is where the cat is.
+    (cat,) = updates[-1].active
+    assert cat.corners[0] == pytest.approx(0.4 + 0.6 - 0.032, abs=0.05)
+
+
+def test_a_sheep_walking_slowly_outlasts_a_long_miss_in_a_flock() -> None:
+    # A sheep walking 0.02 frame widths a second (never still for 2 s), hidden by the flock
+    # for 8 s in mid-frame: a grazing animal is kept 10 s, so it is the same sheep after.
+    tracker = Tracker(TrackerConfig())
+    updates = []
+    for i in range(110):
+        t = i * 0.2
+        x = 0.3 + 0.02 * t
+        hidden = 6.0 <= t < 14.0
+        objs = [] if hidden else [("sheep", (x, 0.7, x + 0.07, 0.76), 0.8)]
+        updates.append(tracker.update(dets(*objs), T0 + t))
+    assert not any(u.removed for u in updates)
+    assert {t.id for u in updates for t in u.active} == {1}
