@@ -639,8 +639,6 @@ def _came_in_pairs(boxes: FloatArray, pred: FloatArray) -> npt.NDArray[np.bool_]
 #: An object leaves over an edge it was last seen this near (box sizes), not over one its
 #: prediction reaches after a second of coasting: a running dog that turns near the edge.
 NEAR_EDGE = 1.0
-#: ...or this near in time at its speed (seconds).
-LEAVE_SECONDS = 0.3
 
 
 def _leaving(t: Track, now: float) -> bool:
@@ -651,10 +649,7 @@ def _leaving(t: Track, now: float) -> bool:
     x1, y1, x2, y2 = t.predict(now)
     vx, vy = t.velocity
     c1, d1, c2, d2 = t.corners
-    # Within a box size, or within LEAVE_SECONDS at its speed (a darting cat moves two
-    # box widths a frame: its last box may be that far from the edge).
-    w = max(NEAR_EDGE * (c2 - c1), abs(vx) * LEAVE_SECONDS)
-    h = max(NEAR_EDGE * (d2 - d1), abs(vy) * LEAVE_SECONDS)
+    w, h = NEAR_EDGE * (c2 - c1), NEAR_EDGE * (d2 - d1)
     return (
         (vx > 0 and x2 > 1 and c2 > 1 - w)
         or (vx < 0 and x1 < 0 and c1 < w)
