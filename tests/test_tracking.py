@@ -481,18 +481,6 @@ def test_a_cat_darting_two_box_widths_a_frame_is_one_object() -> None:
     assert updates[CONFIRM - 1].active  # confirmed on its fourth box, like a walker
 
 
-def test_a_darting_cat_last_seen_short_of_the_edge_has_left() -> None:
-    # Its last box is a box width and a half from the right edge, 0.2 s away at its speed:
-    # it went out, and is gone after edge_lost_after_seconds, not after the 6 s wait of an
-    # object hidden in mid-frame.
-    tracker = Tracker(TrackerConfig())
-    xs = [0.08 + 0.12 * i for i in range(7)]  # last centre 0.80, right side 0.83
-    feed(tracker, [(T0 + i * 0.2, [_cat(x)]) for i, x in enumerate(xs)])
-    last = T0 + 6 * 0.2
-    updates = feed(tracker, [(last + 0.2 * (i + 1), []) for i in range(10)])
-    assert [t.label for u in updates for t in u.removed] == ["cat"]
-
-
 def test_a_cat_that_sat_and_darted_off_keeps_its_visit() -> None:
     # It walks in, sits for 4 s in mid-frame, then darts off faster than any gate: the
     # new track first seen next to where it sat continues it; no second arrival.
