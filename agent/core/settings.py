@@ -178,19 +178,15 @@ def _default_presets() -> dict[str, TrackerPreset]:
     # People and dogs move fast and leave quickly; parked cars and grazing animals stay put,
     # and a detector misses them for long stretches (night, rain, lying down).
     still = TrackerPreset(still_lost_after_seconds=60.0)
-    # Grazing animals walk slowly, seldom far from where they stood, and a herd or a flock
-    # hides its members from the detector for seconds (up to 7 s bunched at calibrated
-    # noise): a slow walker is not gone after lost_after_seconds.
-    grazer = TrackerPreset(lost_after_seconds=10.0, still_lost_after_seconds=60.0)
     return {
         "person": TrackerPreset(max_distance=1.5),
         "dog": TrackerPreset(max_distance=1.5, still_lost_after_seconds=60.0),
         "cat": TrackerPreset(max_distance=2.5, still_lost_after_seconds=60.0),
         "car": still,
         "truck": still,
-        "cow": grazer,
-        "sheep": grazer,
-        "horse": grazer,
+        "cow": still,
+        "sheep": still,
+        "horse": still,
     }
 
 
