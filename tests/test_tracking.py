@@ -502,4 +502,3 @@ def test_a_cat_that_sat_and_darted_off_keeps_its_visit() -> None:
     # ...and is followed: by its last box, it is where the cat is.
     (cat,) = updates[-1].active
     assert cat.corners[0] == pytest.approx(0.4 + 0.6 - 0.032, abs=0.05)
-
