@@ -466,3 +466,39 @@ def test_a_parked_car_seen_only_by_a_part_stays_put() -> None:
         tracker.update(dets(("car", (0.45, 0.62, 0.52, 0.7), 0.4)), T0 + i * 0.2)
     (car,) = tracker.confirmed
     assert car.corners == pytest.approx(box, abs=0.01)
+
+
+def _cat(x: float, bottom: float = 0.8) -> tuple[str, tuple[float, float, float, float], float]:
+    return ("cat", (x - 0.032, bottom - 0.06, x + 0.032, bottom), 0.9)
+
+
+def test_a_cat_darting_two_box_widths_a_frame_is_one_object() -> None:
+    # 0.6 frame widths a second at 5 frames/s: 0.12 a frame, nearly two of its box widths.
+    tracker = Tracker(TrackerConfig())
+    xs = [0.04 + 0.12 * i for i in range(8)]
+    updates = feed(tracker, [(T0 + i * 0.2, [_cat(x)]) for i, x in enumerate(xs)])
+    assert {t.id for u in updates for t in u.active} == {1}
+    assert updates[CONFIRM - 1].active  # confirmed on its fourth box, like a walker
+
+
+def test_a_cat_that_sat_and_darted_off_keeps_its_visit() -> None:
+    # It walks in, sits for 4 s in mid-frame, then darts off faster than any gate: the
+    # new track first seen next to where it sat continues it; no second arrival.
+    tracker = Tracker(TrackerConfig())
+    frames = []
+    t = 0.0
+    for i in range(8):  # walks in
+        frames.append((T0 + t, [_cat(0.05 + 0.05 * i)]))
+        t += 0.2
+    for _ in range(20):  # sits at 0.4
+        frames.append((T0 + t, [_cat(0.4)]))
+        t += 0.2
+    for i in range(1, 6):  # darts right, 0.12 a frame
+        frames.append((T0 + t, [_cat(0.4 + 0.12 * i)]))
+        t += 0.2
+    updates = feed(tracker, frames)
+    assert {t.id for u in updates for t in u.active} == {1}
+    assert not any(u.removed for u in updates)
+    # ...and is followed: by its last box, it is where the cat is.
+    (cat,) = updates[-1].active
+    assert cat.corners[0] == pytest.approx(0.4 + 0.6 - 0.032, abs=0.05)

@@ -226,7 +226,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_seed_list,
         default=None,
         help="world seeds for --events, comma-separated (default 1,2,3; with --heldout "
-        "101,102,103)",
+        "201,202,203)",
     )
     s.add_argument(
         "--levels",

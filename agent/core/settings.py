@@ -181,7 +181,7 @@ def _default_presets() -> dict[str, TrackerPreset]:
     return {
         "person": TrackerPreset(max_distance=1.5),
         "dog": TrackerPreset(max_distance=1.5, still_lost_after_seconds=60.0),
-        "cat": TrackerPreset(max_distance=1.5, still_lost_after_seconds=60.0),
+        "cat": TrackerPreset(max_distance=2.5, still_lost_after_seconds=60.0),
         "car": still,
         "truck": still,
         "cow": still,

@@ -373,6 +373,12 @@ class Tracker:
                 continue
             shift = math.hypot(((nx1 + nx2) - (ox1 + ox2)) / (2 * ow), (ny2 - oy2) / oh)
             still = old.last_seen - old.still_since >= STILL_GATE_AFTER
+            if still:
+                # Or where it was first seen, against where the object stood: a cat that
+                # sat, then darted off faster than any gate, has run on since.
+                fx1, _, fx2, fy2 = new.first_corners
+                first = math.hypot(((fx1 + fx2) - (ox1 + ox2)) / (2 * ow), (fy2 - oy2) / oh)
+                shift = min(shift, first)
             reach = (STILL_REACQUIRE if still else REACQUIRE_DISTANCE) + REACQUIRE_SPEED * gap
             if shift <= reach and (best is None or shift < best[0]):
                 best = (shift, old)

@@ -21,6 +21,7 @@ from agent.bench.events.worlds import (
     HELDOUT_KINDS,
     HELDOUT_SEEDS,
     KINDS,
+    SEEN_SEEDS,
     World,
     make_world,
     twenty_objects,
@@ -82,8 +83,9 @@ def run_event_bench(
         file=out,
         flush=True,
     )
-    if heldout and set(seeds) & {1, 2, 3}:
-        print("note: the tuning seeds 1-3 are not held out", file=out)
+    if heldout and set(seeds) & set(SEEN_SEEDS):
+        seen = ", ".join(str(x) for x in sorted(set(seeds) & set(SEEN_SEEDS)))
+        print(f"note: seeds {seen} have been tuned on; they are not held out", file=out)
     systems: dict[str, dict[str, Score]] = {}
     per_kind: dict[str, dict[str, Score]] = {}
     per_seed: dict[tuple[str, str], dict[int, Score]] = {}
