@@ -67,7 +67,9 @@ class CameraCore:
     def step(self, detections: Detections, taken_at: float) -> StepResult:
         """Advance by one frame taken at `taken_at` (seconds since the epoch)."""
         now = self.clock.steady(taken_at)
-        if self._labels and len(detections):
+        # (Only when some box's label is not tracked: as a rule all are, and a subset with
+        # every box is the same detections at the cost of a copy of each array.)
+        if self._labels and len(detections) and not self._labels.issuperset(detections.labels):
             detections = detections.select(
                 np.fromiter((lb in self._labels for lb in detections.labels), bool, len(detections))
             )
