@@ -292,8 +292,8 @@ def test_every_event_kind_has_a_rule_function() -> None:
 def test_the_camera_tracks_only_its_labels_whether_or_not_a_frame_has_others() -> None:
     """A camera's `labels` drop other boxes; a frame with only tracked labels is used as it
     is (no subset is made), and both give the camera without the filter's events."""
-    cow = ("cow", box_at(0.2, 0.9), 0.9)
-    fox = ("fox", box_at(0.7, 0.9), 0.9)
+    cow: Any = ("cow", box_at(0.2, 0.9), 0.9)
+    fox: Any = ("fox", box_at(0.7, 0.9), 0.9)
     cows_only = [(T0 + i * 0.5, [cow]) for i in range(6)] + [
         (T0 + 3 + i * 0.5, []) for i in range(12)
     ]
