@@ -287,3 +287,24 @@ def test_every_event_kind_has_a_rule_function() -> None:
     from agent.core.rules import RULE_KINDS
 
     assert set(RULE_KINDS) == set(get_args(EventKind))
+
+
+def test_the_camera_tracks_only_its_labels_whether_or_not_a_frame_has_others() -> None:
+    """A camera's `labels` drop other boxes; a frame with only tracked labels is used as it
+    is (no subset is made), and both give the camera without the filter's events."""
+    cow: Any = ("cow", box_at(0.2, 0.9), 0.9)
+    fox: Any = ("fox", box_at(0.7, 0.9), 0.9)
+    cows_only = [(T0 + i * 0.5, [cow]) for i in range(6)] + [
+        (T0 + 3 + i * 0.5, []) for i in range(12)
+    ]
+    with_fox = [(t, [*objs, fox] if objs else []) for t, objs in cows_only]
+    plain = CameraConfig(name="barn", rules=[RuleConfig(name="arrivals", kind="arrival")])
+    cows = plain.model_copy(update={"labels": ["cow"]})
+    expected = [(e.kind, e.objects) for e in run(CameraCore(plain, "en"), cows_only)]
+    assert [o.label for _, objs in expected for o in objs] == ["cow"]
+    for frames in (cows_only, with_fox):
+        core = CameraCore(cows, "en")
+        assert [(e.kind, e.objects) for e in run(core, frames)] == expected
+    core = CameraCore(cows, "en")
+    core.step(dets(cow, fox), T0)
+    assert [t.label for t in core.tracker.tracks] == ["cow"]

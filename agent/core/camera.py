@@ -35,22 +35,22 @@ class CameraCore:
         self._zones = Zones(camera.zones)
         self._labels = frozenset(camera.labels)
         self._rule_states = {r.name: RuleState() for r in camera.rules}
-        # Rules whose filters a confirmed track always passes (it was seen confirm_frames
-        # frames with a mean score of confirm_score, so its best score is at least that).
+        # Rules whose score, frames and seconds filters a confirmed track always passes (it
+        # was seen confirm_frames frames with a mean score of confirm_score, so its best
+        # score is at least that); of those, the rules with no label filter either.
         t = camera.tracker
-        self._filtered = {
+        passed = {
             r.name
             for r in camera.rules
-            if not r.labels
-            and r.min_score < t.confirm_score
+            if r.min_score < t.confirm_score
             and r.min_frames <= t.confirm_frames
             and r.min_seconds == 0
         }
-        # Of those, the rules that tell nothing and keep their state while the objects, their
-        # labels and zones stay the same (a dwell depends on the time, a filter on hits).
-        self._static = {
-            r.name for r in camera.rules if r.name in self._filtered and r.kind in STATIC_KINDS
-        }
+        self._filtered = {r.name for r in camera.rules if r.name in passed and not r.labels}
+        # Of the first, the rules that tell nothing and keep their state while the objects,
+        # their labels and zones stay the same (a dwell depends on the time, a filter on
+        # hits; a label filter picks the same objects then).
+        self._static = {r.name for r in camera.rules if r.name in passed and r.kind in STATIC_KINDS}
         self._scene: tuple[tuple[int, str, frozenset[str]], ...] | None = None
         self._coalescer = Coalescer(camera, language)
         self._last_counts: tuple[dict[str, int], dict[str, dict[str, int]]] | None = None
@@ -67,7 +67,9 @@ class CameraCore:
     def step(self, detections: Detections, taken_at: float) -> StepResult:
         """Advance by one frame taken at `taken_at` (seconds since the epoch)."""
         now = self.clock.steady(taken_at)
-        if self._labels and len(detections):
+        # (Only when some box's label is not tracked: as a rule all are, and a subset with
+        # every box is the same detections at the cost of a copy of each array.)
+        if self._labels and len(detections) and not self._labels.issuperset(detections.labels):
             detections = detections.select(
                 np.fromiter((lb in self._labels for lb in detections.labels), bool, len(detections))
             )
