@@ -16,10 +16,10 @@ from agent.core.text import describe
 @dataclass(slots=True)
 class _Window:
     rule: RuleConfig
-    started_at: float
     last_at: float
     changes: list[Change] = field(default_factory=list)
-    #: When the rule's last event went out.
+    #: When the rule's last event went out (changes come at the frame's time, so none of a
+    #: batch is older than this).
     sent_at: float = float("-inf")
 
 
@@ -31,9 +31,9 @@ class Coalescer:
       frame) as its own event, together with that frame's other changes: "a cow arrived";
     - the rule is then busy: later changes are gathered, and a batch goes out as one more
       event ("2 cows arrived") once `follow_up_seconds` (0.4 s, two frames at 5 frames/s)
-      have passed since the rule's last event, or since the batch's first change: at most
-      one event per `follow_up_seconds`, and a change that comes that long after the last
-      event goes out in its own frame. With the 0.4-0.6 s a track needs to be confirmed,
+      have passed since the rule's last event: at most one event per
+      `follow_up_seconds`, and a change that comes that long after the last event goes
+      out in its own frame. With the 0.4-0.6 s a track needs to be confirmed,
       each animal of a herd, or the second of a pair, is told within a second of being
       seen, and a herd coming in is told in at most 2.5 messages a second (nor is any
       change held longer than `coalesce_max_seconds`);
@@ -65,9 +65,7 @@ class Coalescer:
             if window is None:
                 window = self._leads.get(c.rule)
                 if window is None:
-                    window = self._leads[c.rule] = _Window(self._rules[c.rule], c.at, c.at)
-            elif not window.changes:
-                window.started_at = c.at
+                    window = self._leads[c.rule] = _Window(self._rules[c.rule], c.at)
             window.changes.append(c)
             window.last_at = c.at
 
@@ -82,18 +80,18 @@ class Coalescer:
         hold = min(quiet, cam.coalesce_max_seconds, cam.follow_up_seconds)
         due: list[_Window] = []
         for name, w in list(self._busy.items()):
-            # A batch goes out `hold` after its first change, or at once when the rule's
-            # last event is that old: one event per `hold` at most, and no wait for the
-            # next animal of a herd that comes a frame or more after the last message.
+            # A batch goes out once the rule's last event is `hold` old, at once if it already
+            # is: one event per `hold` at most, and no wait for the next animal of a herd
+            # that comes a frame or more after the last message.
             # (The tolerance: frame times are sums of intervals, 0.2 s may come out 0.19999.)
-            if w.changes and (now - w.started_at >= hold - 1e-9 or now - w.sent_at >= hold - 1e-9):
+            if w.changes and now - w.sent_at >= hold - 1e-9:
                 due.append(w)
-                self._busy[name] = _Window(w.rule, now, w.last_at, sent_at=now)  # still busy
+                self._busy[name] = _Window(w.rule, w.last_at, sent_at=now)  # still busy
             elif not w.changes and now - w.last_at >= quiet:
                 del self._busy[name]  # idle: the next change is news again
         for name, lead in self._leads.items():
             due.append(lead)
-            self._busy[name] = _Window(lead.rule, lead.last_at, lead.last_at, sent_at=now)
+            self._busy[name] = _Window(lead.rule, lead.last_at, sent_at=now)
         self._leads = {}
         return self._close(due, wall_offset)
 
