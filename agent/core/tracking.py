@@ -245,6 +245,8 @@ class Tracker:
                 if i in seen:
                     survivors.append(t)
                 elif not t.confirmed:
+                    t.misses += 1
+                    t.gaps += 1
                     if _bridges_a_miss(t, self._config):
                         survivors.append(t)
                     continue
@@ -548,15 +550,13 @@ TENTATIVE_MISSES = 3
 
 
 def _bridges_a_miss(t: Track, c: TrackerConfig) -> bool:
-    """Whether a tentative track not seen in this frame is kept for the next (counting the
-    miss): when it was seen more than once and has been missed at most TENTATIVE_MISSES
+    """Whether a tentative track not seen in this frame (its miss counted) is kept for the
+    next: when it was seen more than once and has been missed at most TENTATIVE_MISSES
     frames in a row. The real detector misses a third of the frames of what it can see, in
     bursts (calibrated.json: 41% of bursts are one frame, 17% two, 7% three), so a streak
     that had to start again at each miss kept real objects tentative for seconds; a false
     positive that comes and goes still needs `confirm_frames` boxes, and seldom comes back
     in the same place."""
-    t.misses += 1
-    t.gaps += 1
     if t.misses > 1 and t.score_sum < c.confirm_score * t.hits:
         return False
     return t.hits > 1 and t.misses <= TENTATIVE_MISSES
@@ -570,8 +570,8 @@ def _seen_inside(t: Track, now: float) -> None:
     it was last measured, a truck seen only by the front of its cab as it drove out was
     kept in mid-frame for the full wait, and the next car in its lane continued it."""
     t.last_seen = now
-    if t.last_update - t.still_since >= 1.0:
-        return  # it stands still: its velocity is the jitter's
+    if _stands_still(t):
+        return  # its velocity is the jitter's
     x1, y1, x2, y2 = t.predict(now)
     t.corners, t.last_update = (x1, y1, x2, y2), now
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
@@ -608,7 +608,8 @@ def _came_in(
     """Whether a track first seen touching an edge of the frame came in over it, rather
     than being the lost object (last expected at `lost`, of size w x h) found again: true
     unless the lost object was itself within a box size of that edge. The next car in a
-    lane is not the car the detector missed in mid-frame a few seconds ago."""
+    lane is not the car the detector missed in mid-frame a few seconds ago (a confirmed new
+    track, `Tracker._adopt`, or a leftover box, `_reacquire_pairs`)."""
     x1, y1, x2, y2 = first
     lx1, ly1, lx2, ly2 = lost
     return (
@@ -619,33 +620,25 @@ def _came_in(
     )
 
 
-def _came_in_pairs(boxes: FloatArray, pred: FloatArray) -> npt.NDArray[np.bool_]:
-    """`_came_in` for every (lost track, box) pair: [i, j] is true when box j touches an
-    edge of the frame that lost track i (predicted at `pred[i]`) was not within a box size
-    of. The next car in a lane, seen first as it comes in, is not the car ahead that the
-    detector lost in mid-frame."""
-    pw = (pred[:, 2] - pred[:, 0])[:, None]
-    ph = (pred[:, 3] - pred[:, 1])[:, None]
-    b = boxes.T[:, None, :]  # x1, y1, x2, y2 of each box, against each track
-    came: npt.NDArray[np.bool_] = (
-        ((b[0] < EDGE) & (pred[:, 0, None] > pw))
-        | ((b[2] > 1 - EDGE) & (pred[:, 2, None] < 1 - pw))
-        | ((b[1] < EDGE) & (pred[:, 1, None] > ph))
-        | ((b[3] > 1 - EDGE) & (pred[:, 3, None] < 1 - ph))
-    )
-    return came
-
-
 #: An object leaves over an edge it was last seen this near (box sizes), not over one its
 #: prediction reaches after a second of coasting: a running dog that turns near the edge.
 NEAR_EDGE = 1.0
 
 
+#: An object whose measured box has stayed put this long stands still: its velocity is the
+#: detector's jitter, not motion.
+STANDS_STILL_AFTER = 1.0
+
+
+def _stands_still(t: Track) -> bool:
+    return t.last_update - t.still_since >= STANDS_STILL_AFTER
+
+
 def _leaving(t: Track, now: float) -> bool:
     """Whether a moving object's predicted box crosses the edge it is heading for, having
     last been seen within NEAR_EDGE box sizes of it."""
-    if t.last_update - t.still_since >= 1.0:
-        return False  # it stood still: it did not drive out
+    if _stands_still(t):
+        return False  # it did not drive out
     x1, y1, x2, y2 = t.predict(now)
     vx, vy = t.velocity
     c1, d1, c2, d2 = t.corners
@@ -680,20 +673,24 @@ def _reacquire_pairs(
     if not np.count_nonzero(wide):
         return []
     # Per object, in plain floats (a few rows): whether it was heading out of the frame
-    # (its predicted box past the edge it moves towards), and how far it may be found.
-    heading_out, reach = [], []
+    # (its predicted box past the edge it moves towards), which boxes came in over an edge
+    # it was not near, and how far it may be found.
+    heading_out, came_in, reach = [], [], []
+    col_boxes = [(b[0], b[1], b[2], b[3]) for b in boxes[cols].tolist()]
     for r, (x1, y1, x2, y2) in zip(rows, pred[rows].tolist(), strict=True):
         t = tracks[r]
         vx, vy = t.velocity
         heading_out.append(
             (vx > 0 and x2 > 1) or (vx < 0 and x1 < 0) or (vy > 0 and y2 > 1) or (vy < 0 and y1 < 0)
         )
-        still = STILL_GATE < 1.0 and t.last_seen - t.still_since >= STILL_GATE_AFTER
+        lost = (x1, y1, x2, y2)
+        came_in.append([_came_in(b, lost, x2 - x1, y2 - y1) for b in col_boxes])
+        still = t.last_seen - t.still_since >= STILL_GATE_AFTER
         reach.append(STILL_REACQUIRE if still else REACQUIRE_DISTANCE)
     d = dist[rows][:, cols]
     p = pred[rows]
     wide &= ~np.array(heading_out, np.bool_)[:, None]
-    wide &= ~_came_in_pairs(boxes[cols], p)
+    wide &= ~np.array(came_in, np.bool_)
     wide &= d <= np.array(reach, np.float64)[:, None]
     wide &= size_change(p, boxes[cols]) <= REACQUIRE_SIZE_CHANGE
     if not np.count_nonzero(wide):
