@@ -226,7 +226,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_seed_list,
         default=None,
         help="world seeds for --events, comma-separated (default 1,2,3; with --heldout "
-        "201,202,203)",
+        "301,302,303)",
     )
     s.add_argument(
         "--levels",
