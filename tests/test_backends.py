@@ -20,11 +20,12 @@ import pytest
 import yaml
 from support.hailo_fake import FakeArch, FakeHailo, empty_classes
 
-from agent.bench.components import run_bench
+from agent.bench.components import BENCH_HOME_CAMERA, run_bench, synthetic_frames
 from agent.cli import main
 from agent.cli.check import run_checks
 from agent.config.loader import ConfigError, parse_config
 from agent.config.schema import AppConfig
+from agent.core.camera import CameraCore
 from agent.core.events import CameraState, Event, EventUpdate
 from agent.service.camera_worker import CameraWorker, process_stream
 from eva_errors import DetectorError
@@ -365,3 +366,19 @@ def test_stopping_the_agent_cancels_a_capture_on_a_stalled_camera(
         camera.release_waiters.set()
     assert camera.cancelled >= 1 and camera.opened[0].closed
     assert worker.error is None and hailo.open_vdevices == 0
+
+
+def test_bench_core_measures_both_cameras_on_frames_that_fire_their_rules() -> None:
+    out = io.StringIO()
+    assert run_bench(out, 400, 5, 0, {"detector", "llm", "mqtt"})
+    text = out.getvalue()
+    assert re.search(r"^core \(tracking .*: \d+ frames/s .*, [1-9]\d* events\)$", text, re.M)
+    assert re.search(r"^core, home-like camera .*: \d+ frames/s .*; [1-9]\d* events\)$", text, re.M)
+    # The home-like camera's figure means something only if its rules fire on these frames.
+    core = CameraCore(BENCH_HOME_CAMERA, "en")
+    rules = {
+        e.rule
+        for i, d in enumerate(synthetic_frames(1000))
+        for e in core.step(d, 1_800_000_000.0 + i / 10).events
+    }
+    assert rules == {r.name for r in BENCH_HOME_CAMERA.rules}
