@@ -9,6 +9,12 @@
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
+# A C compiler for `eva setup` to compile the core's per-frame modules with mypyc
+# (agent/core/compiled.py); the runtime stage gets the build in the cache, not the compiler.
+# Without one (or without Python's headers), setup says so and the core runs interpreted.
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null \
+ && rm -rf /var/lib/apt/lists/*
 COPY requirements requirements
 # The runtime's packages in their own venv (copied as is into the runtime stage), and the
 # setup tools in another.
@@ -22,13 +28,14 @@ COPY pyproject.toml README.md eva_errors.py ./
 COPY pipelines pipelines
 COPY agent agent
 COPY hailo_models hailo_models
-# The project into both, the model and the scene made (not `eva setup`'s copy of the model
-# optimised for the build machine: 35 MB, and the agent makes one for its own CPU on its first
-# start), and what the agent never imports dropped: numpy's and ONNX Runtime's own tests and
-# model tools, the Russian dictionary that pymorphy3 requires but the agent never loads (it
-# reads Ukrainian), simplemma's languages other than English, and compiled bytecode (made once
-# in /data/.pycache on first start, PYTHONPYCACHEPREFIX below). The runtime venv was installed
-# without dependency resolution, so the import lines prove what it needs is there.
+# The project into both; the model, the scene and the compiled core made (not `eva setup`'s
+# copy of the model optimised for the build machine: 35 MB, and the agent makes one for its
+# own CPU on its first start), and what the agent never imports dropped: numpy's and ONNX
+# Runtime's own tests and model tools, the Russian dictionary that pymorphy3 requires but the
+# agent never loads (it reads Ukrainian), simplemma's languages other than English, and
+# compiled bytecode (made once in /data/.pycache on first start, PYTHONPYCACHEPREFIX below).
+# The runtime venv was installed without dependency resolution, so the import lines prove
+# what it needs is there.
 RUN pip --python /opt/eva/bin/python install --no-deps . \
  && /opt/setup/bin/pip install --no-deps . \
  && EVA_CACHE_DIR=/opt/eva-cache /opt/setup/bin/eva setup \
@@ -40,6 +47,7 @@ RUN pip --python /opt/eva/bin/python install --no-deps . \
  && find simplemma/strategies/dictionaries/data -name '*.plzma' ! -name en.plzma -delete \
  && /opt/eva/bin/python -c "import agent.service.app, agent.adapters.mqtt.broker, amqtt.broker, onnxruntime, cv2" \
  && /opt/eva/bin/python -c "from agent.ask.morphology import lemma; assert (lemma('cows', 'en'), lemma('воріт', 'uk')) == ('cow', 'ворота')" \
+ && EVA_CACHE_DIR=/opt/eva-cache /opt/eva/bin/python -c "import agent.core as c; print('core runs', c.RUNNING)" \
  && find /opt/eva -name __pycache__ -type d -prune -exec rm -rf {} +
 
 FROM python:3.11-slim AS runtime

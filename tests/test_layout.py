@@ -35,6 +35,7 @@ CORE_MAY_IMPORT = (
     "pydantic",
     "ulid",
     "lap",
+    "pipelines.models.paths",  # where the compiled core is cached (agent.core.compiled)
 )
 OUTSIDE_WORLD = ("paho", "ollama", "sqlite3", "cv2", "yaml", "onnxruntime", "llama_cpp", "scipy")
 

@@ -357,6 +357,9 @@ def run_bench(
         file=out,
     )
     if "core" not in skip:
+        from agent.core import RUNNING
+
+        print(f"core runs {RUNNING}", file=out)
         r = bench_core(frames)
         print(
             f"core (tracking + zones + 5 rules + events, 20 objects/frame): "

@@ -179,7 +179,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--fast", action="store_true", help="play as fast as possible")
     s.set_defaults(handler=_cmd_demo)
 
-    s = sub.add_parser("setup", help="build the default detector model and the demo scene")
+    s = sub.add_parser(
+        "setup", help="build the default detector model, the demo scene and the compiled core"
+    )
+    s.add_argument(
+        "--core-only",
+        action="store_true",
+        help="only compile the core (a Pi with a Hailo or IMX500 needs no CPU model or demo)",
+    )
     s.set_defaults(handler=_cmd_setup)
 
     s = sub.add_parser("models", help="Hailo model files (HEF): list them or fetch them once")
@@ -451,13 +458,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_setup(args: argparse.Namespace) -> int:
     _setup_logging("INFO")
+    from agent.cli.compile_core import compile_core
     from pipelines.demo_scene import ensure_demo_scene
     from pipelines.models.builtin import ensure_builtin_model
 
+    if args.core_only:
+        said = compile_core()
+        print(f"core:           {said}")
+        return EXIT_OK if said.startswith("compiled") else EXIT_FAILED
     model = ensure_builtin_model()
     print(f"detector model: {model}")
     print(f"  optimised:    {_optimize_here(model)}")
     print(f"demo scene:     {ensure_demo_scene()}")
+    print(f"core:           {compile_core()}")
     return EXIT_OK
 
 

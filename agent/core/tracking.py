@@ -496,15 +496,15 @@ class Tracker:
         inner: dict[int, int] = {}
         if any_nested:
             taken = {k for _, k in pairs}
-            for r, k in zip(*np.nonzero(nested), strict=True):
-                r, k = int(r), int(k)
-                if k in taken:
+            for row, column in zip(*np.nonzero(nested), strict=True):
+                r, col = int(row), int(column)
+                if col in taken:
                     continue
-                taken.add(k)
+                taken.add(col)
                 if tracks[r].confirmed and r not in inner:
-                    inner[r] = k
+                    inner[r] = col
                 else:
-                    inner.setdefault(-1 - k, k)
+                    inner.setdefault(-1 - col, col)
         return pairs, inner
 
 
