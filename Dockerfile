@@ -10,10 +10,14 @@ FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 # A C compiler for `eva setup` to compile the core's per-frame modules with mypyc
-# (agent/core/compiled.py); the runtime stage gets the build in the cache, not the compiler.
-# Without one (or without Python's headers), setup says so and the core runs interpreted.
-RUN apt-get update -qq \
- && apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null \
+# (agent/core/compiled.py), and Python's headers where the base image lacks them (the
+# official image has them; a Debian-Python base needs python3-dev); the runtime stage gets
+# the build in the cache, not the compiler. Without them, setup says so and the core runs
+# interpreted.
+RUN headers="$(python3 -c 'import sysconfig; print(sysconfig.get_path("include"))')" \
+ && dev="" && { [ -f "$headers/Python.h" ] || dev=python3-dev; } \
+ && apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends gcc libc6-dev $dev >/dev/null \
  && rm -rf /var/lib/apt/lists/*
 COPY requirements requirements
 # The runtime's packages in their own venv (copied as is into the runtime stage), and the

@@ -6,9 +6,10 @@
 Builds the agent's image, brings the stack up under its own project name, and checks that
 events, state and Home Assistant discovery reach a subscriber that logs in as
 `homeassistant`; that an anonymous client is refused; that the history and the broker's
-retained messages survive `down`/`up`; that the agent's HEALTHCHECK passes; that the agent
-ends by itself on `stop` (exit status 0, not a kill); and that it still does so within 5 s
-when the broker's container is gone. Prints the image size (the project's own layers, above
+retained messages survive `down`/`up`; that the agent's HEALTHCHECK passes; that its core
+runs compiled (by the build stage's `eva setup`); that the agent ends by itself on `stop`
+(exit status 0, not a kill); and that it still does so within 5 s when the broker's
+container is gone. Prints the image size (the project's own layers, above
 the Python base), memory and timings. Exit status 0 when every check passed.
 
 On podman: podman-compose 1.0.3 ignores `stop_grace_period` (podman stop waits its default
@@ -226,6 +227,8 @@ def main() -> int:
         )
         for line in stats.strip().splitlines():
             report.figure(f"memory: {line}")
+        core = engine.exec("agent", "python", "-c", "import agent.core as c; print(c.RUNNING)")
+        report.check(core.startswith("compiled"), f"the agent's core runs {core}")
 
         before = history_count(engine)
         took, code = stop_agent(engine)
