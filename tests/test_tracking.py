@@ -502,3 +502,25 @@ def test_a_cat_that_sat_and_darted_off_keeps_its_visit() -> None:
     # ...and is followed: by its last box, it is where the cat is.
     (cat,) = updates[-1].active
     assert cat.corners[0] == pytest.approx(0.4 + 0.6 - 0.032, abs=0.05)
+
+
+def _dog(x: float, score: float = 0.9) -> tuple[str, tuple[float, float, float, float], float]:
+    return ("dog", (x, 0.7, x + 0.08, 0.77), score)
+
+
+def test_a_track_born_of_a_dogs_head_box_is_the_dog_when_the_dog_turns() -> None:
+    # A dog runs right a box width a frame; in one frame the detector also returns its head
+    # box, which starts a track of its own. The dog turns back at once: its prediction runs
+    # on to the right, and the next boxes (its head, then all of it) continue the head's
+    # track. When that track is confirmed it is the dog, seen in that same frame through
+    # its head: one object, no second arrival.
+    tracker = Tracker(TrackerConfig())
+    frames = [(T0 + 0.2 * i, [_dog(0.1 + 0.08 * i)]) for i in range(6)]  # up to x = 0.5
+    x, t = 0.54, T0 + 1.2
+    frames.append((t, [_dog(x), ("dog", (x + 0.02, 0.71, x + 0.065, 0.745), 0.5)]))
+    frames.append((t + 0.2, [("dog", (x - 0.015, 0.71, x + 0.03, 0.745), 0.6)]))
+    frames.append((t + 0.4, [_dog(x - 0.05)]))
+    frames += [(t + 0.2 * k, [_dog(x - 0.05 - 0.04 * (k - 2))]) for k in range(3, 8)]
+    updates = feed(tracker, frames)
+    assert {t.id for u in updates for t in u.active} == {1}
+    assert not any(u.removed for u in updates)

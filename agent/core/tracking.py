@@ -360,8 +360,10 @@ class Tracker:
             if old is new or not old.confirmed or old.group_id != new.group_id:
                 continue
             gap = new.first_seen - old.last_seen
-            if gap <= 0 or old.last_seen >= now or _leaving(old, now):
+            if old.last_seen >= now or _leaving(old, now):
                 continue
+            if gap <= 0 and not (gap == 0 and _born_inside(new.first_corners, old.corners)):
+                continue  # both seen at once: two objects
             if self._wait(old, now) < now - old.last_seen:
                 continue
             ox1, oy1, ox2, oy2 = old.predict(new.first_seen)
@@ -716,6 +718,24 @@ def _parts(
         return None  # the usual frame: no box is much smaller than another
     parts = ~_outermost(boxes, kinds, areas)
     return parts if np.count_nonzero(parts) else None
+
+
+def _born_inside(
+    first: tuple[float, float, float, float], box: tuple[float, float, float, float]
+) -> bool:
+    """Whether a track's first box was a part of `box` (mostly inside it, and much
+    smaller), the box another track was last seen with in that same frame: a head box left
+    over when the full box continued the object. When that object is then lost (a running
+    dog that turned, its prediction running on) and the part's track confirmed, it is the
+    object, not a second one seen beside it."""
+    x1, y1, x2, y2 = first
+    b1, c1, b2, c2 = box
+    own = (x2 - x1) * (y2 - y1)
+    if own >= NESTED_AREA * (b2 - b1) * (c2 - c1):
+        return False
+    ix = max(0.0, min(x2, b2) - max(x1, b1))
+    iy = max(0.0, min(y2, c2) - max(y1, c1))
+    return ix * iy >= NESTED_INSIDE * own
 
 
 def _much_smaller(small: FloatArray, large: FloatArray) -> bool:
