@@ -524,3 +524,25 @@ def test_a_track_born_of_a_dogs_head_box_is_the_dog_when_the_dog_turns() -> None
     updates = feed(tracker, frames)
     assert {t.id for u in updates for t in u.active} == {1}
     assert not any(u.removed for u in updates)
+
+
+def test_a_car_first_seen_a_frames_drive_in_from_the_edge_is_a_newcomer() -> None:
+    # A car is lost in mid-frame (the detector misses it as it drives on, before it is
+    # near the right edge). Two seconds later the next car comes in over the left edge; at
+    # 0.3 frame widths a second it is first seen 0.05 in, short of touching the edge, but
+    # one frame's drive back at its speed is over the edge: it came in, and is not the
+    # lost car found again.
+    tracker = Tracker(TrackerConfig())
+    frames = [
+        (T0 + 0.2 * i, [("car", (0.1 + 0.06 * i, 0.6, 0.32 + 0.06 * i, 0.76), 0.9)])
+        for i in range(8)
+    ]
+    frames += [(T0 + 1.6 + 0.2 * i, []) for i in range(9)]
+    t = T0 + 3.4
+    frames += [
+        (t + 0.2 * i, [("car", (0.05 + 0.06 * i, 0.6, 0.27 + 0.06 * i, 0.76), 0.9)])
+        for i in range(6)
+    ]
+    updates = feed(tracker, frames)
+    assert {t.id for u in updates for t in u.active} == {1, 2}
+    assert [t.id for t in updates[-1].active] == [1, 2]  # the lost car still awaited

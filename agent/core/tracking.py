@@ -356,6 +356,7 @@ class Tracker:
         """
         best: tuple[float, Track] | None = None
         nx1, ny1, nx2, ny2 = new.corners
+        entry = _entry_box(new, now - self._last_frame)
         for old in self._tracks:
             if old is new or not old.confirmed or old.group_id != new.group_id:
                 continue
@@ -368,7 +369,7 @@ class Tracker:
                 continue
             ox1, oy1, ox2, oy2 = old.predict(new.first_seen)
             ow, oh = max(ox2 - ox1, 1e-6), max(oy2 - oy1, 1e-6)
-            if _came_in(new.first_corners, (ox1, oy1, ox2, oy2), ow, oh):
+            if _came_in(entry, (ox1, oy1, ox2, oy2), ow, oh):
                 continue
             nw, nh = max(nx2 - nx1, 1e-6), max(ny2 - ny1, 1e-6)
             if math.hypot(max(ow, nw) / min(ow, nw) - 1, max(oh, nh) / min(oh, nh) - 1) > (
@@ -718,6 +719,16 @@ def _parts(
         return None  # the usual frame: no box is much smaller than another
     parts = ~_outermost(boxes, kinds, areas)
     return parts if np.count_nonzero(parts) else None
+
+
+def _entry_box(t: Track, frame: float) -> tuple[float, float, float, float]:
+    """Where a young track's object was one frame (`frame` s) before it was first seen, at
+    its velocity: a car that crosses the frame in two or three seconds is first seen up to
+    a tenth of the frame in from the edge it came over, which `_came_in` would not count
+    as touching it."""
+    x1, y1, x2, y2 = t.first_corners
+    vx, vy = t.velocity
+    return (x1 - vx * frame, y1 - vy * frame, x2 - vx * frame, y2 - vy * frame)
 
 
 def _born_inside(
