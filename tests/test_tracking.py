@@ -546,3 +546,21 @@ def test_a_car_first_seen_a_frames_drive_in_from_the_edge_is_a_newcomer() -> Non
     updates = feed(tracker, frames)
     assert {t.id for u in updates for t in u.active} == {1, 2}
     assert [t.id for t in updates[-1].active] == [1, 2]  # the lost car still awaited
+
+
+def test_a_walker_seen_again_just_as_the_wait_ends_keeps_the_visit() -> None:
+    # A walker in mid-frame is missed for 6.2 s (a long miss burst, or behind a parked car
+    # and missed before and after): the wait for an unseen walker (6 s) is over in the
+    # very frame the walker is seen again. The track that box starts may be the walker,
+    # so the walker is kept until it is confirmed (a second at most) and continues with it.
+    tracker = Tracker(TrackerConfig())
+
+    def walker(t: float) -> tuple[str, tuple[float, float, float, float], float]:
+        x = 0.1 + 0.1 * t
+        return ("person", (x - 0.03, 0.55, x + 0.03, 0.8), 0.9)
+
+    ts = [0.2 * i for i in range(44)]  # (up to the right edge)
+    frames = [(T0 + t, [walker(t)] if t < 1.5 or t > 7.5 else []) for t in ts]
+    updates = feed(tracker, frames)
+    assert {t.id for u in updates for t in u.active} == {1}
+    assert not any(u.removed for u in updates)
