@@ -8,7 +8,7 @@ from support.scenes import T0, box_at, dets
 
 from agent.core.geometry import box_iou
 from agent.core.settings import TrackerConfig, ZoneConfig
-from agent.core.tracking import FAST_CONFIRM_SCORE, Tracker
+from agent.core.tracking import FAST_CONFIRM_SCORE, Tracker, TrackUpdate
 from agent.core.zones import Zones
 
 CONFIRM = TrackerConfig().confirm_frames
@@ -564,3 +564,22 @@ def test_a_walker_seen_again_just_as_the_wait_ends_keeps_the_visit() -> None:
     updates = feed(tracker, frames)
     assert {t.id for u in updates for t in u.active} == {1}
     assert not any(u.removed for u in updates)
+
+
+def test_a_sure_first_box_survives_one_missed_frame() -> None:
+    # A person seen once at 0.9 as they come in, missed in the next frame, then seen on:
+    # the first box still counts, so three sure boxes over 0.6 s confirm them, a frame
+    # before the streak of the later boxes alone would. A box at 0.6 does not bridge.
+    def walk(score: float) -> list[TrackUpdate]:
+        tracker = Tracker(TrackerConfig())
+        frames = [
+            (T0 + 0.2 * i, [] if i == 1 else [("person", box_at(0.1 + 0.02 * i, 0.8), score)])
+            for i in range(6)
+        ]
+        return feed(tracker, frames)
+
+    sure = walk(0.9)
+    assert [bool(u.active) for u in sure] == [False, False, False, True, True, True]
+    assert sure[3].active[0].first_seen == T0
+    unsure = walk(0.6)
+    assert [bool(u.active) for u in unsure] == [False, False, False, False, False, True]
