@@ -8,7 +8,7 @@ from support.scenes import T0, box_at, dets
 
 from agent.core.geometry import box_iou
 from agent.core.settings import TrackerConfig, ZoneConfig
-from agent.core.tracking import FAST_CONFIRM_SCORE, Tracker, TrackUpdate
+from agent.core.tracking import FAST_CONFIRM_SCORE, TENTATIVE_MISSES, Tracker, TrackUpdate
 from agent.core.zones import Zones
 
 CONFIRM = TrackerConfig().confirm_frames
@@ -583,3 +583,16 @@ def test_a_sure_first_box_survives_one_missed_frame() -> None:
     assert sure[3].active[0].first_seen == T0
     unsure = walk(0.6)
     assert [bool(u.active) for u in unsure] == [False, False, False, False, False, True]
+
+
+def test_a_sure_first_box_survives_a_burst_of_misses_as_any_young_track() -> None:
+    # Seen once at 0.9, then missed for TENTATIVE_MISSES frames: the next boxes continue
+    # its track; missed one frame more, it was noise after all and the next box starts anew.
+    for missed, first in ((TENTATIVE_MISSES, T0), (TENTATIVE_MISSES + 1, None)):
+        tracker = Tracker(TrackerConfig())
+        frames = [
+            (T0 + 0.2 * i, [] if 1 <= i <= missed else [("person", box_at(0.5, 0.8), 0.9)])
+            for i in range(missed + 5)
+        ]
+        (person,) = feed(tracker, frames)[-1].active
+        assert (person.first_seen == T0) == (first is not None)

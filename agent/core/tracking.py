@@ -592,14 +592,12 @@ def _bridges_a_miss(t: Track, c: TrackerConfig) -> bool:
     bursts (calibrated.json: 41% of bursts are one frame, 17% two, 7% three), so a streak
     that had to start again at each miss kept real objects tentative for seconds; a false
     positive that comes and goes still needs `confirm_frames` boxes, and seldom comes back
-    in the same place. A track of one box bridges one missed frame when that box was sure
-    (SURE_SCORE): an object seen once as it came in and missed in the next frame was
+    in the same place. A track of one box bridges as many when that box was sure
+    (SURE_SCORE): an object seen once as it came in and missed in the next frames was
     otherwise confirmed a frame or more later, on its later boxes alone."""
     if t.misses > 1 and t.score_sum < c.confirm_score * t.hits:
         return False
-    if t.hits == 1:
-        return t.max_score >= SURE_SCORE and t.misses <= 1
-    return t.misses <= TENTATIVE_MISSES
+    return (t.hits > 1 or t.max_score >= SURE_SCORE) and t.misses <= TENTATIVE_MISSES
 
 
 def _seen_inside(t: Track, now: float) -> None:
