@@ -3,9 +3,10 @@
 A change made for speed must not change a single decision: the same tracks with the same
 ids and boxes on every frame, the same events (kind, rule, objects, track ids, zones,
 times, text) and the same state. The digests below were computed by the core with the
-tracker's behaviour work of round 4 (confirmation through miss bursts, objects seen only
-by a part followed out of the frame, follow-ups paced by the last event, at most one per
-0.4 s by default), with
+tracker's behaviour work of round 6 (on round 4's: confirmation through miss bursts,
+objects seen only by a part followed out of the frame, follow-ups paced by the last event,
+at most one per 0.4 s by default; round 6: newcomers judged one frame back at their speed,
+follow-ups due 5% early, an object whose wait ends kept while a new track may be it), with
 
     PYTHONPATH=. python tests/test_core_golden.py
 
