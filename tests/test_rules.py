@@ -264,6 +264,32 @@ def test_news_goes_out_at_once_and_followers_wait_at_most_the_window() -> None:
     assert arrive(6, T0 + 6) == [1]  # news again
 
 
+def test_a_follow_up_two_frames_after_the_last_event_is_not_held_by_jitter() -> None:
+    # Frames two apart at 5 frames/s come 0.4 s apart give or take the camera's jitter and
+    # the rounding of epoch seconds (a float resolves 0.24 microseconds there): a follow-up
+    # two frames after the last event goes out then, not a third frame later.
+    from agent.core.coalesce import Coalescer
+    from agent.core.rules import Change
+
+    camera = CameraConfig(
+        name="c", rules=[RuleConfig(name="a", kind="arrival")], follow_up_seconds=0.4
+    )
+    co = Coalescer(camera, "en")
+    t = T0 + 25.2
+    co.add([Change("a", "arrival", t, 1, "cow", 0.9)])
+    assert len(co.poll(t)) == 1  # news
+    co.add([Change("a", "arrival", t + 0.2, 2, "cow", 0.9)])
+    assert co.poll(t + 0.2) == []  # the next frame: gathered
+    t += 0.4 - 1e-6  # two frames on, a microsecond early
+    co.add([Change("a", "arrival", t, 3, "cow", 0.9)])
+    (batch,) = co.poll(t)
+    assert batch.objects[0].track_ids == [2, 3]
+    t += 0.39  # two frames on, 10 ms early
+    co.add([Change("a", "arrival", t, 4, "cow", 0.9)])
+    (batch,) = co.poll(t)
+    assert batch.objects[0].track_ids == [4]
+
+
 def test_a_longer_follow_up_gathers_more_into_fewer_events() -> None:
     from agent.core.coalesce import Coalescer
     from agent.core.rules import Change

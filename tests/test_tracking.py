@@ -8,7 +8,7 @@ from support.scenes import T0, box_at, dets
 
 from agent.core.geometry import box_iou
 from agent.core.settings import TrackerConfig, ZoneConfig
-from agent.core.tracking import FAST_CONFIRM_SCORE, Tracker
+from agent.core.tracking import FAST_CONFIRM_SCORE, TENTATIVE_MISSES, Tracker, TrackUpdate
 from agent.core.zones import Zones
 
 CONFIRM = TrackerConfig().confirm_frames
@@ -502,3 +502,97 @@ def test_a_cat_that_sat_and_darted_off_keeps_its_visit() -> None:
     # ...and is followed: by its last box, it is where the cat is.
     (cat,) = updates[-1].active
     assert cat.corners[0] == pytest.approx(0.4 + 0.6 - 0.032, abs=0.05)
+
+
+def _dog(x: float, score: float = 0.9) -> tuple[str, tuple[float, float, float, float], float]:
+    return ("dog", (x, 0.7, x + 0.08, 0.77), score)
+
+
+def test_a_track_born_of_a_dogs_head_box_is_the_dog_when_the_dog_turns() -> None:
+    # A dog runs right a box width a frame; in one frame the detector also returns its head
+    # box, which starts a track of its own. The dog turns back at once: its prediction runs
+    # on to the right, and the next boxes (its head, then all of it) continue the head's
+    # track. When that track is confirmed it is the dog, seen in that same frame through
+    # its head: one object, no second arrival.
+    tracker = Tracker(TrackerConfig())
+    frames = [(T0 + 0.2 * i, [_dog(0.1 + 0.08 * i)]) for i in range(6)]  # up to x = 0.5
+    x, t = 0.54, T0 + 1.2
+    frames.append((t, [_dog(x), ("dog", (x + 0.02, 0.71, x + 0.065, 0.745), 0.5)]))
+    frames.append((t + 0.2, [("dog", (x - 0.015, 0.71, x + 0.03, 0.745), 0.6)]))
+    frames.append((t + 0.4, [_dog(x - 0.05)]))
+    frames += [(t + 0.2 * k, [_dog(x - 0.05 - 0.04 * (k - 2))]) for k in range(3, 8)]
+    updates = feed(tracker, frames)
+    assert {t.id for u in updates for t in u.active} == {1}
+    assert not any(u.removed for u in updates)
+
+
+def test_a_car_first_seen_a_frames_drive_in_from_the_edge_is_a_newcomer() -> None:
+    # A car is lost in mid-frame (the detector misses it as it drives on, before it is
+    # near the right edge). Two seconds later the next car comes in over the left edge; at
+    # 0.3 frame widths a second it is first seen 0.05 in, short of touching the edge, but
+    # one frame's drive back at its speed is over the edge: it came in, and is not the
+    # lost car found again.
+    tracker = Tracker(TrackerConfig())
+    frames = [
+        (T0 + 0.2 * i, [("car", (0.1 + 0.06 * i, 0.6, 0.32 + 0.06 * i, 0.76), 0.9)])
+        for i in range(8)
+    ]
+    frames += [(T0 + 1.6 + 0.2 * i, []) for i in range(9)]
+    t = T0 + 3.4
+    frames += [
+        (t + 0.2 * i, [("car", (0.05 + 0.06 * i, 0.6, 0.27 + 0.06 * i, 0.76), 0.9)])
+        for i in range(6)
+    ]
+    updates = feed(tracker, frames)
+    assert {t.id for u in updates for t in u.active} == {1, 2}
+    assert [t.id for t in updates[-1].active] == [1, 2]  # the lost car still awaited
+
+
+def test_a_walker_seen_again_just_as_the_wait_ends_keeps_the_visit() -> None:
+    # A walker in mid-frame is missed for 6.2 s (a long miss burst, or behind a parked car
+    # and missed before and after): the wait for an unseen walker (6 s) is over in the
+    # very frame the walker is seen again. The track that box starts may be the walker,
+    # so the walker is kept until it is confirmed (a second at most) and continues with it.
+    tracker = Tracker(TrackerConfig())
+
+    def walker(t: float) -> tuple[str, tuple[float, float, float, float], float]:
+        x = 0.1 + 0.1 * t
+        return ("person", (x - 0.03, 0.55, x + 0.03, 0.8), 0.9)
+
+    ts = [0.2 * i for i in range(44)]  # (up to the right edge)
+    frames = [(T0 + t, [walker(t)] if t < 1.5 or t > 7.5 else []) for t in ts]
+    updates = feed(tracker, frames)
+    assert {t.id for u in updates for t in u.active} == {1}
+    assert not any(u.removed for u in updates)
+
+
+def test_a_sure_first_box_survives_one_missed_frame() -> None:
+    # A person seen once at 0.9 as they come in, missed in the next frame, then seen on:
+    # the first box still counts, so three sure boxes over 0.6 s confirm them, a frame
+    # before the streak of the later boxes alone would. A box at 0.6 does not bridge.
+    def walk(score: float) -> list[TrackUpdate]:
+        tracker = Tracker(TrackerConfig())
+        frames = [
+            (T0 + 0.2 * i, [] if i == 1 else [("person", box_at(0.1 + 0.02 * i, 0.8), score)])
+            for i in range(6)
+        ]
+        return feed(tracker, frames)
+
+    sure = walk(0.9)
+    assert [bool(u.active) for u in sure] == [False, False, False, True, True, True]
+    assert sure[3].active[0].first_seen == T0
+    unsure = walk(0.6)
+    assert [bool(u.active) for u in unsure] == [False, False, False, False, False, True]
+
+
+def test_a_sure_first_box_survives_a_burst_of_misses_as_any_young_track() -> None:
+    # Seen once at 0.9, then missed for TENTATIVE_MISSES frames: the next boxes continue
+    # its track; missed one frame more, it was noise after all and the next box starts anew.
+    for missed, first in ((TENTATIVE_MISSES, T0), (TENTATIVE_MISSES + 1, None)):
+        tracker = Tracker(TrackerConfig())
+        frames = [
+            (T0 + 0.2 * i, [] if 1 <= i <= missed else [("person", box_at(0.5, 0.8), 0.9)])
+            for i in range(missed + 5)
+        ]
+        (person,) = feed(tracker, frames)[-1].active
+        assert (person.first_seen == T0) == (first is not None)

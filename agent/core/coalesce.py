@@ -12,6 +12,12 @@ from agent.core.rules import Change
 from agent.core.settings import CameraSettings, RuleConfig
 from agent.core.text import describe
 
+#: A follow-up is due this share of `follow_up_seconds` early: frame times are seconds since
+#: the epoch, which a float resolves to 0.24 microseconds, and a camera's frames jitter by
+#: milliseconds, so two frames at 5 frames/s come 0.39999 s apart as often as 0.40001 s;
+#: without the slack half of the follow-ups waited a third frame (0.2 s more).
+FOLLOW_UP_SLACK = 0.05
+
 
 @dataclass(slots=True)
 class _Window:
@@ -83,8 +89,7 @@ class Coalescer:
             # A batch goes out once the rule's last event is `hold` old, at once if it already
             # is: one event per `hold` at most, and no wait for the next animal of a herd
             # that comes a frame or more after the last message.
-            # (The tolerance: frame times are sums of intervals, 0.2 s may come out 0.19999.)
-            if w.changes and now - w.sent_at >= hold - 1e-9:
+            if w.changes and now - w.sent_at >= hold - FOLLOW_UP_SLACK * hold:
                 due.append(w)
                 self._busy[name] = _Window(w.rule, w.last_at, sent_at=now)  # still busy
             elif not w.changes and now - w.last_at >= quiet:

@@ -239,6 +239,7 @@ class Tracker:
             new = [di for di, k in zip(new, keep.tolist(), strict=True) if k]
         # Tentative tracks that missed a frame were noise; drop them before adding new ones.
         removed: list[Track] = []
+        expired: list[Track] = []
         if len(seen) < len(self._tracks):  # (else every track was seen, and all stay)
             survivors: list[Track] = []
             for i, t in enumerate(self._tracks):
@@ -250,13 +251,17 @@ class Tracker:
                     if _bridges_a_miss(t, self._config):
                         survivors.append(t)
                     continue
-                elif now - t.last_seen > self._wait(t, now):
-                    removed.append(t)
                 else:
                     survivors.append(t)
+                    if now - t.last_seen > self._wait(t, now):
+                        expired.append(t)
             self._tracks = survivors
         for di in new:
             self._start(detections, di, gids.get(labels[di]) or self._group_id(labels[di]), now)
+        for t in expired:  # (decided once this frame's new tracks have started)
+            if not self._may_be_back(t, now):
+                self._tracks.remove(t)
+                removed.append(t)
         self._last_frame = now
         return TrackUpdate(active=self.confirmed, removed=removed)
 
@@ -355,34 +360,13 @@ class Tracker:
         its visit goes on, and nobody is told of an arrival and a departure.
         """
         best: tuple[float, Track] | None = None
-        nx1, ny1, nx2, ny2 = new.corners
         for old in self._tracks:
             if old is new or not old.confirmed or old.group_id != new.group_id:
                 continue
-            gap = new.first_seen - old.last_seen
-            if gap <= 0 or old.last_seen >= now or _leaving(old, now):
-                continue
-            if self._wait(old, now) < now - old.last_seen:
-                continue
-            ox1, oy1, ox2, oy2 = old.predict(new.first_seen)
-            ow, oh = max(ox2 - ox1, 1e-6), max(oy2 - oy1, 1e-6)
-            if _came_in(new.first_corners, (ox1, oy1, ox2, oy2), ow, oh):
-                continue
-            nw, nh = max(nx2 - nx1, 1e-6), max(ny2 - ny1, 1e-6)
-            if math.hypot(max(ow, nw) / min(ow, nw) - 1, max(oh, nh) / min(oh, nh) - 1) > (
-                REACQUIRE_SIZE_CHANGE
-            ):
-                continue
-            shift = math.hypot(((nx1 + nx2) - (ox1 + ox2)) / (2 * ow), (ny2 - oy2) / oh)
-            still = old.last_seen - old.still_since >= STILL_GATE_AFTER
-            if still:
-                # Or where it was first seen, against where the object stood: a cat that
-                # sat, then darted off faster than any gate, has run on since.
-                fx1, _, fx2, fy2 = new.first_corners
-                first = math.hypot(((fx1 + fx2) - (ox1 + ox2)) / (2 * ow), (fy2 - oy2) / oh)
-                shift = min(shift, first)
-            reach = (STILL_REACQUIRE if still else REACQUIRE_DISTANCE) + REACQUIRE_SPEED * gap
-            if shift <= reach and (best is None or shift < best[0]):
+            if now - old.last_seen > self._wait(old, now) + PENDING_GRACE:
+                continue  # (kept past its wait only while a new track may be it)
+            shift = self._shift_to(old, new, now)
+            if shift is not None and (best is None or shift < best[0]):
                 best = (shift, old)
         if best is None:
             return False
@@ -396,6 +380,54 @@ class Tracker:
         old.max_score = max(old.max_score, new.max_score)
         new.confirmed = False  # dropped below as a tentative track not seen this frame
         return True
+
+    def _shift_to(self, old: Track, new: Track, now: float) -> float | None:
+        """How far (box sizes) the young track `new` is from where the unseen object `old`
+        could be, or None when it cannot be that object: `old` was seen since, or left the
+        frame; `new` came in over an edge `old` was not near, or is of another size, or is
+        further than `old` could have got (about 4 box sizes, plus 5 a second of the gap).
+        """
+        gap = new.first_seen - old.last_seen
+        if old.last_seen >= now or _leaving(old, now):
+            return None
+        if gap <= 0 and not (gap == 0 and _born_inside(new.first_corners, old.corners)):
+            return None  # both seen at once: two objects
+        ox1, oy1, ox2, oy2 = old.predict(new.first_seen)
+        ow, oh = max(ox2 - ox1, 1e-6), max(oy2 - oy1, 1e-6)
+        if _came_in(_entry_box(new, now - self._last_frame), (ox1, oy1, ox2, oy2), ow, oh):
+            return None
+        nx1, ny1, nx2, ny2 = new.corners
+        nw, nh = max(nx2 - nx1, 1e-6), max(ny2 - ny1, 1e-6)
+        if math.hypot(max(ow, nw) / min(ow, nw) - 1, max(oh, nh) / min(oh, nh) - 1) > (
+            REACQUIRE_SIZE_CHANGE
+        ):
+            return None
+        shift = math.hypot(((nx1 + nx2) - (ox1 + ox2)) / (2 * ow), (ny2 - oy2) / oh)
+        still = old.last_seen - old.still_since >= STILL_GATE_AFTER
+        if still:
+            # Or where it was first seen, against where the object stood: a cat that
+            # sat, then darted off faster than any gate, has run on since.
+            fx1, _, fx2, fy2 = new.first_corners
+            first = math.hypot(((fx1 + fx2) - (ox1 + ox2)) / (2 * ow), (fy2 - oy2) / oh)
+            shift = min(shift, first)
+        reach = (STILL_REACQUIRE if still else REACQUIRE_DISTANCE) + REACQUIRE_SPEED * gap
+        return shift if shift <= reach else None
+
+    def _may_be_back(self, old: Track, now: float) -> bool:
+        """Whether an unseen object whose wait is over should be kept a little longer
+        (PENDING_GRACE), because a track not yet confirmed, seen in this frame, could be
+        it: a walker missed for two seconds before and after three behind a parked car is
+        seen again just as the wait ends, and judged gone then, the departure and the
+        arrival that follow it are both false."""
+        if now - old.last_seen > self._wait(old, now) + PENDING_GRACE:
+            return False
+        return any(
+            not t.confirmed
+            and t.last_seen == now
+            and t.group_id == old.group_id
+            and self._shift_to(old, t, now) is not None
+            for t in self._tracks
+        )
 
     def _wait(self, t: Track, now: float) -> float:
         """How long an unseen confirmed track is kept: longer the longer it stood still."""
@@ -508,6 +540,10 @@ class Tracker:
         return pairs, inner
 
 
+#: An unseen object whose wait is over is kept at most this much longer while a track not
+#: yet confirmed could be it (see `Tracker._may_be_back`).
+PENDING_GRACE = 1.0
+
 #: A box this close to the frame's edge (share of the frame) touches it.
 EDGE = 0.02
 
@@ -556,10 +592,12 @@ def _bridges_a_miss(t: Track, c: TrackerConfig) -> bool:
     bursts (calibrated.json: 41% of bursts are one frame, 17% two, 7% three), so a streak
     that had to start again at each miss kept real objects tentative for seconds; a false
     positive that comes and goes still needs `confirm_frames` boxes, and seldom comes back
-    in the same place."""
+    in the same place. A track of one box bridges as many when that box was sure
+    (SURE_SCORE): an object seen once as it came in and missed in the next frames was
+    otherwise confirmed a frame or more later, on its later boxes alone."""
     if t.misses > 1 and t.score_sum < c.confirm_score * t.hits:
         return False
-    return t.hits > 1 and t.misses <= TENTATIVE_MISSES
+    return (t.hits > 1 or t.max_score >= SURE_SCORE) and t.misses <= TENTATIVE_MISSES
 
 
 def _seen_inside(t: Track, now: float) -> None:
@@ -716,6 +754,34 @@ def _parts(
         return None  # the usual frame: no box is much smaller than another
     parts = ~_outermost(boxes, kinds, areas)
     return parts if np.count_nonzero(parts) else None
+
+
+def _entry_box(t: Track, frame: float) -> tuple[float, float, float, float]:
+    """Where a young track's object was one frame (`frame` s) before it was first seen, at
+    its velocity: a car that crosses the frame in two or three seconds is first seen up to
+    a tenth of the frame in from the edge it came over, which `_came_in` would not count
+    as touching it."""
+    x1, y1, x2, y2 = t.first_corners
+    vx, vy = t.velocity
+    return (x1 - vx * frame, y1 - vy * frame, x2 - vx * frame, y2 - vy * frame)
+
+
+def _born_inside(
+    first: tuple[float, float, float, float], box: tuple[float, float, float, float]
+) -> bool:
+    """Whether a track's first box was a part of `box` (mostly inside it, and much
+    smaller), the box another track was last seen with in that same frame: a head box left
+    over when the full box continued the object. When that object is then lost (a running
+    dog that turned, its prediction running on) and the part's track confirmed, it is the
+    object, not a second one seen beside it."""
+    x1, y1, x2, y2 = first
+    b1, c1, b2, c2 = box
+    own = (x2 - x1) * (y2 - y1)
+    if own >= NESTED_AREA * (b2 - b1) * (c2 - c1):
+        return False
+    ix = max(0.0, min(x2, b2) - max(x1, b1))
+    iy = max(0.0, min(y2, c2) - max(y1, c1))
+    return ix * iy >= NESTED_INSIDE * own
 
 
 def _much_smaller(small: FloatArray, large: FloatArray) -> bool:
