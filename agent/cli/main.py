@@ -233,7 +233,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_seed_list,
         default=None,
         help="world seeds for --events, comma-separated (default 1,2,3; with --heldout "
-        "301,302,303)",
+        "401,402,403)",
     )
     s.add_argument(
         "--levels",
