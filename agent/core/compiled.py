@@ -89,7 +89,7 @@ def select(package_path: list[str]) -> str:
     try:
         package = build_dir() / "agent" / "core"
         found = complete(package)
-    except OSError as e:  # a source unreadable, no home folder for the cache: run as is
+    except (OSError, RuntimeError) as e:  # a source unreadable, no home for the cache
         return f"interpreted (no compiled build: {e})"
     if not found:
         return "interpreted (no compiled build of these sources; `eva setup` makes one)"
