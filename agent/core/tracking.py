@@ -56,6 +56,9 @@ REACQUIRE_SIZE_CHANGE = 0.5
 REACQUIRE_SIZE_GROWTH, REACQUIRE_SIZE_MAX = 0.75, 3.0
 #: How much further a lost object may be looked for per second it was unseen (box sizes).
 REACQUIRE_SPEED = 5.0
+#: ...or this many times its own speed, when faster: a child running at six box widths a
+#: second runs on after the prediction stops coasting (COAST_SECONDS).
+REACQUIRE_OWN_SPEED = 1.5
 #: How much the wait for an unseen object grows per second it has stood still: 3 s a
 #: minute, so a car parked for ten minutes survives half a minute of misses, while someone
 #: who stood still briefly and then vanished is judged gone almost as soon as a walker.
@@ -423,7 +426,7 @@ class Tracker:
             fx1, _, fx2, fy2 = new.first_corners
             first = math.hypot(((fx1 + fx2) - (ox1 + ox2)) / (2 * ow), (fy2 - oy2) / oh)
             shift = min(shift, first)
-        reach = (STILL_REACQUIRE if still else REACQUIRE_DISTANCE) + REACQUIRE_SPEED * gap
+        reach = (STILL_REACQUIRE if still else REACQUIRE_DISTANCE) + _reach_speed(old, ow, oh) * gap
         return shift if shift <= reach else None
 
     def _may_be_back(self, old: Track, now: float) -> bool:
@@ -639,6 +642,15 @@ def _size_update(pw: float, ph: float, zw: float, zh: float) -> tuple[float, flo
     if zw * zh < NESTED_AREA * pw * ph:
         return pw, ph
     return pw + SIZE_GAIN * (zw - pw), ph + SIZE_GAIN * (zh - ph)
+
+
+def _reach_speed(t: Track, w: float, h: float) -> float:
+    """How much further (box sizes of w x h) the unseen object `t` may be looked for per
+    second: REACQUIRE_SPEED, or REACQUIRE_OWN_SPEED times its own speed when faster; a
+    slow object (a sheep walking through a gate) is not looked for further than before."""
+    vx, vy = t.velocity
+    own = REACQUIRE_OWN_SPEED * math.hypot(vx / w, vy / h)
+    return own if own > REACQUIRE_SPEED else REACQUIRE_SPEED
 
 
 def _size_tolerance(unmeasured: float) -> float:
