@@ -596,3 +596,38 @@ def test_a_sure_first_box_survives_a_burst_of_misses_as_any_young_track() -> Non
         ]
         (person,) = feed(tracker, frames)[-1].active
         assert (person.first_seen == T0) == (first is not None)
+
+
+def test_a_visitor_walking_back_from_the_door_while_missed_keeps_the_visit() -> None:
+    # A visitor waits at a door camera (a big box) for 5 s, then walks back down the path,
+    # shrinking, while the detector misses them for 3 s: they are seen again at less than
+    # half their size. An object that stood still may have changed size that much in the
+    # time it was not measured: the new track continues the visit (no departure, no
+    # second arrival).
+    tracker = Tracker(TrackerConfig())
+    door = ("person", (0.35, 0.4, 0.55, 0.98), 0.9)
+    frames = [(T0 + 0.2 * i, [door]) for i in range(25)]
+    frames += [(T0 + 5.0 + 0.2 * i, []) for i in range(15)]
+    frames += [(T0 + 8.0 + 0.2 * i, [("person", (0.42, 0.3, 0.49, 0.55), 0.9)]) for i in range(6)]
+    updates = feed(tracker, frames)
+    assert {t.id for u in updates for t in u.active} == {1}
+    assert not any(u.removed for u in updates)
+    assert updates[-1].active[0].corners[3] < 0.7  # it follows the visitor's own box
+
+
+def test_a_child_running_back_while_missed_keeps_the_visit() -> None:
+    # A child runs across the lawn at 7 box widths a second, is missed for 1.6 s and runs
+    # back the way they came meanwhile, to be seen again where they stopped: further
+    # from the prediction (which coasts on for a second) than REACQUIRE_SPEED alone reaches,
+    # but within one and a half times the child's own speed: the same visit goes on.
+    tracker = Tracker(TrackerConfig())
+
+    def child(x: float) -> tuple[str, tuple[float, float, float, float], float]:
+        return ("person", (x - 0.02, 0.7, x + 0.02, 0.85), 0.9)
+
+    frames = [(T0 + 0.2 * i, [child(0.3 + 0.056 * i)]) for i in range(6)]
+    frames += [(T0 + 1.0 + 0.2 * i, []) for i in range(1, 8)]
+    frames += [(T0 + 2.6 + 0.2 * i, [child(0.58 - 0.28 * 1.6)]) for i in range(6)]
+    updates = feed(tracker, frames)
+    assert {t.id for u in updates for t in u.active} == {1}
+    assert not any(u.removed for u in updates)

@@ -49,8 +49,16 @@ STILL_RADIUS = 0.5
 #: behind a post.
 REACQUIRE_DISTANCE = 4.0
 REACQUIRE_SIZE_CHANGE = 0.5
+#: ...plus this much per second the object's own box was not measured, up to
+#: REACQUIRE_SIZE_MAX: someone walking up to or away from a door camera grows or shrinks
+#: threefold in 4-8 s, and a detector that misses the full box for a few seconds of that
+#: (or sees only a part of it) finds them again at a size the test above would refuse.
+REACQUIRE_SIZE_GROWTH, REACQUIRE_SIZE_MAX = 0.75, 3.0
 #: How much further a lost object may be looked for per second it was unseen (box sizes).
 REACQUIRE_SPEED = 5.0
+#: ...or this many times its own speed, when faster: a child running at six box widths a
+#: second runs on after the prediction stops coasting (COAST_SECONDS).
+REACQUIRE_OWN_SPEED = 1.5
 #: How much the wait for an unseen object grows per second it has stood still: 3 s a
 #: minute, so a car parked for ten minutes survives half a minute of misses, while someone
 #: who stood still briefly and then vanished is judged gone almost as soon as a walker.
@@ -103,6 +111,8 @@ class Track:
     #: all (see `_bridges_a_miss`).
     misses: int = 0
     gaps: int = 0
+    #: When the object's own box (not a part of it) was last measured.
+    last_measured: float = 0.0
 
     def observe_zones(self, raw: frozenset[str], now: float, stable_frames: int) -> None:
         """Accept a new zone set only once it has held for `stable_frames` frames.
@@ -307,6 +317,7 @@ class Tracker:
             max_distance=self._limit(label),
             score_sum=score,
             first_corners=(x1, y1, x2, y2),
+            last_measured=now,
         )
         self._next_id += 1
         c = self._config
@@ -343,7 +354,7 @@ class Tracker:
             t.max_score = score
         t.hits += 1  # a tentative track is dropped after a few misses in a row (see update)
         t.misses = 0
-        t.last_seen = t.last_update = now
+        t.last_seen = t.last_update = t.last_measured = now
         ax, ay = t.still_anchor
         if abs(cx - ax) > STILL_RADIUS * w or abs(cy - ay) > STILL_RADIUS * h:
             t.still_anchor, t.still_since = (cx, cy), now
@@ -372,7 +383,7 @@ class Tracker:
             return False
         old = best[1]
         old.corners, old.velocity = new.corners, new.velocity
-        old.last_seen = old.last_update = now
+        old.last_seen = old.last_update = old.last_measured = now
         old.still_since, old.still_anchor = new.still_since, new.still_anchor
         for label, v in new.votes.items():
             old.votes[label] = old.votes.get(label, 0.0) + v
@@ -390,7 +401,12 @@ class Tracker:
         gap = new.first_seen - old.last_seen
         if old.last_seen >= now or _leaving(old, now):
             return None
-        if gap <= 0 and not (gap == 0 and _born_inside(new.first_corners, old.corners)):
+        # Seen at once by its own box, or by a part of it (a head box) while `new` was not
+        # yet confirmed: that part may have been `new`'s object, shrunk as it walked away.
+        unmeasured = new.first_seen - old.last_measured
+        if unmeasured <= 0 and not (
+            unmeasured == 0 and _born_inside(new.first_corners, old.corners)
+        ):
             return None  # both seen at once: two objects
         ox1, oy1, ox2, oy2 = old.predict(new.first_seen)
         ow, oh = max(ox2 - ox1, 1e-6), max(oy2 - oy1, 1e-6)
@@ -398,19 +414,19 @@ class Tracker:
             return None
         nx1, ny1, nx2, ny2 = new.corners
         nw, nh = max(nx2 - nx1, 1e-6), max(ny2 - ny1, 1e-6)
+        still = old.last_seen - old.still_since >= STILL_GATE_AFTER
         if math.hypot(max(ow, nw) / min(ow, nw) - 1, max(oh, nh) / min(oh, nh) - 1) > (
-            REACQUIRE_SIZE_CHANGE
+            _size_tolerance(unmeasured if still else 0.0)
         ):
             return None
         shift = math.hypot(((nx1 + nx2) - (ox1 + ox2)) / (2 * ow), (ny2 - oy2) / oh)
-        still = old.last_seen - old.still_since >= STILL_GATE_AFTER
         if still:
             # Or where it was first seen, against where the object stood: a cat that
             # sat, then darted off faster than any gate, has run on since.
             fx1, _, fx2, fy2 = new.first_corners
             first = math.hypot(((fx1 + fx2) - (ox1 + ox2)) / (2 * ow), (fy2 - oy2) / oh)
             shift = min(shift, first)
-        reach = (STILL_REACQUIRE if still else REACQUIRE_DISTANCE) + REACQUIRE_SPEED * gap
+        reach = (STILL_REACQUIRE if still else REACQUIRE_DISTANCE) + _reach_speed(old, ow, oh) * gap
         return shift if shift <= reach else None
 
     def _may_be_back(self, old: Track, now: float) -> bool:
@@ -626,6 +642,25 @@ def _size_update(pw: float, ph: float, zw: float, zh: float) -> tuple[float, flo
     if zw * zh < NESTED_AREA * pw * ph:
         return pw, ph
     return pw + SIZE_GAIN * (zw - pw), ph + SIZE_GAIN * (zh - ph)
+
+
+def _reach_speed(t: Track, w: float, h: float) -> float:
+    """How much further (box sizes of w x h) the unseen object `t` may be looked for per
+    second: REACQUIRE_SPEED, or REACQUIRE_OWN_SPEED times its own speed when faster; a
+    slow object (a sheep walking through a gate) is not looked for further than before."""
+    vx, vy = t.velocity
+    own = REACQUIRE_OWN_SPEED * math.hypot(vx / w, vy / h)
+    return own if own > REACQUIRE_SPEED else REACQUIRE_SPEED
+
+
+def _size_tolerance(unmeasured: float) -> float:
+    """How different in size (`_shift_to`'s measure) a lost object may be found again,
+    its own box unmeasured for `unmeasured` seconds: REACQUIRE_SIZE_CHANGE, growing with
+    the time it had to walk towards or away from the camera (REACQUIRE_SIZE_GROWTH). Only
+    for an object that stood still (a visitor waiting at the door, then walking back): a
+    car lost while crossing does not change size, and a bigger car behind it is another."""
+    grown = REACQUIRE_SIZE_CHANGE + REACQUIRE_SIZE_GROWTH * max(unmeasured, 0.0)
+    return grown if grown < REACQUIRE_SIZE_MAX else REACQUIRE_SIZE_MAX
 
 
 def _velocity_gain(hits: int) -> float:
