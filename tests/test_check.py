@@ -70,6 +70,16 @@ def test_free_space_is_shown_and_warned_about_below_the_threshold(tmp_path: Path
     assert "below the 1,000,000,000 MB warning (storage.low_space_mb)" in low[0]
 
 
+def test_check_says_which_core_runs(tmp_path: Path) -> None:
+    from agent.core import RUNNING
+
+    out = io.StringIO()
+    run_checks(AppConfig(storage=StorageConfig(path=str(tmp_path))), out)
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("[info] core: ")]
+    assert lines == [f"[info] core: {RUNNING}"]
+    assert RUNNING.startswith(("compiled (mypyc)", "interpreted ("))
+
+
 @pytest.mark.parametrize("text", ["llm:\n  type: openai\n", "llm:\n  model: 3\n"])
 def test_bad_llm_section_names_the_choices(tmp_path: Path, text: str) -> None:
     from agent.config.loader import ConfigError, load_config

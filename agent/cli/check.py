@@ -41,6 +41,10 @@ def run_checks(config: AppConfig, out: TextIO) -> bool:
     _check_mqtt(config, report)
     _check_llm(config, report)
     _check_storage(config, report, out)
+    from agent.core import RUNNING
+
+    # Information, not a check: the interpreted core gives the same events, slower.
+    print(f"[info] core: {RUNNING}", file=out)
     return ok
 
 

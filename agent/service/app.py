@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from agent.adapters.history import EventHistory, HistoryError, free_space, open_history
 from agent.ask.live import LiveStates
 from agent.config.schema import AppConfig, CameraConfig, DigestConfig
+from agent.core import RUNNING
 from agent.core.events import EventUpdate
 from agent.llm import LanguageModel, ModelUnavailable, build_language_model
 from agent.service.camera_control import CameraControl
@@ -69,6 +70,7 @@ def run_agent(
         from agent.adapters.mqtt.identity import with_identity
 
         config, identity = with_identity(config)  # before anything names the agent
+    log.info("core runs %s", RUNNING)  # compiled, or interpreted and why (agent/core/compiled.py)
     with contextlib.ExitStack() as cleanup:
         sinks: list[Sink] = []
         publisher = _start_mqtt(config, cleanup, identity) if identity is not None else None
