@@ -70,12 +70,12 @@ def run_agent(
         from agent.adapters.mqtt.identity import with_identity
 
         config, identity = with_identity(config)  # before anything names the agent
-    log.info("core runs %s", RUNNING)  # compiled, or interpreted and why (agent/core/compiled.py)
     with contextlib.ExitStack() as cleanup:
         sinks: list[Sink] = []
         publisher = _start_mqtt(config, cleanup, identity) if identity is not None else None
         if identity is not None:
             log.info("%s", identity.describe())  # once MQTT could start: else one error line
+        log.info("core runs %s", RUNNING)  # compiled, or interpreted and why (core/compiled.py)
         fleet = _join_fleet(config, publisher) if publisher is not None else None
         relay = _start_outbox(config, publisher, cleanup) if publisher is not None else None
         if publisher is not None:
